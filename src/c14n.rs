@@ -1,0 +1,306 @@
+//! Exclusive XML Canonicalization 1.0 (<https://www.w3.org/TR/xml-exc-c14n/>) of one element subtree.
+//!
+//! This produces the exact octets that an XML signature's digest and signature are computed over. Only the
+//! subset shape SAML signatures use is supported: an element and its descendants, optionally minus one excluded
+//! subtree (the `Signature` element removed by the enveloped-signature transform), with or without comments, and
+//! an optional `InclusiveNamespaces` prefix list. The output is what every claim is later read from, so it is the
+//! single source of truth for "what was signed".
+
+use crate::xml::{Document, Node, NodeId};
+
+/// The algorithm URIs this module implements.
+pub const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
+/// Exclusive canonicalization keeping comments.
+pub const EXC_C14N_WITH_COMMENTS: &str = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments";
+
+/// How to canonicalize.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Keep comments (the `#WithComments` variant).
+    pub with_comments: bool,
+    /// Prefixes from `InclusiveNamespaces/@PrefixList`; `#default` stands for the default namespace.
+    pub inclusive_prefixes: Vec<String>,
+    /// A subtree to leave out (the enveloped signature).
+    pub exclude: Option<NodeId>,
+}
+
+/// Canonicalizes the subtree rooted at `apex`.
+pub fn canonicalize(doc: &Document, apex: NodeId, opts: &Options) -> Vec<u8> {
+    let mut c = Canonicalizer {
+        doc,
+        opts,
+        out: Vec::with_capacity(4096),
+        scope: doc
+            .parent(apex)
+            .map(|p| {
+                doc.in_scope_namespaces(p)
+                    .into_iter()
+                    .map(|d| (d.prefix, d.uri))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        rendered: vec![(None, String::new())],
+        inclusive: opts
+            .inclusive_prefixes
+            .iter()
+            .map(|p| {
+                if p == "#default" {
+                    None
+                } else {
+                    Some(p.clone())
+                }
+            })
+            .collect(),
+    };
+    c.node(apex);
+    c.out
+}
+
+struct Canonicalizer<'a> {
+    doc: &'a Document,
+    opts: &'a Options,
+    out: Vec<u8>,
+    /// Namespace bindings in scope in the input (innermost last).
+    scope: Vec<(Option<String>, String)>,
+    /// Namespace declarations rendered by output ancestors (innermost last).
+    rendered: Vec<(Option<String>, String)>,
+    inclusive: Vec<Option<String>>,
+}
+
+fn lookup<'s>(list: &'s [(Option<String>, String)], prefix: &Option<String>) -> Option<&'s str> {
+    list.iter()
+        .rev()
+        .find(|(p, _)| p == prefix)
+        .map(|(_, u)| u.as_str())
+}
+
+impl Canonicalizer<'_> {
+    fn node(&mut self, id: NodeId) {
+        if Some(id) == self.opts.exclude {
+            return;
+        }
+        match self.doc.node(id) {
+            Node::Text(t) => escape_text(&mut self.out, t),
+            Node::Comment(c) => {
+                if self.opts.with_comments {
+                    self.out.extend_from_slice(b"<!--");
+                    self.out.extend_from_slice(c.as_bytes());
+                    self.out.extend_from_slice(b"-->");
+                }
+            }
+            Node::Pi { target, data } => {
+                self.out.extend_from_slice(b"<?");
+                self.out.extend_from_slice(target.as_bytes());
+                if !data.is_empty() {
+                    self.out.push(b' ');
+                    self.out.extend_from_slice(data.as_bytes());
+                }
+                self.out.extend_from_slice(b"?>");
+            }
+            Node::Element(e) => {
+                let scope_mark = self.scope.len();
+                for d in &e.ns_decls {
+                    self.scope.push((d.prefix.clone(), d.uri.clone()));
+                }
+                let rendered_mark = self.rendered.len();
+
+                // Namespace prefixes this element visibly utilizes, plus the inclusive list.
+                let mut wanted: Vec<Option<String>> = Vec::with_capacity(2 + e.attrs.len());
+                wanted.push(e.prefix.clone());
+                for a in &e.attrs {
+                    if a.prefix.is_some() && !wanted.contains(&a.prefix) {
+                        wanted.push(a.prefix.clone());
+                    }
+                }
+                for p in &self.inclusive {
+                    if !wanted.contains(p) && (p.is_none() || lookup(&self.scope, p).is_some()) {
+                        wanted.push(p.clone());
+                    }
+                }
+                let mut decls: Vec<(Option<String>, String)> = Vec::new();
+                for p in wanted {
+                    if p.as_deref() == Some("xml") {
+                        continue;
+                    }
+                    let uri = lookup(&self.scope, &p).unwrap_or("").to_string();
+                    // An unbound prefix cannot be rendered. `rendered` starts with the default namespace empty, so
+                    // xmlns="" is only written to undo a default namespace an output ancestor declared.
+                    if (p.is_some() && uri.is_empty())
+                        || lookup(&self.rendered, &p).unwrap_or("") == uri
+                    {
+                        continue;
+                    }
+                    decls.push((p, uri));
+                }
+                decls.sort_by(|a, b| a.0.cmp(&b.0));
+
+                self.out.push(b'<');
+                write_qname(&mut self.out, &e.prefix, &e.local);
+                for (p, uri) in &decls {
+                    match p {
+                        None => self.out.extend_from_slice(b" xmlns=\""),
+                        Some(p) => {
+                            self.out.extend_from_slice(b" xmlns:");
+                            self.out.extend_from_slice(p.as_bytes());
+                            self.out.extend_from_slice(b"=\"");
+                        }
+                    }
+                    escape_attr(&mut self.out, uri);
+                    self.out.push(b'"');
+                }
+                self.rendered.extend(decls);
+
+                let mut attrs: Vec<_> = e.attrs.iter().collect();
+                attrs.sort_by(|a, b| {
+                    (a.ns.as_deref().unwrap_or(""), a.local.as_str())
+                        .cmp(&(b.ns.as_deref().unwrap_or(""), b.local.as_str()))
+                });
+                for a in attrs {
+                    self.out.push(b' ');
+                    write_qname(&mut self.out, &a.prefix, &a.local);
+                    self.out.extend_from_slice(b"=\"");
+                    escape_attr(&mut self.out, &a.value);
+                    self.out.push(b'"');
+                }
+                self.out.push(b'>');
+                for &child in &e.children {
+                    self.node(child);
+                }
+                self.out.extend_from_slice(b"</");
+                write_qname(&mut self.out, &e.prefix, &e.local);
+                self.out.push(b'>');
+
+                self.rendered.truncate(rendered_mark);
+                self.scope.truncate(scope_mark);
+            }
+        }
+    }
+}
+
+fn write_qname(out: &mut Vec<u8>, prefix: &Option<String>, local: &str) {
+    if let Some(p) = prefix {
+        out.extend_from_slice(p.as_bytes());
+        out.push(b':');
+    }
+    out.extend_from_slice(local.as_bytes());
+}
+
+fn escape_text(out: &mut Vec<u8>, s: &str) {
+    let mut last = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let rep: &[u8] = match b {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'>' => b"&gt;",
+            b'\r' => b"&#xD;",
+            _ => continue,
+        };
+        out.extend_from_slice(&s.as_bytes()[last..i]);
+        out.extend_from_slice(rep);
+        last = i + 1;
+    }
+    out.extend_from_slice(&s.as_bytes()[last..]);
+}
+
+fn escape_attr(out: &mut Vec<u8>, s: &str) {
+    let mut last = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let rep: &[u8] = match b {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'"' => b"&quot;",
+            b'\t' => b"&#x9;",
+            b'\n' => b"&#xA;",
+            b'\r' => b"&#xD;",
+            _ => continue,
+        };
+        out.extend_from_slice(&s.as_bytes()[last..i]);
+        out.extend_from_slice(rep);
+        last = i + 1;
+    }
+    out.extend_from_slice(&s.as_bytes()[last..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::xml::Limits;
+
+    fn c14n(xml: &str, path: &[usize], opts: &Options) -> String {
+        let d = Document::parse(xml.as_bytes(), &Limits::default()).unwrap();
+        let mut id = d.root();
+        for &i in path {
+            id = d.child_elements(id).nth(i).unwrap();
+        }
+        String::from_utf8(canonicalize(&d, id, opts)).unwrap()
+    }
+
+    #[test]
+    fn renders_only_visibly_utilized_namespaces() {
+        let xml = r#"<r xmlns:a="urn:a" xmlns:b="urn:b" xmlns="urn:d"><a:x b:k="1" z="2"><y/></a:x></r>"#;
+        assert_eq!(
+            c14n(xml, &[0], &Options::default()),
+            r#"<a:x xmlns:a="urn:a" xmlns:b="urn:b" z="2" b:k="1"><y xmlns="urn:d"></y></a:x>"#
+        );
+    }
+
+    #[test]
+    fn inclusive_prefix_list_and_default_undeclaration() {
+        let xml = r#"<r xmlns:a="urn:a" xmlns:u="urn:u" xmlns="urn:d"><x><y xmlns=""/></x></r>"#;
+        let opts = Options {
+            inclusive_prefixes: vec!["u".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            c14n(xml, &[0], &opts),
+            r#"<x xmlns="urn:d" xmlns:u="urn:u"><y xmlns=""></y></x>"#
+        );
+    }
+
+    #[test]
+    fn no_default_undeclaration_when_none_rendered() {
+        let xml = r#"<r xmlns="urn:d"><p:x xmlns:p="urn:p"><y xmlns=""/></p:x></r>"#;
+        assert_eq!(
+            c14n(xml, &[0], &Options::default()),
+            r#"<p:x xmlns:p="urn:p"><y></y></p:x>"#
+        );
+    }
+
+    #[test]
+    fn escapes_and_sorts_attributes_and_drops_comments() {
+        let xml = "<r b=\"&quot;&#9;&#10;\" a=\"&lt;&gt;\">a&amp;b&gt;&#13;<!--c--><?pi  d?></r>";
+        assert_eq!(
+            c14n(xml, &[], &Options::default()),
+            "<r a=\"&lt;>\" b=\"&quot;&#x9;&#xA;\">a&amp;b&gt;&#xD;<?pi d?></r>"
+        );
+        let with = Options {
+            with_comments: true,
+            ..Default::default()
+        };
+        assert!(c14n(xml, &[], &with).contains("<!--c-->"));
+    }
+
+    #[test]
+    fn excludes_the_enveloped_subtree() {
+        let xml = r#"<r ID="1"><a>1</a><ds:Signature xmlns:ds="urn:ds"><x/></ds:Signature><b/></r>"#;
+        let d = Document::parse(xml.as_bytes(), &Limits::default()).unwrap();
+        let sig = d.child_elements(d.root()).nth(1).unwrap();
+        let opts = Options {
+            exclude: Some(sig),
+            ..Default::default()
+        };
+        assert_eq!(
+            String::from_utf8(canonicalize(&d, d.root(), &opts)).unwrap(),
+            r#"<r ID="1"><a>1</a><b></b></r>"#
+        );
+    }
+
+    #[test]
+    fn redeclared_prefix_is_rendered_again() {
+        let xml = r#"<a:r xmlns:a="urn:1"><a:x xmlns:a="urn:2"/><a:y/></a:r>"#;
+        assert_eq!(
+            c14n(xml, &[], &Options::default()),
+            r#"<a:r xmlns:a="urn:1"><a:x xmlns:a="urn:2"></a:x><a:y></a:y></a:r>"#
+        );
+    }
+}

@@ -1,0 +1,3 @@
+//! fedcheck: placeholder
+pub mod c14n;
+pub mod xml;

@@ -1,0 +1,888 @@
+//! A small, namespace-aware XML tree built for untrusted input.
+//!
+//! Every byte that reaches the signature and claim code is parsed here, once, by quick-xml. The parser is
+//! deliberately narrower than a general XML processor: no DTD of any kind (so no entity expansion, no external
+//! resources), UTF-8 only, and hard [`Limits`] on depth, element count and attribute count, so a hostile token
+//! fails fast with a typed [`XmlError`] instead of exhausting memory. The tree keeps exactly what exclusive
+//! canonicalization needs (prefixes, namespace declarations, resolved namespace URIs, comments and processing
+//! instructions) and nothing else.
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+use std::borrow::Cow;
+
+/// The namespace bound to the `xml` prefix by definition.
+pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+
+/// Index of a node inside a [`Document`].
+pub type NodeId = usize;
+
+/// Bounds on the work the parser will do for one document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Deepest element nesting accepted.
+    pub max_depth: usize,
+    /// Most attributes (namespace declarations included) on one element.
+    pub max_attributes: usize,
+    /// Most nodes (elements, text runs, comments, processing instructions) in one document.
+    pub max_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 128,
+            max_attributes: 256,
+            max_nodes: 200_000,
+        }
+    }
+}
+
+/// Why a document could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum XmlError {
+    /// The bytes are not valid UTF-8.
+    #[error("not valid UTF-8 (at byte {offset})")]
+    InvalidUtf8 {
+        /// Byte offset of the first invalid sequence.
+        offset: usize,
+    },
+    /// The XML declaration names an encoding other than UTF-8.
+    #[error("unsupported encoding {encoding:?}: only UTF-8 is accepted")]
+    UnsupportedEncoding {
+        /// The encoding named in the declaration.
+        encoding: String,
+    },
+    /// A document type declaration was found; DTDs (and so entity definitions) are refused.
+    #[error("DOCTYPE declarations are refused (at byte {offset}): SAML tokens never need one and they enable entity attacks")]
+    Doctype {
+        /// Byte offset of the declaration.
+        offset: usize,
+    },
+    /// An entity reference other than the five predefined ones.
+    #[error("undefined entity &{name}; at byte {offset}")]
+    UndefinedEntity {
+        /// The entity's name.
+        name: String,
+        /// Byte offset near the reference.
+        offset: usize,
+    },
+    /// A character that XML 1.0 does not allow.
+    #[error("character U+{code:04X} is not allowed in XML (at byte {offset})")]
+    InvalidChar {
+        /// The code point.
+        code: u32,
+        /// Byte offset near the character.
+        offset: usize,
+    },
+    /// A prefix used without a namespace declaration in scope.
+    #[error("namespace prefix {prefix:?} is not declared (at byte {offset})")]
+    UnboundPrefix {
+        /// The prefix.
+        prefix: String,
+        /// Byte offset of the element.
+        offset: usize,
+    },
+    /// A namespace declaration the Namespaces in XML rules forbid.
+    #[error("invalid namespace declaration for prefix {prefix:?} (at byte {offset})")]
+    InvalidNamespaceDeclaration {
+        /// The prefix being declared.
+        prefix: String,
+        /// Byte offset of the element.
+        offset: usize,
+    },
+    /// Two attributes with the same expanded name on one element.
+    #[error("duplicate attribute {name:?} (at byte {offset})")]
+    DuplicateAttribute {
+        /// The attribute name.
+        name: String,
+        /// Byte offset of the element.
+        offset: usize,
+    },
+    /// Elements nested deeper than [`Limits::max_depth`].
+    #[error("elements nested deeper than {limit} levels (at byte {offset})")]
+    TooDeep {
+        /// The limit in force.
+        limit: usize,
+        /// Byte offset of the element.
+        offset: usize,
+    },
+    /// More attributes on an element than [`Limits::max_attributes`].
+    #[error("more than {limit} attributes on one element (at byte {offset})")]
+    TooManyAttributes {
+        /// The limit in force.
+        limit: usize,
+        /// Byte offset of the element.
+        offset: usize,
+    },
+    /// More nodes than [`Limits::max_nodes`].
+    #[error("more than {limit} XML nodes")]
+    TooManyNodes {
+        /// The limit in force.
+        limit: usize,
+    },
+    /// No root element, or content outside it.
+    #[error("{0}")]
+    Structure(String),
+    /// Any other syntax error reported by the tokenizer.
+    #[error("malformed XML at byte {offset}: {message}")]
+    Syntax {
+        /// What the tokenizer said.
+        message: String,
+        /// Byte offset of the error.
+        offset: usize,
+    },
+}
+
+/// A namespace declaration written on an element (`xmlns` or `xmlns:p`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NsDecl {
+    /// The declared prefix; `None` for the default namespace.
+    pub prefix: Option<String>,
+    /// The namespace URI; empty when the default namespace is undeclared (`xmlns=""`).
+    pub uri: String,
+}
+
+/// An attribute that is not a namespace declaration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attribute {
+    /// The prefix as written.
+    pub prefix: Option<String>,
+    /// The local name.
+    pub local: String,
+    /// The resolved namespace URI (unprefixed attributes have none).
+    pub ns: Option<String>,
+    /// The normalized, unescaped value.
+    pub value: String,
+}
+
+/// An element.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Element {
+    /// The prefix as written.
+    pub prefix: Option<String>,
+    /// The local name.
+    pub local: String,
+    /// The resolved namespace URI.
+    pub ns: Option<String>,
+    /// Namespace declarations written on this element, in document order.
+    pub ns_decls: Vec<NsDecl>,
+    /// Attributes, in document order.
+    pub attrs: Vec<Attribute>,
+    /// Child nodes, in document order.
+    pub children: Vec<NodeId>,
+    /// Byte offset of the start tag in the parsed text.
+    pub offset: usize,
+}
+
+impl Element {
+    /// True when the element has this namespace URI and local name.
+    pub fn is(&self, ns: &str, local: &str) -> bool {
+        self.local == local && self.ns.as_deref() == Some(ns)
+    }
+
+    /// The value of the unprefixed attribute `local`.
+    pub fn attr(&self, local: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|a| a.ns.is_none() && a.local == local)
+            .map(|a| a.value.as_str())
+    }
+
+    /// The qualified name as written (`prefix:local`).
+    pub fn qname(&self) -> String {
+        match &self.prefix {
+            Some(p) => format!("{p}:{}", self.local),
+            None => self.local.clone(),
+        }
+    }
+}
+
+/// One node of the tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    /// An element.
+    Element(Element),
+    /// A run of character data (text, CDATA and references merged).
+    Text(String),
+    /// A comment.
+    Comment(String),
+    /// A processing instruction.
+    Pi {
+        /// The target.
+        target: String,
+        /// The content after the target, leading whitespace removed.
+        data: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct Slot {
+    node: Node,
+    parent: Option<NodeId>,
+}
+
+/// A parsed document: an arena of nodes with one root element.
+#[derive(Debug, Clone)]
+pub struct Document {
+    slots: Vec<Slot>,
+    root: NodeId,
+}
+
+impl Document {
+    /// Parses `bytes` (UTF-8 XML) within `limits`.
+    pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Document, XmlError> {
+        let text = std::str::from_utf8(bytes).map_err(|e| XmlError::InvalidUtf8 {
+            offset: e.valid_up_to(),
+        })?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        check_chars(text)?;
+        // XML 1.0 section 2.11: line ends are normalized before parsing. Character references (&#13;) survive.
+        let text: Cow<str> = if text.contains('\r') {
+            Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+        } else {
+            Cow::Borrowed(text)
+        };
+        Parser::new(*limits).run(&text)
+    }
+
+    /// The root element.
+    pub fn root(&self) -> NodeId {
+        self.root
+    }
+
+    /// The node with this id.
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.slots[id].node
+    }
+
+    /// The parent of a node, if any.
+    pub fn parent(&self, id: NodeId) -> Option<NodeId> {
+        self.slots[id].parent
+    }
+
+    /// The element with this id, or `None` for other node kinds.
+    pub fn element(&self, id: NodeId) -> Option<&Element> {
+        match &self.slots[id].node {
+            Node::Element(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Number of nodes in the document.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// True when the document has no nodes (never the case for a parsed document).
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// Child elements of `id`, in order.
+    pub fn child_elements(&self, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+        let children: &[NodeId] = match &self.slots[id].node {
+            Node::Element(e) => &e.children,
+            _ => &[],
+        };
+        children
+            .iter()
+            .copied()
+            .filter(move |c| matches!(self.slots[*c].node, Node::Element(_)))
+    }
+
+    /// Child elements of `id` with this namespace and local name.
+    pub fn children_named<'a>(
+        &'a self,
+        id: NodeId,
+        ns: &'a str,
+        local: &'a str,
+    ) -> impl Iterator<Item = NodeId> + 'a {
+        self.child_elements(id)
+            .filter(move |c| self.element(*c).is_some_and(|e| e.is(ns, local)))
+    }
+
+    /// The first child element of `id` with this namespace and local name.
+    pub fn child_named(&self, id: NodeId, ns: &str, local: &str) -> Option<NodeId> {
+        self.children_named(id, ns, local).next()
+    }
+
+    /// `id` and all its descendants, in document order.
+    pub fn descendants(&self, id: NodeId) -> Vec<NodeId> {
+        let mut out = Vec::new();
+        let mut stack = vec![id];
+        while let Some(n) = stack.pop() {
+            out.push(n);
+            if let Node::Element(e) = &self.slots[n].node {
+                stack.extend(e.children.iter().rev());
+            }
+        }
+        out
+    }
+
+    /// Elements among `id` and its descendants with this namespace and local name, in document order.
+    pub fn find_all(&self, id: NodeId, ns: &str, local: &str) -> Vec<NodeId> {
+        self.descendants(id)
+            .into_iter()
+            .filter(|n| self.element(*n).is_some_and(|e| e.is(ns, local)))
+            .collect()
+    }
+
+    /// The concatenated character data of all descendant text nodes (comments and PIs skipped).
+    pub fn text(&self, id: NodeId) -> String {
+        let mut out = String::new();
+        for n in self.descendants(id) {
+            if let Node::Text(t) = &self.slots[n].node {
+                out.push_str(t);
+            }
+        }
+        out
+    }
+
+    /// True when `ancestor` is `id` or one of its ancestors.
+    pub fn is_ancestor_or_self(&self, ancestor: NodeId, id: NodeId) -> bool {
+        let mut cur = Some(id);
+        while let Some(c) = cur {
+            if c == ancestor {
+                return true;
+            }
+            cur = self.slots[c].parent;
+        }
+        false
+    }
+
+    /// Depth of a node (the root is 0).
+    pub fn depth(&self, id: NodeId) -> usize {
+        let mut d = 0;
+        let mut cur = self.slots[id].parent;
+        while let Some(c) = cur {
+            d += 1;
+            cur = self.slots[c].parent;
+        }
+        d
+    }
+
+    /// The namespace declarations in scope at element `id`, innermost binding of each prefix, sorted by prefix
+    /// (default first). Undeclarations (`xmlns=""`) are kept with an empty URI.
+    pub fn in_scope_namespaces(&self, id: NodeId) -> Vec<NsDecl> {
+        let mut chain = Vec::new();
+        let mut cur = Some(id);
+        while let Some(c) = cur {
+            chain.push(c);
+            cur = self.slots[c].parent;
+        }
+        let mut scope: Vec<NsDecl> = Vec::new();
+        for c in chain.into_iter().rev() {
+            if let Some(e) = self.element(c) {
+                for d in &e.ns_decls {
+                    if let Some(existing) = scope.iter_mut().find(|s| s.prefix == d.prefix) {
+                        existing.uri = d.uri.clone();
+                    } else {
+                        scope.push(d.clone());
+                    }
+                }
+            }
+        }
+        scope.sort_by(|a, b| a.prefix.cmp(&b.prefix));
+        scope
+    }
+}
+
+fn check_chars(text: &str) -> Result<(), XmlError> {
+    for (offset, ch) in text.char_indices() {
+        let c = ch as u32;
+        let ok = matches!(c, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF);
+        if !ok {
+            return Err(XmlError::InvalidChar { code: c, offset });
+        }
+    }
+    Ok(())
+}
+
+struct Parser {
+    limits: Limits,
+    slots: Vec<Slot>,
+    stack: Vec<NodeId>,
+    /// Namespace bindings in force: (prefix, uri); one entry per declaration, popped with its element.
+    scope: Vec<(Option<String>, String)>,
+    scope_marks: Vec<usize>,
+    text: String,
+    root: Option<NodeId>,
+}
+
+impl Parser {
+    fn new(limits: Limits) -> Self {
+        Parser {
+            limits,
+            slots: Vec::new(),
+            stack: Vec::new(),
+            scope: Vec::new(),
+            scope_marks: Vec::new(),
+            text: String::new(),
+            root: None,
+        }
+    }
+
+    fn syntax(e: impl std::fmt::Display, offset: u64) -> XmlError {
+        XmlError::Syntax {
+            message: e.to_string(),
+            offset: offset as usize,
+        }
+    }
+
+    fn run(mut self, text: &str) -> Result<Document, XmlError> {
+        let mut reader = Reader::from_str(text);
+        {
+            let cfg = reader.config_mut();
+            cfg.check_end_names = true;
+            cfg.check_comments = true;
+            cfg.expand_empty_elements = false;
+            cfg.trim_text(false);
+        }
+        loop {
+            let before = reader.buffer_position() as usize;
+            let ev = reader
+                .read_event()
+                .map_err(|e| Self::syntax(e, reader.error_position()))?;
+            match ev {
+                Event::Decl(d) => {
+                    if self.root.is_some() || !self.stack.is_empty() || before != 0 {
+                        return Err(XmlError::Structure(
+                            "XML declaration is not at the start of the document".into(),
+                        ));
+                    }
+                    if let Some(enc) = d.encoding() {
+                        let enc = enc.map_err(|e| Self::syntax(e, before as u64))?;
+                        let enc = String::from_utf8_lossy(&enc).to_string();
+                        if !enc.eq_ignore_ascii_case("utf-8") && !enc.eq_ignore_ascii_case("utf8") {
+                            return Err(XmlError::UnsupportedEncoding { encoding: enc });
+                        }
+                    }
+                }
+                Event::DocType(_) => return Err(XmlError::Doctype { offset: before }),
+                Event::Start(s) => self.start(&s, before, false)?,
+                Event::Empty(s) => self.start(&s, before, true)?,
+                Event::End(_) => {
+                    self.flush_text()?;
+                    self.end();
+                }
+                Event::Text(t) => {
+                    let s = t.decode().map_err(|e| Self::syntax(e, before as u64))?;
+                    self.push_text(&s, before)?;
+                }
+                Event::CData(c) => {
+                    let s = c.decode().map_err(|e| Self::syntax(e, before as u64))?;
+                    if self.stack.is_empty() {
+                        return Err(XmlError::Structure("CDATA outside the root element".into()));
+                    }
+                    self.text.push_str(&s);
+                }
+                Event::GeneralRef(r) => {
+                    let name = r.decode().map_err(|e| Self::syntax(e, before as u64))?;
+                    let ch = resolve_reference(&name, before)?;
+                    if self.stack.is_empty() {
+                        return Err(XmlError::Structure(
+                            "character data outside the root element".into(),
+                        ));
+                    }
+                    self.text.push_str(ch.as_ref());
+                }
+                Event::Comment(c) => {
+                    if !self.stack.is_empty() {
+                        self.flush_text()?;
+                        let s = c.decode().map_err(|e| Self::syntax(e, before as u64))?;
+                        self.push_child(Node::Comment(s.into_owned()))?;
+                    }
+                }
+                Event::PI(p) => {
+                    let target = std::str::from_utf8(p.target())
+                        .map_err(|e| Self::syntax(e, before as u64))?
+                        .to_string();
+                    if target.eq_ignore_ascii_case("xml") {
+                        return Err(XmlError::Structure(
+                            "XML declaration is not at the start of the document".into(),
+                        ));
+                    }
+                    if !self.stack.is_empty() {
+                        self.flush_text()?;
+                        let data = std::str::from_utf8(p.content())
+                            .map_err(|e| Self::syntax(e, before as u64))?
+                            .trim_start_matches([' ', '\t', '\n'])
+                            .to_string();
+                        self.push_child(Node::Pi { target, data })?;
+                    }
+                }
+                Event::Eof => break,
+            }
+        }
+        if !self.stack.is_empty() {
+            return Err(XmlError::Structure(format!(
+                "truncated XML: {} element(s) not closed at end of input",
+                self.stack.len()
+            )));
+        }
+        let root = self
+            .root
+            .ok_or_else(|| XmlError::Structure("no root element".into()))?;
+        Ok(Document {
+            slots: self.slots,
+            root,
+        })
+    }
+
+    fn push_text(&mut self, s: &str, offset: usize) -> Result<(), XmlError> {
+        if self.stack.is_empty() {
+            if s.chars().any(|c| !matches!(c, ' ' | '\t' | '\n')) {
+                return Err(XmlError::Structure(format!(
+                    "text outside the root element at byte {offset}"
+                )));
+            }
+            return Ok(());
+        }
+        if s.contains("]]>") {
+            return Err(XmlError::Syntax {
+                message: "']]>' is not allowed in character data".into(),
+                offset,
+            });
+        }
+        self.text.push_str(s);
+        Ok(())
+    }
+
+    fn flush_text(&mut self) -> Result<(), XmlError> {
+        if !self.text.is_empty() {
+            let t = std::mem::take(&mut self.text);
+            self.push_child(Node::Text(t))?;
+        }
+        Ok(())
+    }
+
+    fn alloc(&mut self, node: Node, parent: Option<NodeId>) -> Result<NodeId, XmlError> {
+        if self.slots.len() >= self.limits.max_nodes {
+            return Err(XmlError::TooManyNodes {
+                limit: self.limits.max_nodes,
+            });
+        }
+        self.slots.push(Slot { node, parent });
+        Ok(self.slots.len() - 1)
+    }
+
+    fn push_child(&mut self, node: Node) -> Result<NodeId, XmlError> {
+        let parent = self.stack.last().copied();
+        let id = self.alloc(node, parent)?;
+        if let Some(p) = parent {
+            if let Node::Element(e) = &mut self.slots[p].node {
+                e.children.push(id);
+            }
+        }
+        Ok(id)
+    }
+
+    fn resolve(&self, prefix: Option<&str>) -> Option<String> {
+        match prefix {
+            Some("xml") => Some(XML_NS.to_string()),
+            _ => self
+                .scope
+                .iter()
+                .rev()
+                .find(|(p, _)| p.as_deref() == prefix)
+                .map(|(_, u)| u.clone())
+                .filter(|u| !u.is_empty()),
+        }
+    }
+
+    fn start(&mut self, s: &BytesStart, offset: usize, empty: bool) -> Result<(), XmlError> {
+        self.flush_text()?;
+        if self.stack.is_empty() && self.root.is_some() {
+            return Err(XmlError::Structure(format!(
+                "a second root element at byte {offset}"
+            )));
+        }
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(XmlError::TooDeep {
+                limit: self.limits.max_depth,
+                offset,
+            });
+        }
+        let qname = std::str::from_utf8(s.name().as_ref())
+            .map_err(|e| Self::syntax(e, offset as u64))?
+            .to_string();
+        let (prefix, local) = split_qname(&qname, offset)?;
+
+        let mut ns_decls = Vec::new();
+        let mut raw_attrs: Vec<(Option<String>, String, String)> = Vec::new();
+        for (count, a) in s.attributes().with_checks(true).enumerate() {
+            if count >= self.limits.max_attributes {
+                return Err(XmlError::TooManyAttributes {
+                    limit: self.limits.max_attributes,
+                    offset,
+                });
+            }
+            let a = a.map_err(|e| match e {
+                quick_xml::events::attributes::AttrError::Duplicated(_, _) => {
+                    XmlError::DuplicateAttribute {
+                        name: "(see element)".into(),
+                        offset,
+                    }
+                }
+                other => Self::syntax(other, offset as u64),
+            })?;
+            let key = std::str::from_utf8(a.key.as_ref())
+                .map_err(|e| Self::syntax(e, offset as u64))?;
+            let raw =
+                std::str::from_utf8(&a.value).map_err(|e| Self::syntax(e, offset as u64))?;
+            let value = normalize_attr_value(raw, offset)?;
+            if key == "xmlns" {
+                if value == XML_NS || value == "http://www.w3.org/2000/xmlns/" {
+                    return Err(XmlError::InvalidNamespaceDeclaration {
+                        prefix: String::new(),
+                        offset,
+                    });
+                }
+                ns_decls.push(NsDecl {
+                    prefix: None,
+                    uri: value,
+                });
+            } else if let Some(p) = key.strip_prefix("xmlns:") {
+                let bad = p.is_empty()
+                    || p.contains(':')
+                    || p == "xmlns"
+                    || value.is_empty()
+                    || (p == "xml") != (value == XML_NS)
+                    || value == "http://www.w3.org/2000/xmlns/";
+                if bad {
+                    return Err(XmlError::InvalidNamespaceDeclaration {
+                        prefix: p.to_string(),
+                        offset,
+                    });
+                }
+                ns_decls.push(NsDecl {
+                    prefix: Some(p.to_string()),
+                    uri: value,
+                });
+            } else {
+                let (ap, al) = split_qname(key, offset)?;
+                raw_attrs.push((ap, al, value));
+            }
+        }
+
+        self.scope_marks.push(self.scope.len());
+        for d in &ns_decls {
+            if d.prefix.as_deref() == Some("xml") {
+                continue;
+            }
+            self.scope.push((d.prefix.clone(), d.uri.clone()));
+        }
+        let ns = match &prefix {
+            Some(p) => Some(self.resolve(Some(p)).ok_or_else(|| XmlError::UnboundPrefix {
+                prefix: p.clone(),
+                offset,
+            })?),
+            None => self.resolve(None),
+        };
+        let mut attrs: Vec<Attribute> = Vec::with_capacity(raw_attrs.len());
+        for (ap, al, value) in raw_attrs {
+            let ans = match &ap {
+                Some(p) => Some(self.resolve(Some(p)).ok_or_else(|| XmlError::UnboundPrefix {
+                    prefix: p.clone(),
+                    offset,
+                })?),
+                None => None,
+            };
+            if attrs.iter().any(|x| x.local == al && x.ns == ans) {
+                return Err(XmlError::DuplicateAttribute { name: al, offset });
+            }
+            attrs.push(Attribute {
+                prefix: ap,
+                local: al,
+                ns: ans,
+                value,
+            });
+        }
+        let el = Element {
+            prefix,
+            local,
+            ns,
+            ns_decls,
+            attrs,
+            children: Vec::new(),
+            offset,
+        };
+        let id = self.push_child(Node::Element(el))?;
+        if self.stack.is_empty() {
+            self.root = Some(id);
+        }
+        self.stack.push(id);
+        if empty {
+            self.end();
+        }
+        Ok(())
+    }
+
+    fn end(&mut self) {
+        self.stack.pop();
+        if let Some(mark) = self.scope_marks.pop() {
+            self.scope.truncate(mark);
+        }
+    }
+}
+
+fn split_qname(qname: &str, offset: usize) -> Result<(Option<String>, String), XmlError> {
+    match qname.split_once(':') {
+        None => Ok((None, qname.to_string())),
+        Some((p, l)) if !p.is_empty() && !l.is_empty() && !l.contains(':') => {
+            Ok((Some(p.to_string()), l.to_string()))
+        }
+        _ => Err(XmlError::Syntax {
+            message: format!("invalid qualified name {qname:?}"),
+            offset,
+        }),
+    }
+}
+
+/// Resolves the name between `&` and `;`: a predefined entity or a character reference.
+fn resolve_reference(name: &str, offset: usize) -> Result<Cow<'static, str>, XmlError> {
+    let s: &'static str = match name {
+        "lt" => "<",
+        "gt" => ">",
+        "amp" => "&",
+        "apos" => "'",
+        "quot" => "\"",
+        _ => {
+            let code = if let Some(hex) = name.strip_prefix("#x") {
+                u32::from_str_radix(hex, 16).ok()
+            } else if let Some(dec) = name.strip_prefix('#') {
+                dec.parse::<u32>().ok()
+            } else {
+                return Err(XmlError::UndefinedEntity {
+                    name: name.to_string(),
+                    offset,
+                });
+            };
+            let code = code.ok_or_else(|| XmlError::Syntax {
+                message: format!("invalid character reference &{name};"),
+                offset,
+            })?;
+            let ok = matches!(code, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF);
+            let ch = char::from_u32(code)
+                .filter(|_| ok)
+                .ok_or(XmlError::InvalidChar { code, offset })?;
+            return Ok(Cow::Owned(ch.to_string()));
+        }
+    };
+    Ok(Cow::Borrowed(s))
+}
+
+/// Attribute-value normalization (XML 1.0 section 3.3.3) for CDATA attributes: literal whitespace characters become
+/// spaces, then references are replaced. `<` is not allowed in a value.
+fn normalize_attr_value(raw: &str, offset: usize) -> Result<String, XmlError> {
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(i) = rest.find(['&', '<', '\t', '\n']) {
+        out.push_str(&rest[..i]);
+        let c = rest.as_bytes()[i];
+        match c {
+            b'<' => {
+                return Err(XmlError::Syntax {
+                    message: "'<' is not allowed in an attribute value".into(),
+                    offset,
+                })
+            }
+            b'\t' | b'\n' => {
+                out.push(' ');
+                rest = &rest[i + 1..];
+            }
+            _ => {
+                let after = &rest[i + 1..];
+                let end = after.find(';').ok_or_else(|| XmlError::Syntax {
+                    message: "unterminated reference in attribute value".into(),
+                    offset,
+                })?;
+                out.push_str(&resolve_reference(&after[..end], offset)?);
+                rest = &after[end + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<Document, XmlError> {
+        Document::parse(s.as_bytes(), &Limits::default())
+    }
+
+    #[test]
+    fn resolves_namespaces_and_text() {
+        let d = parse(r#"<a:r xmlns:a="urn:a" xmlns="urn:d"><b x="1&amp;2">t&lt;<![CDATA[<c>]]>&#x41;</b></a:r>"#)
+            .unwrap();
+        let r = d.element(d.root()).unwrap();
+        assert!(r.is("urn:a", "r"));
+        let b = d.child_named(d.root(), "urn:d", "b").unwrap();
+        assert_eq!(d.element(b).unwrap().attr("x"), Some("1&2"));
+        assert_eq!(d.text(b), "t<<c>A");
+    }
+
+    #[test]
+    fn refuses_doctype_and_entities() {
+        assert!(matches!(
+            parse(r#"<!DOCTYPE r [<!ENTITY e "x">]><r>&e;</r>"#),
+            Err(XmlError::Doctype { .. })
+        ));
+        assert!(matches!(parse("<r>&e;</r>"), Err(XmlError::UndefinedEntity { .. })));
+    }
+
+    #[test]
+    fn refuses_unbound_prefix_and_truncation() {
+        assert!(matches!(parse("<p:r/>"), Err(XmlError::UnboundPrefix { .. })));
+        assert!(matches!(parse("<r><a>"), Err(XmlError::Structure(_))));
+        assert!(parse("<r></s>").is_err());
+        assert!(parse("").is_err());
+        assert!(parse("<r/><r/>").is_err());
+    }
+
+    #[test]
+    fn enforces_limits() {
+        let deep = "<a>".repeat(200) + &"</a>".repeat(200);
+        assert!(matches!(parse(&deep), Err(XmlError::TooDeep { .. })));
+        let attrs: String = (0..300).map(|i| format!(" a{i}=\"v\"")).collect();
+        assert!(matches!(
+            parse(&format!("<r{attrs}/>")),
+            Err(XmlError::TooManyAttributes { .. })
+        ));
+    }
+
+    #[test]
+    fn duplicate_expanded_attribute_names_are_refused() {
+        assert!(matches!(
+            parse(r#"<r xmlns:a="urn:x" xmlns:b="urn:x" a:k="1" b:k="2"/>"#),
+            Err(XmlError::DuplicateAttribute { .. })
+        ));
+        assert!(parse(r#"<r k="1" k="2"/>"#).is_err());
+    }
+
+    #[test]
+    fn normalizes_line_ends_and_attribute_whitespace() {
+        let d = parse("<r a=\"x\ty\r\nz&#9;\">l1\r\nl2\rl3&#13;</r>").unwrap();
+        let r = d.element(d.root()).unwrap();
+        assert_eq!(r.attr("a"), Some("x y z\t"));
+        assert_eq!(d.text(d.root()), "l1\nl2\nl3\r");
+    }
+
+    #[test]
+    fn refuses_bad_encoding_and_utf8() {
+        assert!(matches!(
+            parse(r#"<?xml version="1.0" encoding="ISO-8859-1"?><r/>"#),
+            Err(XmlError::UnsupportedEncoding { .. })
+        ));
+        assert!(matches!(
+            Document::parse(b"<r>\xff</r>", &Limits::default()),
+            Err(XmlError::InvalidUtf8 { .. })
+        ));
+        assert!(matches!(parse("<r>\u{1}</r>"), Err(XmlError::InvalidChar { .. })));
+    }
+}
