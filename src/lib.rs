@@ -1,3 +1,27 @@
-//! fedcheck: placeholder
+//! fedcheck: verify the SAML tokens a third-party identity provider posts to Microsoft Entra ID.
+//!
+//! The pipeline, one module per stage, data flowing one way:
+//!
+//! ```text
+//! input (files, stdin, HAR, SAML-tracer, form, base64)      -> RawToken (bytes + where they came from)
+//!   -> token  (protocol detection, every ds:Signature checked, claims re-read from signed bytes)
+//!        uses dsig (strict XML Signature profile, openssl) + c14n (exclusive canonicalization) + xml (bounded parser)
+//!        and xmlsec (libxmlsec1 second opinion through samael)
+//!   -> trust  (trust anchors: --idp-cert, metadata signing keys)
+//!   -> rules  (each check: id, status, message, fix; the protocol-specific MFA rule)
+//!   -> report (verdict, JSON contract, terminal text)
+//! ```
+//!
+//! The invariant the whole crate serves: a claim is reported as signed only if it was parsed from the canonical
+//! octets whose digest is in a `SignedInfo` that verified with a trusted key.
+#![warn(missing_docs)]
+
 pub mod c14n;
+pub mod dsig;
+pub mod input;
+pub mod report;
+pub mod rules;
+pub mod token;
+pub mod trust;
 pub mod xml;
+pub mod xmlsec;

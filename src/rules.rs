@@ -1,0 +1,629 @@
+//! The checks: each requirement Entra places on a federated token, as data (id, status, message, fix).
+//!
+//! [`evaluate`] turns an analyzed [`Token`] into [`Check`]s and an [`Mfa`] finding. Check ids are a stable
+//! contract (scripts match on them); every failing check carries the fix an IdP engineer would apply. The MFA
+//! rule is protocol-specific: SAML 2.0 counts only `AuthnContextClassRef` = `multipleauthn`; WS-Federation
+//! (SAML 1.1) counts `multipleauthn` or `wiaormultiauthn` in `AuthenticationMethod` or in the
+//! `authnmethodsreferences` / `authenticationmethod` attributes. Near misses are named and explained.
+
+use crate::token::{Claims, Protocol, SignedBy, Token};
+use crate::trust::TrustAnchor;
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+/// Entra's MFA claim value.
+pub const MULTIPLEAUTHN: &str = "http://schemas.microsoft.com/claims/multipleauthn";
+/// "Windows integrated or multiple authentication", also honoured for WS-Fed.
+pub const WIAORMULTIAUTHN: &str = "http://schemas.microsoft.com/claims/wiaormultiauthn";
+/// AD FS pass-through claim type (namespace + name).
+pub const AMR_NS: &str = "http://schemas.microsoft.com/claims";
+/// The `authnmethodsreferences` claim type as a full URI.
+pub const AMR_URI: &str = "http://schemas.microsoft.com/claims/authnmethodsreferences";
+/// The `authenticationmethod` claim namespace.
+pub const AUTHMETHOD_NS: &str = "http://schemas.microsoft.com/ws/2008/06/identity/claims";
+/// The `authenticationmethod` claim type as a full URI.
+pub const AUTHMETHOD_URI: &str = "http://schemas.microsoft.com/ws/2008/06/identity/claims/authenticationmethod";
+/// Entra's audience for federated domains.
+pub const ENTRA_AUDIENCE: &str = "urn:federation:MicrosoftOnline";
+/// Entra's sign-in endpoint.
+pub const ENTRA_ACS: &str = "https://login.microsoftonline.com/login.srf";
+/// SAML 2.0 persistent NameID format.
+pub const PERSISTENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
+/// SAML 2.0 bearer confirmation.
+pub const BEARER2: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
+/// SAML 1.x bearer confirmation.
+pub const BEARER1: &str = "urn:oasis:names:tc:SAML:1.0:cm:bearer";
+/// SAML 2.0 success status.
+pub const SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
+/// SAML 1.1 UPN claim namespace.
+pub const UPN_NS: &str = "http://schemas.xmlsoap.org/claims";
+/// SAML 1.1 ImmutableID claim namespace.
+pub const IMMUTABLEID_NS: &str = "http://schemas.microsoft.com/LiveID/Federation/2008/05";
+
+/// A check's outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Requirement met.
+    Pass,
+    /// For information.
+    Info,
+    /// Accepted by Entra but should be fixed.
+    Warn,
+    /// Entra would reject the token or not see MFA.
+    Fail,
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// Stable identifier, e.g. `mfa.signal`.
+    pub id: &'static str,
+    /// Outcome.
+    pub status: Status,
+    /// What was found.
+    pub message: String,
+    /// What to change, when something should change.
+    pub fix: Option<String>,
+}
+
+/// The MFA finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mfa {
+    /// Entra would see MFA in the signed token.
+    pub satisfied: bool,
+    /// Where the signal was found (XPath-like locations and values), signed content only.
+    pub evidence: Vec<String>,
+    /// Explanations of values that look like MFA but do not count.
+    pub near_misses: Vec<String>,
+}
+
+/// What the checks need besides the token.
+#[derive(Debug, Clone)]
+pub struct Context<'a> {
+    /// Trust anchors in use.
+    pub anchors: &'a [TrustAnchor],
+    /// Expected issuer (`--expect-issuer`, else the metadata entityID).
+    pub expect_issuer: Option<String>,
+    /// Where the expected issuer came from.
+    pub expect_issuer_source: String,
+    /// Evaluation time.
+    pub at: DateTime<Utc>,
+    /// Allowed clock skew.
+    pub skew: Duration,
+}
+
+fn check(id: &'static str, status: Status, message: impl Into<String>, fix: Option<&str>) -> Check {
+    Check { id, status, message: message.into(), fix: fix.map(str::to_string) }
+}
+
+/// Evaluates every rule for one token.
+pub fn evaluate(token: &Token, ctx: &Context) -> (Vec<Check>, Mfa) {
+    let mut out = Vec::new();
+    signature_checks(token, ctx, &mut out);
+    let mfa = mfa(token);
+    out.push(mfa_check(token, &mfa));
+    match &token.claims {
+        Some(c) => claim_checks(token, c, ctx, &mut out),
+        None => out.push(check(
+            "claims.signed",
+            Status::Fail,
+            "no claims could be read from signed content, so none of the token's claims count",
+            Some("make the IdP sign the assertion with its trusted signing certificate, and give fedcheck that certificate (--idp-cert or --metadata)"),
+        )),
+    }
+    envelope_checks(token, ctx, &mut out);
+    (out, mfa)
+}
+
+fn signature_checks(token: &Token, ctx: &Context, out: &mut Vec<Check>) {
+    if token.signatures.is_empty() {
+        out.push(check(
+            "signature.present",
+            Status::Fail,
+            "the token carries no XML signature",
+            Some("configure the IdP to sign the assertion (Entra requires a signed assertion)"),
+        ));
+        return;
+    }
+    out.push(check(
+        "signature.present",
+        Status::Pass,
+        format!(
+            "{} signature(s): {}",
+            token.signatures.len(),
+            token
+                .signatures
+                .iter()
+                .map(|s| format!("{} {}", s.signed_element, s.reference_id.as_deref().unwrap_or("(no ID)")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        None,
+    ));
+
+    // signature.valid: the signature Entra relies on (the assertion's, else any).
+    let primary = token
+        .signatures
+        .iter()
+        .find(|s| s.valid && s.signed_element == "Assertion")
+        .or_else(|| token.signatures.iter().find(|s| s.valid))
+        .or_else(|| token.signatures.iter().find(|s| s.signed_element == "Assertion"))
+        .or_else(|| token.signatures.first());
+    let Some(primary) = primary else { return };
+    if primary.valid {
+        out.push(check(
+            "signature.valid",
+            Status::Pass,
+            format!("the {} signature verifies ({})", primary.signed_element, engines_line(primary)),
+            None,
+        ));
+    } else {
+        let reason = match &primary.check.outcome {
+            Err(e) => e.to_string(),
+            Ok(_) => primary
+                .engines
+                .iter()
+                .find(|e| !e.valid)
+                .map(|e| format!("{}: {}", e.name, e.detail))
+                .unwrap_or_else(|| "not verified".into()),
+        };
+        let fix = match &primary.check.outcome {
+            Err(crate::dsig::SignatureError::DigestMismatch { .. }) => "the signed content was altered after signing; capture the token exactly as the IdP posted it (no reformatting, no edits)",
+            Err(crate::dsig::SignatureError::UntrustedKey { .. }) => "the token was signed by a different key than the trusted one: check the IdP's current token-signing certificate and the one Entra has (signingCertificate), or pass the right --idp-cert",
+            Err(crate::dsig::SignatureError::NoTrustAnchors) => "give the IdP's token-signing certificate with --idp-cert, or its metadata with --metadata",
+            Err(crate::dsig::SignatureError::AlgorithmUriTypo { .. }) => "use the exact algorithm identifiers http://www.w3.org/2001/04/xmldsig-more#rsa-sha256 and http://www.w3.org/2001/04/xmlenc#sha256",
+            Err(crate::dsig::SignatureError::WeakKey { .. }) => "issue a token-signing certificate with an RSA key of 2048 bits or more",
+            _ => "sign the assertion with an enveloped, exclusive-c14n RSA-SHA256 signature over its ID, with the trusted signing key",
+        };
+        out.push(check(
+            "signature.valid",
+            Status::Fail,
+            format!("the {} signature does not verify: {reason}", primary.signed_element),
+            Some(fix),
+        ));
+    }
+
+    // Engines.
+    if let Some(d) = token.signatures.iter().find_map(|s| s.disagreement.clone()) {
+        out.push(check(
+            "signature.engines-agree",
+            Status::Fail,
+            format!("the verification engines disagree: {d}"),
+            Some("do not rely on this token; report it to the fedcheck maintainers with the input (the verdict is an error, never a pass)"),
+        ));
+    } else if let Some(s) = token.signatures.iter().find_map(|s| s.stricter.clone()) {
+        out.push(check(
+            "signature.engines-agree",
+            Status::Info,
+            format!("libxmlsec1 accepts the signature but fedcheck's stricter SAML profile refuses it: {s}"),
+            None,
+        ));
+    } else if token.signatures.iter().any(|s| s.engines.len() > 1) {
+        out.push(check("signature.engines-agree", Status::Pass, "fedcheck and libxmlsec1 agree", None));
+    }
+
+    // Algorithm.
+    let sm = primary.check.declared.signature_method.clone().unwrap_or_default();
+    let dm = primary.check.declared.digest_method.clone().unwrap_or_default();
+    if sm.starts_with("https://") || dm.starts_with("https://") {
+        out.push(check(
+            "signature.algorithm",
+            Status::Fail,
+            format!("algorithm URIs use https:// ({sm}, {dm}); the identifiers are http://www.w3.org/..."),
+            Some("copy the algorithm URIs from the XML Signature specification, not from documentation pages that print them with https://"),
+        ));
+    } else if sm.ends_with("sha1") || dm.ends_with("sha1") {
+        out.push(check(
+            "signature.algorithm",
+            Status::Warn,
+            format!("SHA-1 is used ({sm}, digest {dm}); Entra still accepts it but it is deprecated"),
+            Some("switch the relying party trust to SHA-256 (AD FS: Set-AdfsRelyingPartyTrust -SignatureAlgorithm http://www.w3.org/2001/04/xmldsig-more#rsa-sha256)"),
+        ));
+    } else if !sm.is_empty() {
+        out.push(check("signature.algorithm", Status::Pass, format!("{sm}, digest {dm}"), None));
+    }
+
+    // Was the assertion itself signed (Entra requires it)?
+    let assertion_signed = token.signed_by == Some(SignedBy::AssertionSignature);
+    if assertion_signed {
+        out.push(check("signature.assertion-signed", Status::Pass, "the assertion carries its own valid signature", None));
+    } else if token.signed_by == Some(SignedBy::ResponseSignature) {
+        out.push(check(
+            "signature.assertion-signed",
+            Status::Fail,
+            "only the Response is signed; Entra requires the Assertion itself to be signed",
+            Some("configure the IdP to sign the assertion (Okta/Ping: 'Assertion Signature'; Keycloak: 'Sign assertions' ON)"),
+        ));
+    }
+
+    // Certificate.
+    if ctx.anchors.is_empty() {
+        out.push(check(
+            "certificate.trusted",
+            Status::Fail,
+            "no trusted certificate was given, so the claims below are UNVERIFIED",
+            Some("pass the IdP's token-signing certificate (--idp-cert) or its metadata (--metadata)"),
+        ));
+        return;
+    }
+    match primary.anchor.and_then(|i| ctx.anchors.get(i)) {
+        Some(a) if primary.valid => {
+            out.push(check(
+                "certificate.trusted",
+                Status::Pass,
+                format!("signed by {} (SHA-1 {}, from {})", a.info.subject, a.info.sha1_thumbprint, a.origin),
+                None,
+            ));
+            validity_check(a, ctx, out);
+            if a.info.key_type == "RSA" && a.info.key_bits < 2048 {
+                out.push(check("certificate.key-size", Status::Fail, format!("RSA-{}", a.info.key_bits), Some("use an RSA key of at least 2048 bits")));
+            } else {
+                out.push(check("certificate.key-size", Status::Pass, format!("{}-{}", a.info.key_type, a.info.key_bits), None));
+            }
+        }
+        _ => {
+            let mut msg = "no trusted certificate verified the token's signature".to_string();
+            if let Some(k) = primary.check.declared.keyinfo_certificates.first() {
+                msg.push_str(&format!(
+                    "; KeyInfo names {} (SHA-1 {}), which is not among the {} trusted certificate(s)",
+                    k.subject,
+                    k.sha1_thumbprint,
+                    ctx.anchors.len()
+                ));
+            }
+            if let Err(crate::dsig::SignatureError::WeakKey { bits }) = &primary.check.outcome {
+                out.push(check("certificate.key-size", Status::Fail, format!("the trusted key is RSA-{bits}"), Some("use an RSA key of at least 2048 bits")));
+            }
+            out.push(check(
+                "certificate.trusted",
+                Status::Fail,
+                msg,
+                Some("compare the IdP's current token-signing certificate with the one Entra holds (Get-MgDomainFederationConfiguration signingCertificate) and the one given to fedcheck"),
+            ));
+        }
+    }
+}
+
+fn validity_check(a: &TrustAnchor, ctx: &Context, out: &mut Vec<Check>) {
+    let nb = DateTime::parse_from_rfc3339(&a.info.not_before).map(|d| d.with_timezone(&Utc));
+    let na = DateTime::parse_from_rfc3339(&a.info.not_after).map(|d| d.with_timezone(&Utc));
+    match (nb, na) {
+        (Ok(nb), Ok(_)) if ctx.at < nb => out.push(check(
+            "certificate.validity",
+            Status::Fail,
+            format!("the signing certificate is not valid until {} (evaluated at {})", a.info.not_before, rfc(ctx.at)),
+            Some("check the IdP clock and the certificate's validity period"),
+        )),
+        (Ok(_), Ok(na)) if ctx.at > na => out.push(check(
+            "certificate.validity",
+            Status::Fail,
+            format!("the signing certificate expired on {} (evaluated at {}); Entra rejects it (AADSTS50008)", a.info.not_after, rfc(ctx.at)),
+            Some("roll over the token-signing certificate and update the domain's signingCertificate (Entra rolls it from metadata 30 days before expiry when auto-update works)"),
+        )),
+        (Ok(_), Ok(na)) if na - ctx.at < Duration::days(30) => out.push(check(
+            "certificate.validity",
+            Status::Warn,
+            format!("the signing certificate expires on {}, within 30 days", a.info.not_after),
+            Some("prepare the next token-signing certificate and publish it in metadata now"),
+        )),
+        (Ok(_), Ok(_)) => out.push(check(
+            "certificate.validity",
+            Status::Pass,
+            format!("valid {} to {}", a.info.not_before, a.info.not_after),
+            None,
+        )),
+        _ => out.push(check("certificate.validity", Status::Warn, "the certificate's validity dates could not be read", None)),
+    }
+}
+
+fn engines_line(s: &crate::token::SignatureReport) -> String {
+    s.engines.iter().map(|e| format!("{}: {}", e.name, if e.valid { "valid" } else { "invalid" })).collect::<Vec<_>>().join(", ")
+}
+
+/// Finds the MFA signal in the signed claims.
+pub fn mfa(token: &Token) -> Mfa {
+    let mut evidence = Vec::new();
+    let mut near = Vec::new();
+    let Some(c) = &token.claims else {
+        if let Some(u) = &token.unverified_claims {
+            let (e, _) = locate(token.protocol, u);
+            if !e.is_empty() {
+                near.push(format!(
+                    "the token claims MFA ({}) but that content is not covered by a verified signature, so it does not count",
+                    e.join("; ")
+                ));
+            }
+        }
+        return Mfa { satisfied: false, evidence, near_misses: near };
+    };
+    let (e, n) = locate(token.protocol, c);
+    evidence.extend(e);
+    near.extend(n);
+    Mfa { satisfied: !evidence.is_empty(), evidence, near_misses: near }
+}
+
+/// Where a claims set carries the MFA signal for its protocol, and the near misses.
+fn locate(protocol: Protocol, c: &Claims) -> (Vec<String>, Vec<String>) {
+    let mut evidence = Vec::new();
+    let mut near = Vec::new();
+    let amr_values: Vec<(String, &str)> = c
+        .attributes
+        .iter()
+        .filter_map(|a| {
+            let full = match &a.namespace {
+                Some(ns) if protocol == Protocol::WsfedSaml11 => format!("{}/{}", ns.trim_end_matches('/'), a.name),
+                _ => a.name.clone(),
+            };
+            (full == AMR_URI || full == AUTHMETHOD_URI).then_some((full, a))
+        })
+        .flat_map(|(full, a)| a.values.iter().map(move |v| (full.clone(), v.as_str())))
+        .collect();
+    match protocol {
+        Protocol::Saml2 => {
+            for v in &c.authn_methods {
+                if v == MULTIPLEAUTHN {
+                    evidence.push(format!("Assertion/AuthnStatement/AuthnContext/AuthnContextClassRef = {v}"));
+                } else {
+                    near.push(explain_value(v, true));
+                }
+            }
+            if c.authn_methods.is_empty() {
+                near.push("the assertion has no AuthnStatement/AuthnContext/AuthnContextClassRef".into());
+            }
+            if c.authn_methods.len() > 1 && !evidence.is_empty() {
+                near.push(format!("{} AuthnContextClassRef values; Entra expects exactly one", c.authn_methods.len()));
+            }
+            for (name, v) in amr_values {
+                if v == MULTIPLEAUTHN || v == WIAORMULTIAUTHN {
+                    near.push(format!(
+                        "attribute {name} = {v} is present, but in a SAML 2.0 token Entra reads MFA only from AuthnContextClassRef; the attribute does not count"
+                    ));
+                }
+            }
+        }
+        Protocol::WsfedSaml11 => {
+            for v in &c.authn_methods {
+                if v == MULTIPLEAUTHN || v == WIAORMULTIAUTHN {
+                    evidence.push(format!("Assertion/AuthenticationStatement/@AuthenticationMethod = {v}"));
+                } else {
+                    near.push(explain_value(v, false));
+                }
+            }
+            for (name, v) in amr_values {
+                if v == MULTIPLEAUTHN || v == WIAORMULTIAUTHN {
+                    evidence.push(format!("Assertion/AttributeStatement/Attribute[{name}] = {v}"));
+                } else {
+                    near.push(format!("attribute {name} = {v}: {}", explain_value(v, false)));
+                }
+            }
+        }
+    }
+    if !evidence.is_empty() {
+        near.retain(|n| !n.starts_with("the assertion has no"));
+    }
+    (evidence, near)
+}
+
+fn explain_value(v: &str, saml2: bool) -> String {
+    let what = if saml2 { "AuthnContextClassRef" } else { "authentication method" };
+    if v.ends_with(":ac:classes:PasswordProtectedTransport") || v.ends_with(":ac:classes:Password") || v.ends_with(":am:password") || v.ends_with("/authmethod/password") {
+        format!("{what} {v} is a password sign-in, not MFA")
+    } else if v.ends_with(":ac:classes:unspecified") || v.ends_with(":am:unspecified") {
+        format!("{what} {v} says nothing about MFA (Keycloak's default; leads to a redirect loop with enforceMfaByFederatedIdp)")
+    } else if v == "https://refeds.org/profile/mfa" {
+        format!("{what} {v} is the REFEDS MFA profile; Entra does not recognise it, only {MULTIPLEAUTHN}")
+    } else if v.starts_with("http://schemas.microsoft.com/ws/2012/12/authmethod/") {
+        format!("{what} {v} is an AD FS authentication-method URI, not the MFA claim; Entra needs {MULTIPLEAUTHN}")
+    } else if v == WIAORMULTIAUTHN && saml2 {
+        format!("{what} {v} is honoured only over WS-Federation; SAML-P needs exactly {MULTIPLEAUTHN}")
+    } else {
+        format!("{what} {v} is not the MFA claim {MULTIPLEAUTHN}")
+    }
+}
+
+fn mfa_check(token: &Token, mfa: &Mfa) -> Check {
+    if mfa.satisfied {
+        return check("mfa.signal", Status::Pass, format!("signed MFA signal: {}", mfa.evidence.join("; ")), None);
+    }
+    let mut msg = if token.claims.is_none() {
+        "no signed MFA signal (no verified claims)".to_string()
+    } else {
+        "the signed token does not carry Entra's MFA signal".to_string()
+    };
+    if !mfa.near_misses.is_empty() {
+        msg.push_str(": ");
+        msg.push_str(&mfa.near_misses.join("; "));
+    }
+    let fix = match token.protocol {
+        Protocol::Saml2 => "emit AuthnContextClassRef http://schemas.microsoft.com/claims/multipleauthn when the user completed MFA (Okta: 'Use Okta MFA to satisfy Entra ID MFA'; PingOne: Microsoft 365 authentication claim; Keycloak: map the ACR to that URI)",
+        Protocol::WsfedSaml11 => "issue http://schemas.microsoft.com/claims/authnmethodsreferences = http://schemas.microsoft.com/claims/multipleauthn when MFA was done (AD FS: add the pass-through rule c:[Type == \"http://schemas.microsoft.com/claims/authnmethodsreferences\"] => issue(claim = c);)",
+    };
+    check("mfa.signal", Status::Fail, msg, Some(fix))
+}
+
+fn rfc(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s.trim()).ok().map(|d| d.with_timezone(&Utc))
+}
+
+fn claim_checks(token: &Token, c: &Claims, ctx: &Context, out: &mut Vec<Check>) {
+    // Audience.
+    if c.audiences.iter().any(|a| a == ENTRA_AUDIENCE) {
+        out.push(check("audience", Status::Pass, ENTRA_AUDIENCE, None));
+    } else {
+        out.push(check(
+            "audience",
+            Status::Fail,
+            format!("audience is [{}], not {ENTRA_AUDIENCE}", c.audiences.join(", ")),
+            Some("set the relying party identifier / audience to urn:federation:MicrosoftOnline"),
+        ));
+    }
+    // Issuer.
+    let issuer = c.issuer.clone().unwrap_or_default();
+    match &ctx.expect_issuer {
+        Some(exp) if *exp == issuer => out.push(check("issuer", Status::Pass, format!("{issuer} (matches {})", ctx.expect_issuer_source), None)),
+        Some(exp) => out.push(check(
+            "issuer",
+            Status::Fail,
+            format!("issuer is \"{issuer}\", expected \"{exp}\" ({}); Entra rejects it with AADSTS50107", ctx.expect_issuer_source),
+            Some("make the IdP's issuer / entity ID equal the domain's issuerUri exactly (case, scheme and trailing slash matter)"),
+        )),
+        None => out.push(check("issuer", Status::Info, format!("{issuer} (no expected issuer given: use --expect-issuer or --metadata to check it)"), None)),
+    }
+    // NameID.
+    match (&c.name_id, token.protocol) {
+        (None, _) => out.push(check("subject.nameid", Status::Fail, "the assertion has no NameID / NameIdentifier", Some("issue the user's ImmutableID (onPremisesImmutableId) as the NameID"))),
+        (Some(n), _) if n.value.is_empty() => out.push(check("subject.nameid", Status::Fail, "the NameID is empty", Some("issue the user's ImmutableID as the NameID"))),
+        (Some(n), Protocol::Saml2) if n.format.as_deref() != Some(PERSISTENT) => out.push(check(
+            "subject.nameid",
+            Status::Fail,
+            format!("NameID format is {}, Entra requires {PERSISTENT}", n.format.as_deref().unwrap_or("(none)")),
+            Some("issue the ImmutableID with Format urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"),
+        )),
+        (Some(n), _) => out.push(check("subject.nameid", Status::Pass, format!("{} ({})", n.value, n.format.as_deref().unwrap_or("no format")), None)),
+    }
+    // UPN and ImmutableID.
+    match token.protocol {
+        Protocol::Saml2 => {
+            let v = c.attribute("IDPEmail", None);
+            match v.first() {
+                Some(u) if !u.is_empty() => out.push(check("subject.upn", Status::Pass, format!("IDPEmail = {u}"), None)),
+                _ => out.push(check("subject.upn", Status::Fail, "no IDPEmail attribute (the user's UPN)", Some("add an attribute named IDPEmail carrying the user's userPrincipalName"))),
+            }
+        }
+        Protocol::WsfedSaml11 => {
+            let v = c.attribute("UPN", Some(UPN_NS));
+            match v.first() {
+                Some(u) if !u.is_empty() => out.push(check("subject.upn", Status::Pass, format!("UPN = {u}"), None)),
+                _ => out.push(check("subject.upn", Status::Fail, "no UPN attribute (namespace http://schemas.xmlsoap.org/claims)", Some("issue the claim http://schemas.xmlsoap.org/claims/UPN with the user's userPrincipalName"))),
+            }
+            let im = c.attribute("ImmutableID", Some(IMMUTABLEID_NS));
+            let nameid = c.name_id.as_ref().map(|n| n.value.as_str());
+            match im.first() {
+                Some(i) if Some(*i) == nameid => out.push(check("subject.immutableid", Status::Pass, format!("ImmutableID = {i} (equals NameIdentifier)"), None)),
+                Some(i) => out.push(check("subject.immutableid", Status::Warn, format!("ImmutableID {i} differs from the NameIdentifier {}", nameid.unwrap_or("(none)")), Some("issue the same ImmutableID value as NameIdentifier and as the ImmutableID attribute"))),
+                None => out.push(check("subject.immutableid", Status::Fail, "no ImmutableID attribute (namespace http://schemas.microsoft.com/LiveID/Federation/2008/05)", Some("issue the claim http://schemas.microsoft.com/LiveID/Federation/2008/05/ImmutableID"))),
+            }
+        }
+    }
+    // Subject confirmation.
+    match token.protocol {
+        Protocol::Saml2 => {
+            let bearer: Vec<_> = c.subject_confirmations.iter().filter(|s| s.method == BEARER2).collect();
+            if bearer.is_empty() {
+                out.push(check("subject.confirmation", Status::Fail, "no bearer SubjectConfirmation", Some("add SubjectConfirmation Method urn:oasis:names:tc:SAML:2.0:cm:bearer with Recipient https://login.microsoftonline.com/login.srf")));
+            } else if let Some(b) = bearer.iter().find(|b| b.recipient.as_deref() == Some(ENTRA_ACS)) {
+                let late = b.not_on_or_after.as_deref().and_then(parse_time).is_some_and(|t| ctx.at >= t + ctx.skew);
+                if late {
+                    out.push(check("subject.confirmation", Status::Fail, format!("bearer confirmation expired at {}", b.not_on_or_after.as_deref().unwrap_or("")), Some("post the token promptly; check the IdP clock")));
+                } else {
+                    out.push(check("subject.confirmation", Status::Pass, format!("bearer, Recipient {ENTRA_ACS}"), None));
+                }
+            } else {
+                out.push(check(
+                    "subject.confirmation",
+                    Status::Fail,
+                    format!("bearer Recipient is {}, not {ENTRA_ACS}", bearer[0].recipient.as_deref().unwrap_or("(none)")),
+                    Some("set the ACS URL / Recipient to https://login.microsoftonline.com/login.srf"),
+                ));
+            }
+        }
+        Protocol::WsfedSaml11 => {
+            if c.subject_confirmations.iter().any(|s| s.method == BEARER1) {
+                out.push(check("subject.confirmation", Status::Pass, "bearer", None));
+            } else {
+                out.push(check("subject.confirmation", Status::Warn, "no bearer ConfirmationMethod", Some("AD FS issues urn:oasis:names:tc:SAML:1.0:cm:bearer; check the IdP's WS-Fed profile")));
+            }
+        }
+    }
+    // Time.
+    let nb = c.not_before.as_deref().map(|s| (s, parse_time(s)));
+    let na = c.not_on_or_after.as_deref().map(|s| (s, parse_time(s)));
+    let mut problems = Vec::new();
+    for (label, v) in [("NotBefore", nb), ("NotOnOrAfter", na)] {
+        if let Some((raw, None)) = v {
+            problems.push(format!("{label} \"{raw}\" is not a valid xs:dateTime"));
+        }
+    }
+    if let Some((raw, Some(t))) = nb {
+        if ctx.at + ctx.skew < t {
+            problems.push(format!("not yet valid: NotBefore {raw} is after {} (+{} s skew)", rfc(ctx.at), ctx.skew.num_seconds()));
+        }
+    }
+    if let Some((raw, Some(t))) = na {
+        if ctx.at >= t + ctx.skew {
+            problems.push(format!("expired: NotOnOrAfter {raw} is before {} (-{} s skew)", rfc(ctx.at), ctx.skew.num_seconds()));
+        }
+    }
+    if na.is_none() {
+        out.push(check("conditions.time", Status::Warn, "the assertion has no Conditions/@NotOnOrAfter", Some("issue Conditions with NotBefore and NotOnOrAfter")));
+    } else if problems.is_empty() {
+        out.push(check(
+            "conditions.time",
+            Status::Pass,
+            format!("valid at {} ({} to {})", rfc(ctx.at), c.not_before.as_deref().unwrap_or("-"), c.not_on_or_after.as_deref().unwrap_or("-")),
+            None,
+        ));
+    } else {
+        out.push(check("conditions.time", Status::Fail, problems.join("; "), Some("use --at with the time the token was issued, or check the IdP's clock")));
+    }
+}
+
+fn envelope_checks(token: &Token, _ctx: &Context, out: &mut Vec<Check>) {
+    let f = &token.envelope_fields;
+    let signed_note = if f.signed { "" } else { " (from the unsigned envelope)" };
+    if token.protocol == Protocol::Saml2 && token.envelope == crate::token::Envelope::Saml2Response {
+        match f.destination.as_deref() {
+            Some(ENTRA_ACS) => out.push(check("response.destination", Status::Pass, format!("{ENTRA_ACS}{signed_note}"), None)),
+            Some(d) => out.push(check("response.destination", Status::Fail, format!("Destination is {d}, not {ENTRA_ACS}{signed_note}"), Some("set the ACS URL to https://login.microsoftonline.com/login.srf"))),
+            None => out.push(check("response.destination", Status::Warn, format!("the Response has no Destination{signed_note}"), Some("send Destination=\"https://login.microsoftonline.com/login.srf\""))),
+        }
+        match f.status.as_deref() {
+            Some(s) if s == SUCCESS => out.push(check("response.status", Status::Pass, format!("Success{signed_note}"), None)),
+            Some(s) => out.push(check(
+                "response.status",
+                Status::Fail,
+                format!("status {s}{}{signed_note}", f.status_message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default()),
+                Some("the IdP reported a failed sign-in; look at the IdP's logs for this request"),
+            )),
+            None => out.push(check("response.status", Status::Fail, "the Response has no Status", Some("the IdP must send samlp:Status with StatusCode Success"))),
+        }
+    }
+    if let Some(a) = &f.applies_to {
+        if a != ENTRA_AUDIENCE {
+            out.push(check("wsfed.applies-to", Status::Warn, format!("AppliesTo is {a}, not {ENTRA_AUDIENCE} (unsigned envelope)"), Some("check the relying party trust identifier")));
+        }
+    }
+    // Assertions and content outside the signed bytes.
+    if token.assertion_count > 1 {
+        let unsigned: Vec<String> = token.assertions.iter().filter(|a| !a.read).map(|a| a.id.clone().unwrap_or_else(|| "(no ID)".into())).collect();
+        out.push(check(
+            "content.unsigned",
+            Status::Fail,
+            format!(
+                "the document holds {} assertions; only the signed one was read and {} ignored: {} (a signature-wrapping pattern, or an IdP bug)",
+                token.assertion_count,
+                unsigned.len(),
+                unsigned.join(", ")
+            ),
+            Some("an IdP must post exactly one assertion; if this was not edited by hand, report it to the IdP vendor"),
+        ));
+    } else if token.claims.is_some() {
+        let note = match (token.signed_by, token.envelope) {
+            (Some(SignedBy::AssertionSignature), crate::token::Envelope::Saml2Response | crate::token::Envelope::Rstr | crate::token::Envelope::Rstrc) if !f.signed => {
+                "claims were read only from the signed assertion's canonical bytes; the unsigned envelope around it was not read for claims"
+            }
+            _ => "claims were read only from the signed bytes",
+        };
+        out.push(check("content.unsigned", Status::Info, note, None));
+    }
+}
+
+/// The worst status among checks.
+pub fn worst(checks: &[Check]) -> Status {
+    checks.iter().map(|c| c.status).max().unwrap_or(Status::Pass)
+}

@@ -1,0 +1,192 @@
+//! The second opinion: the same signature verified by libxmlsec1, through samael's `xmlsec` feature.
+//!
+//! fedcheck's own verifier ([`crate::dsig`]) decides what is read; libxmlsec1 is an independent implementation of
+//! canonicalization and XML Signature that must agree. samael verifies the *first* `ds:Signature` of a document
+//! with one key and registers one ID attribute name, so for a signature that is not first (an assertion signature
+//! inside a signed response) the signatures before it are unlinked first (they never lie inside the assertion's
+//! signed subtree, so its digest is unchanged), and SAML 1.1 passes `AssertionID` as the ID attribute.
+//!
+//! libxmlsec1 and libxml2 print their errors to stderr by default. Both are redirected into a buffer while a
+//! verification runs, and the messages become the engine's `detail` in the report.
+
+use crate::trust::TrustAnchor;
+use samael::crypto::{CertificateDer, CryptoProvider, XmlSec};
+use std::ffi::CStr;
+use std::os::raw::{c_char, c_int, c_void};
+use std::sync::Mutex;
+
+/// What libxmlsec1 said about one signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opinion {
+    /// The signature verified with one of the trust anchors.
+    pub valid: bool,
+    /// The anchor that verified it.
+    pub anchor: Option<usize>,
+    /// libxmlsec1's own words (its error messages), or what it verified with.
+    pub detail: String,
+}
+
+static LOCK: Mutex<()> = Mutex::new(());
+static MESSAGES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+type XmlSecErrorsCallback = unsafe extern "C" fn(
+    file: *const c_char,
+    line: c_int,
+    func: *const c_char,
+    error_object: *const c_char,
+    error_subject: *const c_char,
+    reason: c_int,
+    msg: *const c_char,
+);
+
+/// The leading fields of libxml2's `xmlError`, which are stable across 2.9 - 2.13.
+#[repr(C)]
+struct XmlErrorHead {
+    domain: c_int,
+    code: c_int,
+    message: *const c_char,
+}
+
+extern "C" {
+    fn xmlSecErrorsSetCallback(callback: Option<XmlSecErrorsCallback>);
+    fn xmlSetStructuredErrorFunc(
+        ctx: *mut c_void,
+        handler: Option<unsafe extern "C" fn(user: *mut c_void, error: *const XmlErrorHead)>,
+    );
+}
+
+unsafe fn cstr(p: *const c_char) -> String {
+    if p.is_null() {
+        String::new()
+    } else {
+        // SAFETY: libxmlsec1/libxml2 pass NUL-terminated strings valid for the duration of the callback.
+        unsafe { CStr::from_ptr(p) }.to_string_lossy().trim().to_string()
+    }
+}
+
+fn record(message: String) {
+    if let Ok(mut m) = MESSAGES.lock() {
+        if m.len() < 32 && !message.is_empty() && !m.contains(&message) {
+            m.push(message);
+        }
+    }
+}
+
+unsafe extern "C" fn on_xmlsec_error(
+    _file: *const c_char,
+    _line: c_int,
+    func: *const c_char,
+    _error_object: *const c_char,
+    error_subject: *const c_char,
+    _reason: c_int,
+    msg: *const c_char,
+) {
+    // SAFETY: see `cstr`.
+    let (func, subject, msg) = unsafe { (cstr(func), cstr(error_subject), cstr(msg)) };
+    let mut s = msg;
+    if !subject.is_empty() && subject != "unknown" {
+        s = format!("{subject}: {s}");
+    }
+    if !func.is_empty() {
+        s = format!("{func}: {s}");
+    }
+    record(s);
+}
+
+unsafe extern "C" fn on_libxml_error(_user: *mut c_void, error: *const XmlErrorHead) {
+    if error.is_null() {
+        return;
+    }
+    // SAFETY: libxml2 passes a valid xmlError for the duration of the call.
+    let msg = unsafe { cstr((*error).message) };
+    record(format!("libxml2: {msg}"));
+}
+
+fn install_handlers() {
+    // SAFETY: plain setters of global callback pointers; the callbacks only copy strings.
+    unsafe {
+        xmlSecErrorsSetCallback(Some(on_xmlsec_error));
+        xmlSetStructuredErrorFunc(std::ptr::null_mut(), Some(on_libxml_error));
+    }
+}
+
+fn take_messages() -> Vec<String> {
+    MESSAGES.lock().map(|mut m| std::mem::take(&mut *m)).unwrap_or_default()
+}
+
+/// Verifies the `sig_index`-th `ds:Signature` (document order) of `xml` with libxmlsec1, trying each anchor.
+pub fn verify(xml: &[u8], sig_index: usize, id_attr: &str, anchors: &[TrustAnchor]) -> Opinion {
+    let _guard = LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    if anchors.is_empty() {
+        return Opinion { valid: false, anchor: None, detail: "no trusted certificate to verify with".into() };
+    }
+    install_handlers();
+    take_messages();
+    let isolated = match isolate(xml, sig_index) {
+        Ok(x) => x,
+        Err(detail) => {
+            take_messages();
+            return Opinion { valid: false, anchor: None, detail };
+        }
+    };
+    let mut failures = Vec::new();
+    for (i, anchor) in anchors.iter().enumerate() {
+        install_handlers();
+        let cert = CertificateDer::from(anchor.der.clone());
+        match XmlSec::verify_signed_xml(&isolated, &cert, Some(id_attr)) {
+            Ok(()) => {
+                take_messages();
+                return Opinion {
+                    valid: true,
+                    anchor: Some(i),
+                    detail: format!("signature valid with {}", anchor.info.subject),
+                };
+            }
+            Err(e) => failures.push(e.to_string()),
+        }
+    }
+    let mut msgs = take_messages();
+    msgs.truncate(4);
+    let mut detail = failures.first().cloned().unwrap_or_else(|| "invalid signature".into());
+    if !msgs.is_empty() {
+        detail = format!("{detail} ({})", msgs.join("; "));
+    }
+    Opinion { valid: false, anchor: None, detail }
+}
+
+/// Returns a document in which the wanted signature is the first one: earlier signatures are unlinked.
+fn isolate(xml: &[u8], sig_index: usize) -> Result<Vec<u8>, String> {
+    if sig_index == 0 {
+        return Ok(xml.to_vec());
+    }
+    let doc = libxml::parser::Parser::default()
+        .parse_string(xml)
+        .map_err(|e| format!("libxml2 could not parse the document: {e:?}"))?;
+    let root = doc.get_root_element().ok_or("libxml2 found no root element")?;
+    let mut sigs = Vec::new();
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        let is_sig = n.get_name() == "Signature"
+            && n.get_namespace().is_some_and(|ns| ns.get_href() == crate::dsig::DS_NS);
+        if is_sig {
+            sigs.push(n.clone());
+        }
+        let mut kids = n.get_child_elements();
+        kids.reverse();
+        stack.extend(kids);
+    }
+    let target = sigs.get(sig_index).cloned().ok_or("libxml2 sees fewer signatures than fedcheck")?;
+    for mut s in sigs.into_iter().take(sig_index) {
+        // Refuse to unlink a signature that contains the target (a signature nested in another's ds:Object).
+        let mut cur = target.get_parent();
+        while let Some(p) = cur {
+            if p == s {
+                return Err("signature nested inside another signature: libxmlsec1 cannot check it alone".into());
+            }
+            cur = p.get_parent();
+        }
+        s.unlink();
+    }
+    let opts = libxml::tree::SaveOptions { no_declaration: true, ..Default::default() };
+    Ok(doc.to_string_with_options(opts).into_bytes())
+}
