@@ -13,7 +13,7 @@
 
 use crate::c14n::{self, EXC_C14N, EXC_C14N_WITH_COMMENTS};
 use crate::trust::{cert_info, CertInfo, TrustAnchor};
-use crate::xml::{Document, Node, NodeId};
+use crate::xml::{Document, NodeId};
 use base64::Engine;
 use openssl::bn::BigNum;
 use openssl::ecdsa::EcdsaSig;
@@ -688,7 +688,144 @@ pub fn covered_by(doc: &Document, verified: &Verified, signature: NodeId, node: 
     doc.is_ancestor_or_self(verified.element, node) && !doc.is_ancestor_or_self(signature, node)
 }
 
-#[allow(dead_code)]
-fn is_element(doc: &Document, id: NodeId) -> bool {
-    matches!(doc.node(id), Node::Element(_))
+#[cfg(test)]
+mod tests {
+    //! Each profile rule, exercised by editing a token signed by xmlsec1 (testdata/saml2/mfa-sha256.xml).
+    use super::*;
+    use crate::trust::load_cert_file;
+    use crate::xml::Limits;
+
+    const FIXTURE: &str = include_str!("../testdata/saml2/mfa-sha256.xml");
+
+    fn anchors(names: &[&str]) -> Vec<TrustAnchor> {
+        names
+            .iter()
+            .map(|n| {
+                load_cert_file(&format!("{}/testdata/keys/{n}.crt", env!("CARGO_MANIFEST_DIR")))
+                    .expect("test certificate")
+            })
+            .collect()
+    }
+
+    /// Verifies the assertion's signature (the first ds:Signature) of `xml`.
+    fn run(xml: &str, trust: &[&str]) -> Result<Verified, SignatureError> {
+        let doc = Document::parse(xml.as_bytes(), &Limits::default()).expect("well-formed");
+        let sig = *find_signatures(&doc).first().expect("a signature");
+        verify(&doc, sig, &anchors(trust), &Profile::tokens()).outcome
+    }
+
+    fn edited(from: &str, to: &str) -> String {
+        assert!(FIXTURE.contains(from), "fixture lacks {from}");
+        FIXTURE.replacen(from, to, 1)
+    }
+
+    #[test]
+    fn valid_signature_yields_the_assertion_bytes() {
+        let v = run(FIXTURE, &["idp-signing"]).expect("valid");
+        let text = String::from_utf8(v.canonical).expect("utf-8");
+        assert!(text.starts_with("<saml:Assertion xmlns:saml="));
+        assert!(!text.contains("ds:Signature"), "the enveloped signature is excluded");
+        assert!(!text.contains("samlp:Status"), "nothing outside the assertion");
+        assert_eq!(v.anchor, Some(0));
+        assert!(!v.uses_sha1);
+    }
+
+    #[test]
+    fn untrusted_and_missing_anchors() {
+        assert!(matches!(run(FIXTURE, &["attacker"]), Err(SignatureError::UntrustedKey { .. })));
+        assert!(matches!(run(FIXTURE, &[]), Err(SignatureError::NoTrustAnchors)));
+        // With the right anchor second, it is still found.
+        assert_eq!(run(FIXTURE, &["attacker", "idp-signing"]).expect("valid").anchor, Some(1));
+    }
+
+    #[test]
+    fn content_change_is_a_digest_mismatch() {
+        let xml = edited("alice@contoso.test", "mallory@contoso.test");
+        assert!(matches!(run(&xml, &["idp-signing"]), Err(SignatureError::DigestMismatch { .. })));
+    }
+
+    #[test]
+    fn reference_must_point_at_the_enveloping_element() {
+        let xml = edited("URI=\"#_a0001\"", "URI=\"#_r0001\"");
+        assert!(matches!(run(&xml, &["idp-signing"]), Err(SignatureError::ReferenceUri { .. })));
+        let xml = edited("URI=\"#_a0001\"", "URI=\"\"");
+        assert!(matches!(run(&xml, &["idp-signing"]), Err(SignatureError::ReferenceUri { .. })));
+    }
+
+    #[test]
+    fn duplicate_ids_are_refused() {
+        let xml = edited("ID=\"_r0001\"", "ID=\"_a0001\"");
+        assert_eq!(
+            run(&xml, &["idp-signing"]).err(),
+            Some(SignatureError::DuplicateId { id: "_a0001".into(), count: 2 })
+        );
+    }
+
+    #[test]
+    fn only_enveloped_then_exc_c14n_transforms() {
+        let xpath = "<ds:Transform Algorithm=\"http://www.w3.org/TR/1999/REC-xpath-19991116\"><ds:XPath>not(ancestor-or-self::ds:Signature)</ds:XPath></ds:Transform>";
+        let xml = edited("<ds:Transforms>", &format!("<ds:Transforms>{xpath}"));
+        assert!(matches!(run(&xml, &["idp-signing"]), Err(SignatureError::Transforms { .. })));
+        let xml = edited(
+            "<ds:Transform Algorithm=\"http://www.w3.org/2000/09/xmldsig#enveloped-signature\"/>",
+            "",
+        );
+        assert!(matches!(run(&xml, &["idp-signing"]), Err(SignatureError::Transforms { .. })));
+    }
+
+    #[test]
+    fn objects_and_extra_references_are_refused() {
+        let xml = edited("</ds:KeyInfo>", "</ds:KeyInfo><ds:Object><x/></ds:Object>");
+        assert!(matches!(run(&xml, &["idp-signing"]), Err(SignatureError::Unexpected { .. })));
+        let start = FIXTURE.find("<ds:Reference").expect("reference");
+        let end = FIXTURE.find("</ds:Reference>").expect("reference end") + "</ds:Reference>".len();
+        let reference = &FIXTURE[start..end];
+        let xml = FIXTURE.replacen(reference, &format!("{reference}{reference}"), 1);
+        assert_eq!(run(&xml, &["idp-signing"]).err(), Some(SignatureError::ReferenceCount { count: 2 }));
+    }
+
+    #[test]
+    fn algorithm_rules() {
+        let xml = edited(
+            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+            "http://www.w3.org/2000/09/xmldsig#hmac-sha1",
+        );
+        assert!(matches!(run(&xml, &["idp-signing"]), Err(SignatureError::Hmac { .. })));
+        let xml = edited(
+            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+            "https://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+        );
+        assert!(matches!(run(&xml, &["idp-signing"]), Err(SignatureError::AlgorithmUriTypo { .. })));
+        let xml = edited(
+            "http://www.w3.org/2001/04/xmlenc#sha256",
+            "http://www.w3.org/2001/04/xmldsig-more#md5",
+        );
+        assert!(matches!(run(&xml, &["idp-signing"]), Err(SignatureError::DigestMethod { .. })));
+        // An RSA signature method checked against an EC anchor is a key mismatch, not a pass.
+        assert!(matches!(run(FIXTURE, &["idp-ec"]), Err(SignatureError::KeyMismatch { .. } | SignatureError::UntrustedKey { .. })));
+    }
+
+    #[test]
+    fn signature_must_be_enveloped_in_a_signable_element() {
+        // Move the signature from the Assertion into the Subject.
+        let start = FIXTURE.find("<ds:Signature").expect("sig");
+        let end = FIXTURE.find("</ds:Signature>").expect("sig end") + "</ds:Signature>".len();
+        let sig = &FIXTURE[start..end];
+        let without = FIXTURE.replacen(sig, "", 1);
+        let xml = without.replacen("<saml:Subject>", &format!("<saml:Subject>{sig}"), 1);
+        assert!(matches!(run(&xml, &["idp-signing"]), Err(SignatureError::NotEnveloped { .. })));
+    }
+
+    #[test]
+    fn wrapped_assertion_is_not_covered() {
+        // A forged assertion placed before the signed one: the signed bytes are still only the original.
+        let a_start = FIXTURE.find("<saml:Assertion").expect("assertion");
+        let forged = "<saml:Assertion xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_evil\" Version=\"2.0\"><saml:Issuer>x</saml:Issuer></saml:Assertion>";
+        let xml = format!("{}{forged}{}", &FIXTURE[..a_start], &FIXTURE[a_start..]);
+        let doc = Document::parse(xml.as_bytes(), &Limits::default()).expect("xml");
+        let sig = find_signatures(&doc)[0];
+        let v = verify(&doc, sig, &anchors(&["idp-signing"]), &Profile::tokens()).outcome.expect("valid");
+        let text = String::from_utf8(v.canonical).expect("utf-8");
+        assert!(text.contains("ID=\"_a0001\"") && !text.contains("_evil"));
+    }
 }

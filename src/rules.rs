@@ -273,7 +273,13 @@ fn signature_checks(token: &Token, ctx: &Context, out: &mut Vec<Check>) {
                 ));
             }
             if let Err(crate::dsig::SignatureError::WeakKey { bits }) = &primary.check.outcome {
-                out.push(check("certificate.key-size", Status::Fail, format!("the trusted key is RSA-{bits}"), Some("use an RSA key of at least 2048 bits")));
+                out.push(check(
+                    "certificate.key-size",
+                    Status::Fail,
+                    format!("the signature verifies with a trusted certificate, but its key is RSA-{bits}"),
+                    Some("issue a token-signing certificate with an RSA key of at least 2048 bits and roll it over in Entra"),
+                ));
+                return;
             }
             out.push(check(
                 "certificate.trusted",

@@ -247,6 +247,10 @@ pub struct AssertionSeen {
 
 /// Parses and analyzes one token document.
 pub fn analyze(xml: &[u8], anchors: &[TrustAnchor], engines: Engines, limits: &Limits) -> Result<Token, TokenError> {
+    // Pasted tokens often start with a BOM or a blank line; neither is part of the document.
+    let xml = xml.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(xml);
+    let start = xml.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(xml.len());
+    let xml = &xml[start..];
     let doc = Document::parse(xml, limits)?;
     let root = doc.root();
     let root_el = doc.element(root).ok_or_else(|| TokenError::NotAToken("(none)".into()))?;
