@@ -27,6 +27,7 @@ pub struct Opinion {
 }
 
 static LOCK: Mutex<()> = Mutex::new(());
+static INIT: std::sync::Once = std::sync::Once::new();
 static MESSAGES: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 type XmlSecErrorsCallback = unsafe extern "C" fn(
@@ -83,6 +84,10 @@ unsafe extern "C" fn on_xmlsec_error(
 ) {
     // SAFETY: see `cstr`.
     let (func, subject, msg) = unsafe { (cstr(func), cstr(error_subject), cstr(msg)) };
+    if msg.is_empty() {
+        // Propagation records ("called from ...") carry no message of their own.
+        return;
+    }
     let mut s = msg;
     if !subject.is_empty() && subject != "unknown" {
         s = format!("{subject}: {s}");
@@ -120,6 +125,11 @@ pub fn verify(xml: &[u8], sig_index: usize, id_attr: &str, anchors: &[TrustAncho
     if anchors.is_empty() {
         return Opinion { valid: false, anchor: None, detail: "no trusted certificate to verify with".into() };
     }
+    // samael initializes libxmlsec1 lazily, and initialization installs xmlsec's default (stderr) error
+    // callback. Trigger it once with a document that has no signature (no error is logged), then redirect.
+    INIT.call_once(|| {
+        let _ = XmlSec::verify_signed_xml(b"<fedcheck/>", &CertificateDer::from(anchors[0].der.clone()), None);
+    });
     install_handlers();
     take_messages();
     let isolated = match isolate(xml, sig_index) {
