@@ -35,7 +35,12 @@ enum Command {
     ///   fedcheck check response.xml --idp-cert adfs-signing.cer --expect-issuer http://sts.contoso.com/adfs/services/trust
     ///
     ///   pbpaste | fedcheck check - --idp-cert signing.b64 --format json
-    #[command(verbatim_doc_comment)]
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = "Exit codes: 0 every token passes (signed by a trusted key, MFA satisfied, all requirements met); \
+1 a check failed; 2 unusable input or arguments; 3 the signature engines disagree.\n\n\
+Signatures count only with keys you give (--idp-cert, --metadata); a certificate inside the token is never trusted by itself."
+    )]
     Check(CheckArgs),
 }
 
