@@ -552,6 +552,9 @@ fn check(
         });
     }
     ref_opts.exclude = Some(signature);
+    // XML-DSig 4.3.3.3: a same-document reference `#id` yields a node-set without comments, so even the
+    // #WithComments transform has none to keep. (xmlsec1 behaves the same.)
+    ref_opts.with_comments = false;
     let digest_uri = declared.digest_method.clone().unwrap_or_default();
     let (digest_md, digest_sha1) = digest_alg(&digest_uri)?;
     let expected_digest = b64(&doc.text(rparts[2].1), "DigestValue")?;

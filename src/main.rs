@@ -18,7 +18,15 @@ use std::process::ExitCode;
 /// reads the claims only from the signed bytes, and tells you whether Entra will see multi-factor
 /// authentication, with the fix for every failure.
 #[derive(Parser, Debug)]
-#[command(name = "fedcheck", version, about, long_about, propagate_version = true)]
+#[command(
+    name = "fedcheck",
+    version,
+    about,
+    long_about,
+    propagate_version = true,
+    after_help = "Start with: fedcheck check <TOKEN|HAR|DIR> --idp-cert <CERT> (or --metadata <FILE|URL>); \
+--engines both|fedcheck|xmlsec picks the signature engines. See `fedcheck check --help`."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

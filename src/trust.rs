@@ -287,12 +287,44 @@ pub fn load_metadata(
     parse_metadata(&raw, location, metadata_certs)
 }
 
+fn secure_or_loopback(u: &url::Url) -> bool {
+    match u.scheme() {
+        "https" => true,
+        "http" => match u.host() {
+            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(a)) => a.is_loopback(),
+            Some(url::Host::Ipv6(a)) => a.is_loopback(),
+            None => false,
+        },
+        _ => false,
+    }
+}
+
 fn fetch(url: &str, limits: &FetchLimits) -> Result<Vec<u8>, TrustError> {
     let err = |detail: String| TrustError::Fetch {
         url: url.to_string(),
         detail,
     };
+    // Metadata hands out trust anchors, so it must come over TLS. Plain http is accepted only for loopback
+    // hosts (local test servers), and a redirect may not leave https.
+    let parsed = url::Url::parse(url).map_err(|e| err(format!("not a valid URL: {e}")))?;
+    if !secure_or_loopback(&parsed) {
+        return Err(err(
+            "plain http:// metadata is refused (anyone on the network could replace the trust anchors); use https://, or download it and pass the file"
+                .into(),
+        ));
+    }
+    let policy = reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() >= 5 {
+            attempt.error("more than 5 redirects")
+        } else if secure_or_loopback(attempt.url()) {
+            attempt.follow()
+        } else {
+            attempt.error("redirected to a plain http:// URL")
+        }
+    });
     let client = reqwest::blocking::Client::builder()
+        .redirect(policy)
         .timeout(limits.timeout)
         .connect_timeout(limits.timeout)
         .user_agent(concat!("fedcheck/", env!("CARGO_PKG_VERSION")))
