@@ -14,25 +14,39 @@
 //! * `both_engines/saml2-mfa-sha256`: `token::analyze` with both engines.
 //! * `split/*` for the SAML 2.0 fixture: `parse_only`, `c14n_only` (assertion, signature excluded),
 //!   `signedinfo_c14n_only`, `dsig_verify_only` (dsig::verify on a parsed document: structure checks, c14n, digest,
-//!   RSA), `claims_reparse_only` (parse of the canonical bytes + claim extraction), to show where the time goes.
+//!   RSA), `keyinfo_x509_from_der` and `keyinfo_public_key_and_cert_info` (what dsig does with the KeyInfo
+//!   certificate on every call), `digest_sha256_of_canonical`, `claims_reparse_only` (parse of the canonical bytes +
+//!   claim extraction), to show where the time goes.
 //!
 //! After criterion, `main` times the RSA floor and the fedcheck engine itself (interleaved rounds of
 //! `std::time::Instant`, median of the rounds) and prints the ratio.
 
 use criterion::{black_box, BenchmarkId, Criterion, Throughput};
+
+// The same allocator as the fedcheck binary (src/main.rs), so the figures are what the command does.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use fedcheck::c14n::{self, canonicalize};
 use fedcheck::dsig::{self, find_signatures, Profile, DS_NS};
 use fedcheck::token::{analyze, extract_claims, Engines};
-use fedcheck::trust::{load_cert_file, TrustAnchor};
+use fedcheck::trust::{cert_info, load_cert_file, TrustAnchor};
 use fedcheck::xml::{Document, Limits, NodeId};
 use openssl::hash::MessageDigest;
 use openssl::pkey::{PKey, Public};
 use openssl::sign::Verifier;
+use openssl::x509::X509;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-const FEDCHECK: Engines = Engines { fedcheck: true, xmlsec: false };
-const BOTH: Engines = Engines { fedcheck: true, xmlsec: true };
+const FEDCHECK: Engines = Engines {
+    fedcheck: true,
+    xmlsec: false,
+};
+const BOTH: Engines = Engines {
+    fedcheck: true,
+    xmlsec: true,
+};
 
 fn testdata(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(rel)
@@ -49,7 +63,9 @@ struct Fixtures {
 }
 
 fn c14n_method_options(doc: &Document, signed_info: NodeId) -> c14n::Options {
-    let cm = doc.child_named(signed_info, DS_NS, "CanonicalizationMethod").expect("CanonicalizationMethod");
+    let cm = doc
+        .child_named(signed_info, DS_NS, "CanonicalizationMethod")
+        .expect("CanonicalizationMethod");
     let alg = doc.element(cm).unwrap().attr("Algorithm").unwrap();
     assert_eq!(alg, c14n::EXC_C14N, "the fixture uses exc-c14n for SignedInfo");
     c14n::Options::default()
@@ -71,18 +87,31 @@ fn load() -> Fixtures {
     use base64::Engine as _;
     let signature_value = base64::engine::general_purpose::STANDARD.decode(sv_text).unwrap();
 
-    let f = Fixtures { saml2, wsfed, anchors: vec![anchor], signed_info, signature_value, key };
+    let f = Fixtures {
+        saml2,
+        wsfed,
+        anchors: vec![anchor],
+        signed_info,
+        signature_value,
+        key,
+    };
 
     // Sanity: every measured path succeeds on these inputs, so no benchmark times an early error exit.
     assert!(rsa_floor(&f), "RSA floor: SignatureValue does not verify");
     for (name, xml) in [("saml2", &f.saml2), ("wsfed", &f.wsfed)] {
         let t = analyze(xml, &f.anchors, FEDCHECK, &Limits::default()).unwrap();
-        assert!(t.signatures.iter().all(|s| s.valid) && t.claims.is_some(), "{name}: fedcheck engine did not verify");
+        assert!(
+            t.signatures.iter().all(|s| s.valid) && t.claims.is_some(),
+            "{name}: fedcheck engine did not verify"
+        );
     }
     let op = fedcheck::xmlsec::verify(&f.saml2, 0, "ID", &f.anchors);
     assert!(op.valid, "xmlsec engine: {}", op.detail);
     let t = analyze(&f.saml2, &f.anchors, BOTH, &Limits::default()).unwrap();
-    assert!(t.signatures.iter().all(|s| s.valid && s.disagreement.is_none()), "both engines did not agree");
+    assert!(
+        t.signatures.iter().all(|s| s.valid && s.disagreement.is_none()),
+        "both engines did not agree"
+    );
     f
 }
 
@@ -102,7 +131,9 @@ fn bench_all(c: &mut Criterion, f: &Fixtures) {
 
     let mut g = c.benchmark_group("floor");
     g.throughput(Throughput::Elements(1));
-    g.bench_function("rsa2048_verify_floor", |b| b.iter(|| black_box(rsa_floor(black_box(f)))));
+    g.bench_function("rsa2048_verify_floor", |b| {
+        b.iter(|| black_box(rsa_floor(black_box(f))))
+    });
     g.finish();
 
     let mut g = c.benchmark_group("fedcheck_engine");
@@ -133,21 +164,51 @@ fn bench_all(c: &mut Criterion, f: &Fixtures) {
     let sig = find_signatures(&doc)[0];
     let assertion = doc.parent(sig).unwrap();
     let si = doc.child_named(sig, DS_NS, "SignedInfo").unwrap();
-    let opts = c14n::Options { exclude: Some(sig), ..Default::default() };
+    let opts = c14n::Options {
+        exclude: Some(sig),
+        ..Default::default()
+    };
     let si_opts = c14n_method_options(&doc, si);
     let canonical = canonicalize(&doc, assertion, &opts);
     let profile = Profile::tokens();
     let mut g = c.benchmark_group("split");
     g.throughput(Throughput::Elements(1));
-    g.bench_function("parse_only", |b| b.iter(|| Document::parse(black_box(&f.saml2), &limits).unwrap()));
-    g.bench_function("c14n_only", |b| b.iter(|| canonicalize(black_box(&doc), assertion, &opts)));
-    g.bench_function("signedinfo_c14n_only", |b| b.iter(|| canonicalize(black_box(&doc), si, &si_opts)));
+    g.bench_function("parse_only", |b| {
+        b.iter(|| Document::parse(black_box(&f.saml2), &limits).unwrap())
+    });
+    g.bench_function("c14n_only", |b| {
+        b.iter(|| canonicalize(black_box(&doc), assertion, &opts))
+    });
+    g.bench_function("signedinfo_c14n_only", |b| {
+        b.iter(|| canonicalize(black_box(&doc), si, &si_opts))
+    });
     g.bench_function("dsig_verify_only", |b| {
         b.iter(|| {
             let check = dsig::verify(black_box(&doc), sig, &f.anchors, &profile);
             assert!(check.outcome.is_ok());
             check
         })
+    });
+    // dsig::check parses every KeyInfo X509Certificate on every verification (X509::from_der, public_key,
+    // cert_info), even when it is byte-for-byte a trust anchor; measured here in isolation.
+    let ki = doc.find_all(sig, DS_NS, "X509Certificate")[0];
+    let ki_der = {
+        use base64::Engine as _;
+        let t: String = doc.text(ki).split_ascii_whitespace().collect();
+        base64::engine::general_purpose::STANDARD.decode(t).unwrap()
+    };
+    g.bench_function("keyinfo_x509_from_der", |b| {
+        b.iter(|| X509::from_der(black_box(&ki_der)).unwrap())
+    });
+    let ki_cert = X509::from_der(&ki_der).unwrap();
+    g.bench_function("keyinfo_public_key_and_cert_info", |b| {
+        b.iter(|| {
+            let key = black_box(&ki_cert).public_key().unwrap();
+            cert_info(&ki_cert, &key).unwrap()
+        })
+    });
+    g.bench_function("digest_sha256_of_canonical", |b| {
+        b.iter(|| openssl::hash::hash(MessageDigest::sha256(), black_box(&canonical)).unwrap())
     });
     g.bench_function("claims_reparse_only", |b| {
         b.iter(|| {
@@ -191,7 +252,9 @@ fn summary(f: &Fixtures) {
     let engine = median_mean(&mut engine);
     let ratio = engine.as_secs_f64() / floor.as_secs_f64();
     println!();
-    println!("== summary (own timing: median of {ROUNDS} interleaved rounds of {FLOOR_N} floor / {ENGINE_N} engine calls)");
+    println!(
+        "== summary (own timing: median of {ROUNDS} interleaved rounds of {FLOOR_N} floor / {ENGINE_N} engine calls)"
+    );
     println!(
         "One RSA-2048 PKCS#1 v1.5 SHA-256 verify (the floor) takes {:.1} us ({:.0} verify/s); the full fedcheck engine \
          on saml2/mfa-sha256.xml (parse, c14n, digest, RSA verify, claims re-parse) takes {:.1} us ({:.0} tokens/s), \

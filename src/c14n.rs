@@ -43,13 +43,7 @@ pub fn canonicalize(doc: &Document, apex: NodeId, opts: &Options) -> Vec<u8> {
         inclusive: opts
             .inclusive_prefixes
             .iter()
-            .map(|p| {
-                if p == "#default" {
-                    None
-                } else {
-                    Some(p.clone())
-                }
-            })
+            .map(|p| if p == "#default" { None } else { Some(p.clone()) })
             .collect(),
     };
     c.node(apex);
@@ -68,10 +62,7 @@ struct Canonicalizer<'a> {
 }
 
 fn lookup<'s>(list: &'s [(Option<String>, String)], prefix: &Option<String>) -> Option<&'s str> {
-    list.iter()
-        .rev()
-        .find(|(p, _)| p == prefix)
-        .map(|(_, u)| u.as_str())
+    list.iter().rev().find(|(p, _)| p == prefix).map(|(_, u)| u.as_str())
 }
 
 impl Canonicalizer<'_> {
@@ -125,9 +116,7 @@ impl Canonicalizer<'_> {
                     let uri = lookup(&self.scope, &p).unwrap_or("").to_string();
                     // An unbound prefix cannot be rendered. `rendered` starts with the default namespace empty, so
                     // xmlns="" is only written to undo a default namespace an output ancestor declared.
-                    if (p.is_some() && uri.is_empty())
-                        || lookup(&self.rendered, &p).unwrap_or("") == uri
-                    {
+                    if (p.is_some() && uri.is_empty()) || lookup(&self.rendered, &p).unwrap_or("") == uri {
                         continue;
                     }
                     decls.push((p, uri));

@@ -64,9 +64,21 @@ impl Profile {
     pub fn tokens() -> Profile {
         Profile {
             targets: vec![
-                Target { ns: SAMLP_NS, local: "Response", id_attr: "ID" },
-                Target { ns: SAML2_NS, local: "Assertion", id_attr: "ID" },
-                Target { ns: SAML1_NS, local: "Assertion", id_attr: "AssertionID" },
+                Target {
+                    ns: SAMLP_NS,
+                    local: "Response",
+                    id_attr: "ID",
+                },
+                Target {
+                    ns: SAML2_NS,
+                    local: "Assertion",
+                    id_attr: "ID",
+                },
+                Target {
+                    ns: SAML1_NS,
+                    local: "Assertion",
+                    id_attr: "AssertionID",
+                },
             ],
             verify_crypto: true,
             max_key_trials: 32,
@@ -77,8 +89,16 @@ impl Profile {
     pub fn metadata() -> Profile {
         Profile {
             targets: vec![
-                Target { ns: MD_NS, local: "EntityDescriptor", id_attr: "ID" },
-                Target { ns: MD_NS, local: "EntitiesDescriptor", id_attr: "ID" },
+                Target {
+                    ns: MD_NS,
+                    local: "EntityDescriptor",
+                    id_attr: "ID",
+                },
+                Target {
+                    ns: MD_NS,
+                    local: "EntitiesDescriptor",
+                    id_attr: "ID",
+                },
             ],
             verify_crypto: true,
             max_key_trials: 32,
@@ -94,7 +114,9 @@ pub enum SignatureError {
     #[error("not a ds:Signature element")]
     NotASignature,
     /// The signature is not a child of an element it may sign.
-    #[error("the signature is not enveloped in a signable element (its parent is {parent}); only {allowed} may be signed")]
+    #[error(
+        "the signature is not enveloped in a signable element (its parent is {parent}); only {allowed} may be signed"
+    )]
     NotEnveloped {
         /// The parent's name.
         parent: String,
@@ -190,7 +212,9 @@ pub enum SignatureError {
         field: String,
     },
     /// The digest of the signed element does not match: the content was changed after signing.
-    #[error("digest mismatch: the signed element was changed after signing (DigestValue {expected}, computed {computed})")]
+    #[error(
+        "digest mismatch: the signed element was changed after signing (DigestValue {expected}, computed {computed})"
+    )]
     DigestMismatch {
         /// DigestValue in SignedInfo.
         expected: String,
@@ -346,18 +370,38 @@ fn c14n_options(doc: &Document, method: NodeId, alg: &str) -> Result<c14n::Optio
             });
         }
     }
-    Ok(c14n::Options { with_comments, inclusive_prefixes, exclude: None })
+    Ok(c14n::Options {
+        with_comments,
+        inclusive_prefixes,
+        exclude: None,
+    })
 }
 
 fn b64(text: &str, field: &str) -> Result<Vec<u8>, SignatureError> {
-    let cleaned: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let mut cleaned = Vec::with_capacity(text.len());
+    cleaned.extend(text.bytes().filter(|b| !b.is_ascii_whitespace()));
     base64::engine::general_purpose::STANDARD
-        .decode(cleaned.as_bytes())
+        .decode(&cleaned)
         .map_err(|_| SignatureError::Base64 { field: field.into() })
 }
 
+/// Whether `text`, ignoring ASCII whitespace, is exactly `b64`.
+fn base64_text_equals(text: &str, b64: &str) -> bool {
+    let mut a = text.bytes().filter(|b| !b.is_ascii_whitespace());
+    let mut b = b64.bytes();
+    loop {
+        match (a.next(), b.next()) {
+            (None, None) => return true,
+            (Some(x), Some(y)) if x == y => {}
+            _ => return false,
+        }
+    }
+}
+
 fn name_of(doc: &Document, id: NodeId) -> String {
-    doc.element(id).map(|e| e.qname()).unwrap_or_else(|| "(not an element)".into())
+    doc.element(id)
+        .map(|e| e.qname())
+        .unwrap_or_else(|| "(not an element)".into())
 }
 
 /// The ds: children of `parent`, refusing any other element.
@@ -366,7 +410,10 @@ fn ds_children(doc: &Document, parent: NodeId, within: &str) -> Result<Vec<(Stri
     for c in doc.child_elements(parent) {
         let Some(e) = doc.element(c) else { continue };
         if e.ns.as_deref() != Some(DS_NS) {
-            return Err(SignatureError::Unexpected { name: e.qname(), within: within.into() });
+            return Err(SignatureError::Unexpected {
+                name: e.qname(),
+                within: within.into(),
+            });
         }
         out.push((e.local.clone(), c));
     }
@@ -375,9 +422,7 @@ fn ds_children(doc: &Document, parent: NodeId, within: &str) -> Result<Vec<(Stri
 
 /// Counts the elements whose `ID`, `AssertionID` or `Id` attribute equals `id`.
 fn id_count(doc: &Document, id: &str) -> usize {
-    doc.descendants(doc.root())
-        .into_iter()
-        .filter_map(|n| doc.element(n))
+    doc.elements()
         .filter(|e| {
             e.attrs
                 .iter()
@@ -391,7 +436,12 @@ pub fn verify(doc: &Document, signature: NodeId, anchors: &[TrustAnchor], profil
     let mut declared = Declared::default();
     let parent = doc.parent(signature);
     let outcome = check(doc, signature, anchors, profile, &mut declared);
-    SignatureCheck { signature, parent, declared, outcome }
+    SignatureCheck {
+        signature,
+        parent,
+        declared,
+        outcome,
+    }
 }
 
 fn check(
@@ -417,13 +467,18 @@ fn check(
                 .iter()
                 .find(|(n, _)| !matches!(n.as_str(), "SignedInfo" | "SignatureValue" | "KeyInfo"));
             return Err(match bad {
-                Some((n, _)) => SignatureError::Unexpected { name: format!("ds:{n}"), within: "Signature".into() },
-                None if !names.contains(&"SignedInfo") => {
-                    SignatureError::Missing { name: "SignedInfo".into(), within: "Signature".into() }
-                }
-                None if !names.contains(&"SignatureValue") => {
-                    SignatureError::Missing { name: "SignatureValue".into(), within: "Signature".into() }
-                }
+                Some((n, _)) => SignatureError::Unexpected {
+                    name: format!("ds:{n}"),
+                    within: "Signature".into(),
+                },
+                None if !names.contains(&"SignedInfo") => SignatureError::Missing {
+                    name: "SignedInfo".into(),
+                    within: "Signature".into(),
+                },
+                None if !names.contains(&"SignatureValue") => SignatureError::Missing {
+                    name: "SignatureValue".into(),
+                    within: "Signature".into(),
+                },
                 None => SignatureError::Unexpected {
                     name: format!("element order [{}]", names.join(", ")),
                     within: "Signature".into(),
@@ -432,23 +487,33 @@ fn check(
         }
     };
 
-    // KeyInfo certificates, for the report and for choosing which anchor to try first.
-    let mut keyinfo_certs: Vec<X509> = Vec::new();
+    // KeyInfo certificates, for the report and for choosing which anchor to try first. A certificate that is
+    // byte-for-byte an anchor reuses the anchor's facts; only foreign certificates are parsed (to explain them).
+    let mut keyinfo_ders: Vec<Vec<u8>> = Vec::new();
+    let mut foreign_certs: Vec<X509> = Vec::new();
     if let Some(ki) = key_info {
-        for c in doc.find_all(ki, DS_NS, "X509Certificate") {
-            if let Ok(der) = b64(&doc.text(c), "X509Certificate") {
-                if let Ok(cert) = X509::from_der(&der) {
-                    if let Ok(key) = cert.public_key() {
-                        if let Ok(info) = cert_info(&cert, &key) {
-                            declared.keyinfo_certificates.push(info);
-                        }
+        for c in doc.find_all(ki, DS_NS, "X509Certificate").into_iter().take(8) {
+            let text = doc.text(c);
+            // The common case, a KeyInfo naming a trust anchor, is matched on the base64 text itself.
+            if let Some(a) = anchors.iter().find(|a| base64_text_equals(&text, &a.der_base64)) {
+                declared.keyinfo_certificates.push(a.info.clone());
+                keyinfo_ders.push(a.der.clone());
+                continue;
+            }
+            let Ok(der) = b64(&text, "X509Certificate") else {
+                continue;
+            };
+            if let Some(a) = anchors.iter().find(|a| a.der == der) {
+                declared.keyinfo_certificates.push(a.info.clone());
+            } else if let Ok(cert) = X509::from_der(&der) {
+                if let Ok(key) = cert.public_key() {
+                    if let Ok(info) = cert_info(&cert, &key) {
+                        declared.keyinfo_certificates.push(info);
                     }
-                    keyinfo_certs.push(cert);
                 }
+                foreign_certs.push(cert);
             }
-            if keyinfo_certs.len() >= 8 {
-                break;
-            }
+            keyinfo_ders.push(der);
         }
     }
 
@@ -458,22 +523,39 @@ fn check(
         .iter()
         .find(|(n, _)| n == "CanonicalizationMethod")
         .map(|(_, id)| *id)
-        .ok_or_else(|| SignatureError::Missing { name: "CanonicalizationMethod".into(), within: "SignedInfo".into() })?;
+        .ok_or_else(|| SignatureError::Missing {
+            name: "CanonicalizationMethod".into(),
+            within: "SignedInfo".into(),
+        })?;
     let sig_method = si
         .iter()
         .find(|(n, _)| n == "SignatureMethod")
         .map(|(_, id)| *id)
-        .ok_or_else(|| SignatureError::Missing { name: "SignatureMethod".into(), within: "SignedInfo".into() })?;
+        .ok_or_else(|| SignatureError::Missing {
+            name: "SignatureMethod".into(),
+            within: "SignedInfo".into(),
+        })?;
     let references: Vec<NodeId> = si.iter().filter(|(n, _)| n == "Reference").map(|(_, id)| *id).collect();
     if let Some((n, _)) = si
         .iter()
         .find(|(n, _)| !matches!(n.as_str(), "CanonicalizationMethod" | "SignatureMethod" | "Reference"))
     {
-        return Err(SignatureError::Unexpected { name: format!("ds:{n}"), within: "SignedInfo".into() });
+        return Err(SignatureError::Unexpected {
+            name: format!("ds:{n}"),
+            within: "SignedInfo".into(),
+        });
     }
-    let c14n_alg = doc.element(c14n_method).and_then(|e| e.attr("Algorithm")).unwrap_or("").to_string();
+    let c14n_alg = doc
+        .element(c14n_method)
+        .and_then(|e| e.attr("Algorithm"))
+        .unwrap_or("")
+        .to_string();
     declared.canonicalization = Some(c14n_alg.clone());
-    let sig_alg_uri = doc.element(sig_method).and_then(|e| e.attr("Algorithm")).unwrap_or("").to_string();
+    let sig_alg_uri = doc
+        .element(sig_method)
+        .and_then(|e| e.attr("Algorithm"))
+        .unwrap_or("")
+        .to_string();
     declared.signature_method = Some(sig_alg_uri.clone());
     if let Some(r) = references.first() {
         declared.reference_uri = doc.element(*r).and_then(|e| e.attr("URI")).map(str::to_string);
@@ -482,7 +564,9 @@ fn check(
         }
     }
     if references.len() != 1 {
-        return Err(SignatureError::ReferenceCount { count: references.len() });
+        return Err(SignatureError::ReferenceCount {
+            count: references.len(),
+        });
     }
     let reference = references[0];
 
@@ -499,14 +583,23 @@ fn check(
         .targets
         .iter()
         .find(|t| parent_el.is(t.ns, t.local))
-        .ok_or_else(|| SignatureError::NotEnveloped { parent: name_of(doc, parent), allowed: allowed_names(profile) })?;
+        .ok_or_else(|| SignatureError::NotEnveloped {
+            parent: name_of(doc, parent),
+            allowed: allowed_names(profile),
+        })?;
     let id = parent_el
         .attr(target.id_attr)
-        .ok_or_else(|| SignatureError::MissingId { element: parent_el.qname(), id_attr: target.id_attr.into() })?;
+        .ok_or_else(|| SignatureError::MissingId {
+            element: parent_el.qname(),
+            id_attr: target.id_attr.into(),
+        })?;
     let expected_uri = format!("#{id}");
     let uri = declared.reference_uri.clone().unwrap_or_default();
     if uri != expected_uri {
-        return Err(SignatureError::ReferenceUri { uri, expected: expected_uri });
+        return Err(SignatureError::ReferenceUri {
+            uri,
+            expected: expected_uri,
+        });
     }
     let count = id_count(doc, id);
     if count != 1 {
@@ -530,9 +623,17 @@ fn check(
     let mut transform_algs = Vec::new();
     for (n, t) in ds_children(doc, transforms, "Transforms")? {
         if n != "Transform" {
-            return Err(SignatureError::Unexpected { name: format!("ds:{n}"), within: "Transforms".into() });
+            return Err(SignatureError::Unexpected {
+                name: format!("ds:{n}"),
+                within: "Transforms".into(),
+            });
         }
-        transform_algs.push(doc.element(t).and_then(|e| e.attr("Algorithm")).unwrap_or("").to_string());
+        transform_algs.push(
+            doc.element(t)
+                .and_then(|e| e.attr("Algorithm"))
+                .unwrap_or("")
+                .to_string(),
+        );
         transform_ids.push(t);
     }
     if let Some(t) = transform_algs.iter().find(|a| a.starts_with("https://www.w3.org/")) {
@@ -542,7 +643,9 @@ fn check(
         && transform_algs[0] == ENVELOPED
         && (transform_algs[1] == EXC_C14N || transform_algs[1] == EXC_C14N_WITH_COMMENTS);
     if !ok_shape {
-        return Err(SignatureError::Transforms { found: transform_algs.join(", ") });
+        return Err(SignatureError::Transforms {
+            found: transform_algs.join(", "),
+        });
     }
     let mut ref_opts = c14n_options(doc, transform_ids[1], &transform_algs[1])?;
     if doc.child_elements(transform_ids[0]).next().is_some() {
@@ -565,7 +668,9 @@ fn check(
 
     // The digest over exactly the bytes we will read claims from.
     let canonical = c14n::canonicalize(doc, parent, &ref_opts);
-    let computed = hash(digest_md, &canonical).map_err(|_| SignatureError::DigestMethod { alg: digest_uri.clone() })?;
+    let computed = hash(digest_md, &canonical).map_err(|_| SignatureError::DigestMethod {
+        alg: digest_uri.clone(),
+    })?;
     if computed.as_ref() != expected_digest.as_slice() {
         let enc = base64::engine::general_purpose::STANDARD;
         return Err(SignatureError::DigestMismatch {
@@ -576,19 +681,27 @@ fn check(
 
     let uses_sha1 = sig_alg.sha1 || digest_sha1;
     if !profile.verify_crypto {
-        return Ok(Verified { element: parent, canonical, anchor: None, uses_sha1 });
+        return Ok(Verified {
+            element: parent,
+            canonical,
+            anchor: None,
+            uses_sha1,
+        });
     }
     if anchors.is_empty() {
         return Err(SignatureError::NoTrustAnchors);
     }
     if anchors.len() > profile.max_key_trials {
-        return Err(SignatureError::Budget { limit: profile.max_key_trials });
+        return Err(SignatureError::Budget {
+            limit: profile.max_key_trials,
+        });
     }
     let signed_info_c14n = c14n::canonicalize(doc, signed_info, &si_opts);
 
     // Try the anchor that KeyInfo names first (an exact DER match), then the others.
-    let keyinfo_ders: Vec<Vec<u8>> = keyinfo_certs.iter().filter_map(|c| c.to_der().ok()).collect();
-    let mut order: Vec<usize> = (0..anchors.len()).filter(|i| keyinfo_ders.contains(&anchors[*i].der)).collect();
+    let mut order: Vec<usize> = (0..anchors.len())
+        .filter(|i| keyinfo_ders.contains(&anchors[*i].der))
+        .collect();
     order.extend((0..anchors.len()).filter(|i| !keyinfo_ders.contains(&anchors[*i].der)));
     let mut mismatch = None;
     for i in order {
@@ -596,16 +709,23 @@ fn check(
         match verify_with(&anchor.key, &sig_alg, &sig_alg_uri, &signed_info_c14n, &signature_value) {
             Ok(true) => {
                 if anchor.key.id() == Id::RSA && anchor.key.bits() < 2048 {
-                    return Err(SignatureError::WeakKey { bits: anchor.key.bits() });
+                    return Err(SignatureError::WeakKey {
+                        bits: anchor.key.bits(),
+                    });
                 }
-                return Ok(Verified { element: parent, canonical, anchor: Some(i), uses_sha1 });
+                return Ok(Verified {
+                    element: parent,
+                    canonical,
+                    anchor: Some(i),
+                    uses_sha1,
+                });
             }
             Ok(false) => {}
             Err(e) => mismatch = Some(e),
         }
     }
     // Not verified by any anchor. Say whether the KeyInfo certificate (untrusted) would have verified it.
-    for cert in &keyinfo_certs {
+    for cert in &foreign_certs {
         if let Ok(key) = cert.public_key() {
             if let Ok(true) = verify_with(&key, &sig_alg, &sig_alg_uri, &signed_info_c14n, &signature_value) {
                 let info = cert_info(cert, &key).ok();
@@ -617,7 +737,10 @@ fn check(
         }
     }
     if let Some(e) = mismatch {
-        if anchors.iter().all(|a| key_kind(&a.key).is_none_or(|k| !same_kind(k, sig_alg.kind))) {
+        if anchors
+            .iter()
+            .all(|a| key_kind(&a.key).is_none_or(|k| !same_kind(k, sig_alg.kind)))
+        {
             return Err(e);
         }
     }
@@ -668,13 +791,17 @@ fn verify_with(
             let (Ok(r), Ok(s)) = (BigNum::from_slice(r), BigNum::from_slice(s)) else {
                 return Ok(false);
             };
-            let Ok(es) = EcdsaSig::from_private_components(r, s) else { return Ok(false) };
+            let Ok(es) = EcdsaSig::from_private_components(r, s) else {
+                return Ok(false);
+            };
             let Ok(der) = es.to_der() else { return Ok(false) };
             der_sig = der;
             &der_sig
         }
     };
-    let Ok(mut v) = Verifier::new(alg.md, key) else { return Err(mismatch()) };
+    let Ok(mut v) = Verifier::new(alg.md, key) else {
+        return Err(mismatch());
+    };
     if v.update(data).is_err() {
         return Ok(false);
     }
@@ -735,24 +862,39 @@ mod tests {
 
     #[test]
     fn untrusted_and_missing_anchors() {
-        assert!(matches!(run(FIXTURE, &["attacker"]), Err(SignatureError::UntrustedKey { .. })));
+        assert!(matches!(
+            run(FIXTURE, &["attacker"]),
+            Err(SignatureError::UntrustedKey { .. })
+        ));
         assert!(matches!(run(FIXTURE, &[]), Err(SignatureError::NoTrustAnchors)));
         // With the right anchor second, it is still found.
-        assert_eq!(run(FIXTURE, &["attacker", "idp-signing"]).expect("valid").anchor, Some(1));
+        assert_eq!(
+            run(FIXTURE, &["attacker", "idp-signing"]).expect("valid").anchor,
+            Some(1)
+        );
     }
 
     #[test]
     fn content_change_is_a_digest_mismatch() {
         let xml = edited("alice@contoso.test", "mallory@contoso.test");
-        assert!(matches!(run(&xml, &["idp-signing"]), Err(SignatureError::DigestMismatch { .. })));
+        assert!(matches!(
+            run(&xml, &["idp-signing"]),
+            Err(SignatureError::DigestMismatch { .. })
+        ));
     }
 
     #[test]
     fn reference_must_point_at_the_enveloping_element() {
         let xml = edited("URI=\"#_a0001\"", "URI=\"#_r0001\"");
-        assert!(matches!(run(&xml, &["idp-signing"]), Err(SignatureError::ReferenceUri { .. })));
+        assert!(matches!(
+            run(&xml, &["idp-signing"]),
+            Err(SignatureError::ReferenceUri { .. })
+        ));
         let xml = edited("URI=\"#_a0001\"", "URI=\"\"");
-        assert!(matches!(run(&xml, &["idp-signing"]), Err(SignatureError::ReferenceUri { .. })));
+        assert!(matches!(
+            run(&xml, &["idp-signing"]),
+            Err(SignatureError::ReferenceUri { .. })
+        ));
     }
 
     #[test]
@@ -760,7 +902,10 @@ mod tests {
         let xml = edited("ID=\"_r0001\"", "ID=\"_a0001\"");
         assert_eq!(
             run(&xml, &["idp-signing"]).err(),
-            Some(SignatureError::DuplicateId { id: "_a0001".into(), count: 2 })
+            Some(SignatureError::DuplicateId {
+                id: "_a0001".into(),
+                count: 2
+            })
         );
     }
 
@@ -768,23 +913,35 @@ mod tests {
     fn only_enveloped_then_exc_c14n_transforms() {
         let xpath = "<ds:Transform Algorithm=\"http://www.w3.org/TR/1999/REC-xpath-19991116\"><ds:XPath>not(ancestor-or-self::ds:Signature)</ds:XPath></ds:Transform>";
         let xml = edited("<ds:Transforms>", &format!("<ds:Transforms>{xpath}"));
-        assert!(matches!(run(&xml, &["idp-signing"]), Err(SignatureError::Transforms { .. })));
+        assert!(matches!(
+            run(&xml, &["idp-signing"]),
+            Err(SignatureError::Transforms { .. })
+        ));
         let xml = edited(
             "<ds:Transform Algorithm=\"http://www.w3.org/2000/09/xmldsig#enveloped-signature\"/>",
             "",
         );
-        assert!(matches!(run(&xml, &["idp-signing"]), Err(SignatureError::Transforms { .. })));
+        assert!(matches!(
+            run(&xml, &["idp-signing"]),
+            Err(SignatureError::Transforms { .. })
+        ));
     }
 
     #[test]
     fn objects_and_extra_references_are_refused() {
         let xml = edited("</ds:KeyInfo>", "</ds:KeyInfo><ds:Object><x/></ds:Object>");
-        assert!(matches!(run(&xml, &["idp-signing"]), Err(SignatureError::Unexpected { .. })));
+        assert!(matches!(
+            run(&xml, &["idp-signing"]),
+            Err(SignatureError::Unexpected { .. })
+        ));
         let start = FIXTURE.find("<ds:Reference").expect("reference");
         let end = FIXTURE.find("</ds:Reference>").expect("reference end") + "</ds:Reference>".len();
         let reference = &FIXTURE[start..end];
         let xml = FIXTURE.replacen(reference, &format!("{reference}{reference}"), 1);
-        assert_eq!(run(&xml, &["idp-signing"]).err(), Some(SignatureError::ReferenceCount { count: 2 }));
+        assert_eq!(
+            run(&xml, &["idp-signing"]).err(),
+            Some(SignatureError::ReferenceCount { count: 2 })
+        );
     }
 
     #[test]
@@ -798,14 +955,23 @@ mod tests {
             "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
             "https://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
         );
-        assert!(matches!(run(&xml, &["idp-signing"]), Err(SignatureError::AlgorithmUriTypo { .. })));
+        assert!(matches!(
+            run(&xml, &["idp-signing"]),
+            Err(SignatureError::AlgorithmUriTypo { .. })
+        ));
         let xml = edited(
             "http://www.w3.org/2001/04/xmlenc#sha256",
             "http://www.w3.org/2001/04/xmldsig-more#md5",
         );
-        assert!(matches!(run(&xml, &["idp-signing"]), Err(SignatureError::DigestMethod { .. })));
+        assert!(matches!(
+            run(&xml, &["idp-signing"]),
+            Err(SignatureError::DigestMethod { .. })
+        ));
         // An RSA signature method checked against an EC anchor is a key mismatch, not a pass.
-        assert!(matches!(run(FIXTURE, &["idp-ec"]), Err(SignatureError::KeyMismatch { .. } | SignatureError::UntrustedKey { .. })));
+        assert!(matches!(
+            run(FIXTURE, &["idp-ec"]),
+            Err(SignatureError::KeyMismatch { .. } | SignatureError::UntrustedKey { .. })
+        ));
     }
 
     #[test]
@@ -816,7 +982,10 @@ mod tests {
         let sig = &FIXTURE[start..end];
         let without = FIXTURE.replacen(sig, "", 1);
         let xml = without.replacen("<saml:Subject>", &format!("<saml:Subject>{sig}"), 1);
-        assert!(matches!(run(&xml, &["idp-signing"]), Err(SignatureError::NotEnveloped { .. })));
+        assert!(matches!(
+            run(&xml, &["idp-signing"]),
+            Err(SignatureError::NotEnveloped { .. })
+        ));
     }
 
     #[test]
@@ -827,7 +996,9 @@ mod tests {
         let xml = format!("{}{forged}{}", &FIXTURE[..a_start], &FIXTURE[a_start..]);
         let doc = Document::parse(xml.as_bytes(), &Limits::default()).expect("xml");
         let sig = find_signatures(&doc)[0];
-        let v = verify(&doc, sig, &anchors(&["idp-signing"]), &Profile::tokens()).outcome.expect("valid");
+        let v = verify(&doc, sig, &anchors(&["idp-signing"]), &Profile::tokens())
+            .outcome
+            .expect("valid");
         let text = String::from_utf8(v.canonical).expect("utf-8");
         assert!(text.contains("ID=\"_a0001\"") && !text.contains("_evil"));
     }

@@ -213,9 +213,15 @@ pub fn run(tokens: Vec<RawToken>, input_errors: Vec<InputError>, s: &Settings) -
     }
     let errors: Vec<InputProblem> = input_errors
         .into_iter()
-        .map(|e| InputProblem { input: e.input.clone(), message: e.kind.to_string() })
+        .map(|e| InputProblem {
+            input: e.input.clone(),
+            message: e.kind.to_string(),
+        })
         .collect();
-    let mut summary = Summary { tokens: reports.len(), ..Summary::default() };
+    let mut summary = Summary {
+        tokens: reports.len(),
+        ..Summary::default()
+    };
     for r in &reports {
         match r.verdict {
             Verdict::Pass => summary.pass += 1,
@@ -239,7 +245,10 @@ pub fn run(tokens: Vec<RawToken>, input_errors: Vec<InputError>, s: &Settings) -
         engines.push("libxmlsec1");
     }
     Report {
-        tool: Tool { name: "fedcheck", version: env!("CARGO_PKG_VERSION") },
+        tool: Tool {
+            name: "fedcheck",
+            version: env!("CARGO_PKG_VERSION"),
+        },
         verdict,
         evaluated_at: s.at.to_rfc3339_opts(SecondsFormat::Secs, true),
         skew_seconds: s.skew.num_seconds(),
@@ -248,14 +257,20 @@ pub fn run(tokens: Vec<RawToken>, input_errors: Vec<InputError>, s: &Settings) -
             anchors: s
                 .anchors
                 .iter()
-                .map(|a| AnchorSummary { origin: a.origin.clone(), certificate: a.info.clone() })
+                .map(|a| AnchorSummary {
+                    origin: a.origin.clone(),
+                    certificate: a.info.clone(),
+                })
                 .collect(),
             metadata: s.metadata.as_ref().map(|m| MetadataSummary {
                 source: m.source_name.clone(),
                 entity_id: m.entity_id.clone(),
                 signature_verified: m.signature_verified,
                 sign_in_url: m.sign_in_url.clone(),
-                sha256: openssl::sha::sha256(&m.raw).iter().map(|b| format!("{b:02x}")).collect(),
+                sha256: openssl::sha::sha256(&m.raw)
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect(),
             }),
             expected_issuer: expect_issuer,
         },
@@ -266,8 +281,18 @@ pub fn run(tokens: Vec<RawToken>, input_errors: Vec<InputError>, s: &Settings) -
 }
 
 fn judge(raw: RawToken, s: &Settings, ctx: &Context) -> TokenReport {
-    let empty_sig = SignatureSummary { valid: false, claims_signed_by: None, engines: vec![], certificate: None, signatures: vec![] };
-    let no_mfa = Mfa { satisfied: false, evidence: vec![], near_misses: vec![] };
+    let empty_sig = SignatureSummary {
+        valid: false,
+        claims_signed_by: None,
+        engines: vec![],
+        certificate: None,
+        signatures: vec![],
+    };
+    let no_mfa = Mfa {
+        satisfied: false,
+        evidence: vec![],
+        near_misses: vec![],
+    };
     let t = match token::analyze(&raw.xml, &s.anchors, s.engines, &s.xml_limits) {
         Ok(t) => t,
         Err(e) => {
@@ -396,7 +421,10 @@ fn claims_text(out: &mut String, c: &Claims, indent: &str) {
         row("Issuer", v);
     }
     if let Some(n) = &c.name_id {
-        row("NameID", &format!("{} ({})", n.value, n.format.as_deref().unwrap_or("no format")));
+        row(
+            "NameID",
+            &format!("{} ({})", n.value, n.format.as_deref().unwrap_or("no format")),
+        );
     }
     if !c.audiences.is_empty() {
         row("Audience", &c.audiences.join(", "));
@@ -428,7 +456,14 @@ pub fn to_text(r: &Report, style: Style) -> String {
         r.engines.join(" + ")
     );
     if r.trust.anchors.is_empty() {
-        let _ = writeln!(out, "{}", style.paint("33;1", "No trusted certificate given: claims below are UNVERIFIED (use --idp-cert or --metadata)."));
+        let _ = writeln!(
+            out,
+            "{}",
+            style.paint(
+                "33;1",
+                "No trusted certificate given: claims below are UNVERIFIED (use --idp-cert or --metadata)."
+            )
+        );
     }
     for a in &r.trust.anchors {
         let _ = writeln!(
@@ -443,7 +478,11 @@ pub fn to_text(r: &Report, style: Style) -> String {
             "Metadata: {} (entityID {}, signature {})",
             m.source,
             m.entity_id.as_deref().unwrap_or("-"),
-            if m.signature_verified { "verified" } else { "not checked: no --metadata-cert" }
+            if m.signature_verified {
+                "verified"
+            } else {
+                "not checked: no --metadata-cert"
+            }
         );
     }
     for (i, t) in r.tokens.iter().enumerate() {
@@ -470,7 +509,14 @@ pub fn to_text(r: &Report, style: Style) -> String {
             let _ = writeln!(out, "  Signed claims:");
             claims_text(&mut out, c, "    ");
         } else if let Some(c) = &t.unverified_claims {
-            let _ = writeln!(out, "  {}", style.paint("33", "UNVERIFIED claims (not covered by a verified signature; they do not count):"));
+            let _ = writeln!(
+                out,
+                "  {}",
+                style.paint(
+                    "33",
+                    "UNVERIFIED claims (not covered by a verified signature; they do not count):"
+                )
+            );
             claims_text(&mut out, c, "    ");
         }
         let why = match t.verdict {

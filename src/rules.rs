@@ -94,7 +94,12 @@ pub struct Context<'a> {
 }
 
 fn check(id: &'static str, status: Status, message: impl Into<String>, fix: Option<&str>) -> Check {
-    Check { id, status, message: message.into(), fix: fix.map(str::to_string) }
+    Check {
+        id,
+        status,
+        message: message.into(),
+        fix: fix.map(str::to_string),
+    }
 }
 
 /// Evaluates every rule for one token.
@@ -135,7 +140,11 @@ fn signature_checks(token: &Token, ctx: &Context, out: &mut Vec<Check>) {
             token
                 .signatures
                 .iter()
-                .map(|s| format!("{} {}", s.signed_element, s.reference_id.as_deref().unwrap_or("(no ID)")))
+                .map(|s| format!(
+                    "{} {}",
+                    s.signed_element,
+                    s.reference_id.as_deref().unwrap_or("(no ID)")
+                ))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
@@ -155,7 +164,11 @@ fn signature_checks(token: &Token, ctx: &Context, out: &mut Vec<Check>) {
         out.push(check(
             "signature.valid",
             Status::Pass,
-            format!("the {} signature verifies ({})", primary.signed_element, engines_line(primary)),
+            format!(
+                "the {} signature verifies ({})",
+                primary.signed_element,
+                engines_line(primary)
+            ),
             None,
         ));
     } else {
@@ -200,7 +213,12 @@ fn signature_checks(token: &Token, ctx: &Context, out: &mut Vec<Check>) {
             None,
         ));
     } else if token.signatures.iter().any(|s| s.engines.len() > 1) {
-        out.push(check("signature.engines-agree", Status::Pass, "fedcheck and libxmlsec1 agree", None));
+        out.push(check(
+            "signature.engines-agree",
+            Status::Pass,
+            "fedcheck and libxmlsec1 agree",
+            None,
+        ));
     }
 
     // Algorithm.
@@ -221,13 +239,23 @@ fn signature_checks(token: &Token, ctx: &Context, out: &mut Vec<Check>) {
             Some("switch the relying party trust to SHA-256 (AD FS: Set-AdfsRelyingPartyTrust -SignatureAlgorithm http://www.w3.org/2001/04/xmldsig-more#rsa-sha256)"),
         ));
     } else if !sm.is_empty() {
-        out.push(check("signature.algorithm", Status::Pass, format!("{sm}, digest {dm}"), None));
+        out.push(check(
+            "signature.algorithm",
+            Status::Pass,
+            format!("{sm}, digest {dm}"),
+            None,
+        ));
     }
 
     // Was the assertion itself signed (Entra requires it)?
     let assertion_signed = token.signed_by == Some(SignedBy::AssertionSignature);
     if assertion_signed {
-        out.push(check("signature.assertion-signed", Status::Pass, "the assertion carries its own valid signature", None));
+        out.push(check(
+            "signature.assertion-signed",
+            Status::Pass,
+            "the assertion carries its own valid signature",
+            None,
+        ));
     } else if token.signed_by == Some(SignedBy::ResponseSignature) {
         out.push(check(
             "signature.assertion-signed",
@@ -252,14 +280,27 @@ fn signature_checks(token: &Token, ctx: &Context, out: &mut Vec<Check>) {
             out.push(check(
                 "certificate.trusted",
                 Status::Pass,
-                format!("signed by {} (SHA-1 {}, from {})", a.info.subject, a.info.sha1_thumbprint, a.origin),
+                format!(
+                    "signed by {} (SHA-1 {}, from {})",
+                    a.info.subject, a.info.sha1_thumbprint, a.origin
+                ),
                 None,
             ));
             validity_check(a, ctx, out);
             if a.info.key_type == "RSA" && a.info.key_bits < 2048 {
-                out.push(check("certificate.key-size", Status::Fail, format!("RSA-{}", a.info.key_bits), Some("use an RSA key of at least 2048 bits")));
+                out.push(check(
+                    "certificate.key-size",
+                    Status::Fail,
+                    format!("RSA-{}", a.info.key_bits),
+                    Some("use an RSA key of at least 2048 bits"),
+                ));
             } else {
-                out.push(check("certificate.key-size", Status::Pass, format!("{}-{}", a.info.key_type, a.info.key_bits), None));
+                out.push(check(
+                    "certificate.key-size",
+                    Status::Pass,
+                    format!("{}-{}", a.info.key_type, a.info.key_bits),
+                    None,
+                ));
             }
         }
         _ => {
@@ -324,7 +365,11 @@ fn validity_check(a: &TrustAnchor, ctx: &Context, out: &mut Vec<Check>) {
 }
 
 fn engines_line(s: &crate::token::SignatureReport) -> String {
-    s.engines.iter().map(|e| format!("{}: {}", e.name, if e.valid { "valid" } else { "invalid" })).collect::<Vec<_>>().join(", ")
+    s.engines
+        .iter()
+        .map(|e| format!("{}: {}", e.name, if e.valid { "valid" } else { "invalid" }))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Finds the MFA signal in the signed claims.
@@ -341,12 +386,20 @@ pub fn mfa(token: &Token) -> Mfa {
                 ));
             }
         }
-        return Mfa { satisfied: false, evidence, near_misses: near };
+        return Mfa {
+            satisfied: false,
+            evidence,
+            near_misses: near,
+        };
     };
     let (e, n) = locate(token.protocol, c);
     evidence.extend(e);
     near.extend(n);
-    Mfa { satisfied: !evidence.is_empty(), evidence, near_misses: near }
+    Mfa {
+        satisfied: !evidence.is_empty(),
+        evidence,
+        near_misses: near,
+    }
 }
 
 /// Where a claims set carries the MFA signal for its protocol, and the near misses.
@@ -369,7 +422,9 @@ fn locate(protocol: Protocol, c: &Claims) -> (Vec<String>, Vec<String>) {
         Protocol::Saml2 => {
             for v in &c.authn_methods {
                 if v == MULTIPLEAUTHN {
-                    evidence.push(format!("Assertion/AuthnStatement/AuthnContext/AuthnContextClassRef = {v}"));
+                    evidence.push(format!(
+                        "Assertion/AuthnStatement/AuthnContext/AuthnContextClassRef = {v}"
+                    ));
                 } else {
                     near.push(explain_value(v, true));
                 }
@@ -378,7 +433,10 @@ fn locate(protocol: Protocol, c: &Claims) -> (Vec<String>, Vec<String>) {
                 near.push("the assertion has no AuthnStatement/AuthnContext/AuthnContextClassRef".into());
             }
             if c.authn_methods.len() > 1 && !evidence.is_empty() {
-                near.push(format!("{} AuthnContextClassRef values; Entra expects exactly one", c.authn_methods.len()));
+                near.push(format!(
+                    "{} AuthnContextClassRef values; Entra expects exactly one",
+                    c.authn_methods.len()
+                ));
             }
             for (name, v) in amr_values {
                 if v == MULTIPLEAUTHN || v == WIAORMULTIAUTHN {
@@ -412,8 +470,16 @@ fn locate(protocol: Protocol, c: &Claims) -> (Vec<String>, Vec<String>) {
 }
 
 fn explain_value(v: &str, saml2: bool) -> String {
-    let what = if saml2 { "AuthnContextClassRef" } else { "authentication method" };
-    if v.ends_with(":ac:classes:PasswordProtectedTransport") || v.ends_with(":ac:classes:Password") || v.ends_with(":am:password") || v.ends_with("/authmethod/password") {
+    let what = if saml2 {
+        "AuthnContextClassRef"
+    } else {
+        "authentication method"
+    };
+    if v.ends_with(":ac:classes:PasswordProtectedTransport")
+        || v.ends_with(":ac:classes:Password")
+        || v.ends_with(":am:password")
+        || v.ends_with("/authmethod/password")
+    {
         format!("{what} {v} is a password sign-in, not MFA")
     } else if v.ends_with(":ac:classes:unspecified") || v.ends_with(":am:unspecified") {
         format!("{what} {v} says nothing about MFA (Keycloak's default; leads to a redirect loop with enforceMfaByFederatedIdp)")
@@ -430,7 +496,12 @@ fn explain_value(v: &str, saml2: bool) -> String {
 
 fn mfa_check(token: &Token, mfa: &Mfa) -> Check {
     if mfa.satisfied {
-        return check("mfa.signal", Status::Pass, format!("signed MFA signal: {}", mfa.evidence.join("; ")), None);
+        return check(
+            "mfa.signal",
+            Status::Pass,
+            format!("signed MFA signal: {}", mfa.evidence.join("; ")),
+            None,
+        );
     }
     let mut msg = if token.claims.is_none() {
         "no signed MFA signal (no verified claims)".to_string()
@@ -453,7 +524,9 @@ fn rfc(t: DateTime<Utc>) -> String {
 }
 
 fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s.trim()).ok().map(|d| d.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(s.trim())
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
 }
 
 fn claim_checks(token: &Token, c: &Claims, ctx: &Context, out: &mut Vec<Check>) {
@@ -482,37 +555,85 @@ fn claim_checks(token: &Token, c: &Claims, ctx: &Context, out: &mut Vec<Check>) 
     }
     // NameID.
     match (&c.name_id, token.protocol) {
-        (None, _) => out.push(check("subject.nameid", Status::Fail, "the assertion has no NameID / NameIdentifier", Some("issue the user's ImmutableID (onPremisesImmutableId) as the NameID"))),
-        (Some(n), _) if n.value.is_empty() => out.push(check("subject.nameid", Status::Fail, "the NameID is empty", Some("issue the user's ImmutableID as the NameID"))),
+        (None, _) => out.push(check(
+            "subject.nameid",
+            Status::Fail,
+            "the assertion has no NameID / NameIdentifier",
+            Some("issue the user's ImmutableID (onPremisesImmutableId) as the NameID"),
+        )),
+        (Some(n), _) if n.value.is_empty() => out.push(check(
+            "subject.nameid",
+            Status::Fail,
+            "the NameID is empty",
+            Some("issue the user's ImmutableID as the NameID"),
+        )),
         (Some(n), Protocol::Saml2) if n.format.as_deref() != Some(PERSISTENT) => out.push(check(
             "subject.nameid",
             Status::Fail,
-            format!("NameID format is {}, Entra requires {PERSISTENT}", n.format.as_deref().unwrap_or("(none)")),
+            format!(
+                "NameID format is {}, Entra requires {PERSISTENT}",
+                n.format.as_deref().unwrap_or("(none)")
+            ),
             Some("issue the ImmutableID with Format urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"),
         )),
-        (Some(n), _) => out.push(check("subject.nameid", Status::Pass, format!("{} ({})", n.value, n.format.as_deref().unwrap_or("no format")), None)),
+        (Some(n), _) => out.push(check(
+            "subject.nameid",
+            Status::Pass,
+            format!("{} ({})", n.value, n.format.as_deref().unwrap_or("no format")),
+            None,
+        )),
     }
     // UPN and ImmutableID.
     match token.protocol {
         Protocol::Saml2 => {
             let v = c.attribute("IDPEmail", None);
             match v.first() {
-                Some(u) if !u.is_empty() => out.push(check("subject.upn", Status::Pass, format!("IDPEmail = {u}"), None)),
-                _ => out.push(check("subject.upn", Status::Fail, "no IDPEmail attribute (the user's UPN)", Some("add an attribute named IDPEmail carrying the user's userPrincipalName"))),
+                Some(u) if !u.is_empty() => {
+                    out.push(check("subject.upn", Status::Pass, format!("IDPEmail = {u}"), None))
+                }
+                _ => out.push(check(
+                    "subject.upn",
+                    Status::Fail,
+                    "no IDPEmail attribute (the user's UPN)",
+                    Some("add an attribute named IDPEmail carrying the user's userPrincipalName"),
+                )),
             }
         }
         Protocol::WsfedSaml11 => {
             let v = c.attribute("UPN", Some(UPN_NS));
             match v.first() {
                 Some(u) if !u.is_empty() => out.push(check("subject.upn", Status::Pass, format!("UPN = {u}"), None)),
-                _ => out.push(check("subject.upn", Status::Fail, "no UPN attribute (namespace http://schemas.xmlsoap.org/claims)", Some("issue the claim http://schemas.xmlsoap.org/claims/UPN with the user's userPrincipalName"))),
+                _ => out.push(check(
+                    "subject.upn",
+                    Status::Fail,
+                    "no UPN attribute (namespace http://schemas.xmlsoap.org/claims)",
+                    Some("issue the claim http://schemas.xmlsoap.org/claims/UPN with the user's userPrincipalName"),
+                )),
             }
             let im = c.attribute("ImmutableID", Some(IMMUTABLEID_NS));
             let nameid = c.name_id.as_ref().map(|n| n.value.as_str());
             match im.first() {
-                Some(i) if Some(*i) == nameid => out.push(check("subject.immutableid", Status::Pass, format!("ImmutableID = {i} (equals NameIdentifier)"), None)),
-                Some(i) => out.push(check("subject.immutableid", Status::Warn, format!("ImmutableID {i} differs from the NameIdentifier {}", nameid.unwrap_or("(none)")), Some("issue the same ImmutableID value as NameIdentifier and as the ImmutableID attribute"))),
-                None => out.push(check("subject.immutableid", Status::Fail, "no ImmutableID attribute (namespace http://schemas.microsoft.com/LiveID/Federation/2008/05)", Some("issue the claim http://schemas.microsoft.com/LiveID/Federation/2008/05/ImmutableID"))),
+                Some(i) if Some(*i) == nameid => out.push(check(
+                    "subject.immutableid",
+                    Status::Pass,
+                    format!("ImmutableID = {i} (equals NameIdentifier)"),
+                    None,
+                )),
+                Some(i) => out.push(check(
+                    "subject.immutableid",
+                    Status::Warn,
+                    format!(
+                        "ImmutableID {i} differs from the NameIdentifier {}",
+                        nameid.unwrap_or("(none)")
+                    ),
+                    Some("issue the same ImmutableID value as NameIdentifier and as the ImmutableID attribute"),
+                )),
+                None => out.push(check(
+                    "subject.immutableid",
+                    Status::Fail,
+                    "no ImmutableID attribute (namespace http://schemas.microsoft.com/LiveID/Federation/2008/05)",
+                    Some("issue the claim http://schemas.microsoft.com/LiveID/Federation/2008/05/ImmutableID"),
+                )),
             }
         }
     }
@@ -523,17 +644,37 @@ fn claim_checks(token: &Token, c: &Claims, ctx: &Context, out: &mut Vec<Check>) 
             if bearer.is_empty() {
                 out.push(check("subject.confirmation", Status::Fail, "no bearer SubjectConfirmation", Some("add SubjectConfirmation Method urn:oasis:names:tc:SAML:2.0:cm:bearer with Recipient https://login.microsoftonline.com/login.srf")));
             } else if let Some(b) = bearer.iter().find(|b| b.recipient.as_deref() == Some(ENTRA_ACS)) {
-                let late = b.not_on_or_after.as_deref().and_then(parse_time).is_some_and(|t| ctx.at >= t + ctx.skew);
+                let late = b
+                    .not_on_or_after
+                    .as_deref()
+                    .and_then(parse_time)
+                    .is_some_and(|t| ctx.at >= t + ctx.skew);
                 if late {
-                    out.push(check("subject.confirmation", Status::Fail, format!("bearer confirmation expired at {}", b.not_on_or_after.as_deref().unwrap_or("")), Some("post the token promptly; check the IdP clock")));
+                    out.push(check(
+                        "subject.confirmation",
+                        Status::Fail,
+                        format!(
+                            "bearer confirmation expired at {}",
+                            b.not_on_or_after.as_deref().unwrap_or("")
+                        ),
+                        Some("post the token promptly; check the IdP clock"),
+                    ));
                 } else {
-                    out.push(check("subject.confirmation", Status::Pass, format!("bearer, Recipient {ENTRA_ACS}"), None));
+                    out.push(check(
+                        "subject.confirmation",
+                        Status::Pass,
+                        format!("bearer, Recipient {ENTRA_ACS}"),
+                        None,
+                    ));
                 }
             } else {
                 out.push(check(
                     "subject.confirmation",
                     Status::Fail,
-                    format!("bearer Recipient is {}, not {ENTRA_ACS}", bearer[0].recipient.as_deref().unwrap_or("(none)")),
+                    format!(
+                        "bearer Recipient is {}, not {ENTRA_ACS}",
+                        bearer[0].recipient.as_deref().unwrap_or("(none)")
+                    ),
                     Some("set the ACS URL / Recipient to https://login.microsoftonline.com/login.srf"),
                 ));
             }
@@ -542,7 +683,12 @@ fn claim_checks(token: &Token, c: &Claims, ctx: &Context, out: &mut Vec<Check>) 
             if c.subject_confirmations.iter().any(|s| s.method == BEARER1) {
                 out.push(check("subject.confirmation", Status::Pass, "bearer", None));
             } else {
-                out.push(check("subject.confirmation", Status::Warn, "no bearer ConfirmationMethod", Some("AD FS issues urn:oasis:names:tc:SAML:1.0:cm:bearer; check the IdP's WS-Fed profile")));
+                out.push(check(
+                    "subject.confirmation",
+                    Status::Warn,
+                    "no bearer ConfirmationMethod",
+                    Some("AD FS issues urn:oasis:names:tc:SAML:1.0:cm:bearer; check the IdP's WS-Fed profile"),
+                ));
             }
         }
     }
@@ -557,25 +703,48 @@ fn claim_checks(token: &Token, c: &Claims, ctx: &Context, out: &mut Vec<Check>) 
     }
     if let Some((raw, Some(t))) = nb {
         if ctx.at + ctx.skew < t {
-            problems.push(format!("not yet valid: NotBefore {raw} is after {} (+{} s skew)", rfc(ctx.at), ctx.skew.num_seconds()));
+            problems.push(format!(
+                "not yet valid: NotBefore {raw} is after {} (+{} s skew)",
+                rfc(ctx.at),
+                ctx.skew.num_seconds()
+            ));
         }
     }
     if let Some((raw, Some(t))) = na {
         if ctx.at >= t + ctx.skew {
-            problems.push(format!("expired: NotOnOrAfter {raw} is before {} (-{} s skew)", rfc(ctx.at), ctx.skew.num_seconds()));
+            problems.push(format!(
+                "expired: NotOnOrAfter {raw} is before {} (-{} s skew)",
+                rfc(ctx.at),
+                ctx.skew.num_seconds()
+            ));
         }
     }
     if na.is_none() {
-        out.push(check("conditions.time", Status::Warn, "the assertion has no Conditions/@NotOnOrAfter", Some("issue Conditions with NotBefore and NotOnOrAfter")));
+        out.push(check(
+            "conditions.time",
+            Status::Warn,
+            "the assertion has no Conditions/@NotOnOrAfter",
+            Some("issue Conditions with NotBefore and NotOnOrAfter"),
+        ));
     } else if problems.is_empty() {
         out.push(check(
             "conditions.time",
             Status::Pass,
-            format!("valid at {} ({} to {})", rfc(ctx.at), c.not_before.as_deref().unwrap_or("-"), c.not_on_or_after.as_deref().unwrap_or("-")),
+            format!(
+                "valid at {} ({} to {})",
+                rfc(ctx.at),
+                c.not_before.as_deref().unwrap_or("-"),
+                c.not_on_or_after.as_deref().unwrap_or("-")
+            ),
             None,
         ));
     } else {
-        out.push(check("conditions.time", Status::Fail, problems.join("; "), Some("use --at with the time the token was issued, or check the IdP's clock")));
+        out.push(check(
+            "conditions.time",
+            Status::Fail,
+            problems.join("; "),
+            Some("use --at with the time the token was issued, or check the IdP's clock"),
+        ));
     }
 }
 
@@ -584,29 +753,70 @@ fn envelope_checks(token: &Token, _ctx: &Context, out: &mut Vec<Check>) {
     let signed_note = if f.signed { "" } else { " (from the unsigned envelope)" };
     if token.protocol == Protocol::Saml2 && token.envelope == crate::token::Envelope::Saml2Response {
         match f.destination.as_deref() {
-            Some(ENTRA_ACS) => out.push(check("response.destination", Status::Pass, format!("{ENTRA_ACS}{signed_note}"), None)),
-            Some(d) => out.push(check("response.destination", Status::Fail, format!("Destination is {d}, not {ENTRA_ACS}{signed_note}"), Some("set the ACS URL to https://login.microsoftonline.com/login.srf"))),
-            None => out.push(check("response.destination", Status::Warn, format!("the Response has no Destination{signed_note}"), Some("send Destination=\"https://login.microsoftonline.com/login.srf\""))),
+            Some(ENTRA_ACS) => out.push(check(
+                "response.destination",
+                Status::Pass,
+                format!("{ENTRA_ACS}{signed_note}"),
+                None,
+            )),
+            Some(d) => out.push(check(
+                "response.destination",
+                Status::Fail,
+                format!("Destination is {d}, not {ENTRA_ACS}{signed_note}"),
+                Some("set the ACS URL to https://login.microsoftonline.com/login.srf"),
+            )),
+            None => out.push(check(
+                "response.destination",
+                Status::Warn,
+                format!("the Response has no Destination{signed_note}"),
+                Some("send Destination=\"https://login.microsoftonline.com/login.srf\""),
+            )),
         }
         match f.status.as_deref() {
-            Some(s) if s == SUCCESS => out.push(check("response.status", Status::Pass, format!("Success{signed_note}"), None)),
+            Some(s) if s == SUCCESS => out.push(check(
+                "response.status",
+                Status::Pass,
+                format!("Success{signed_note}"),
+                None,
+            )),
             Some(s) => out.push(check(
                 "response.status",
                 Status::Fail,
-                format!("status {s}{}{signed_note}", f.status_message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default()),
+                format!(
+                    "status {s}{}{signed_note}",
+                    f.status_message
+                        .as_deref()
+                        .map(|m| format!(" ({m})"))
+                        .unwrap_or_default()
+                ),
                 Some("the IdP reported a failed sign-in; look at the IdP's logs for this request"),
             )),
-            None => out.push(check("response.status", Status::Fail, "the Response has no Status", Some("the IdP must send samlp:Status with StatusCode Success"))),
+            None => out.push(check(
+                "response.status",
+                Status::Fail,
+                "the Response has no Status",
+                Some("the IdP must send samlp:Status with StatusCode Success"),
+            )),
         }
     }
     if let Some(a) = &f.applies_to {
         if a != ENTRA_AUDIENCE {
-            out.push(check("wsfed.applies-to", Status::Warn, format!("AppliesTo is {a}, not {ENTRA_AUDIENCE} (unsigned envelope)"), Some("check the relying party trust identifier")));
+            out.push(check(
+                "wsfed.applies-to",
+                Status::Warn,
+                format!("AppliesTo is {a}, not {ENTRA_AUDIENCE} (unsigned envelope)"),
+                Some("check the relying party trust identifier"),
+            ));
         }
     }
     // Assertions and content outside the signed bytes.
     if token.assertion_count > 1 {
-        let unsigned: Vec<String> = token.assertions.iter().filter(|a| !a.read).map(|a| a.id.clone().unwrap_or_else(|| "(no ID)".into())).collect();
+        let unsigned: Vec<String> = token
+            .assertions
+            .iter()
+            .filter(|a| !a.read)
+            .map(|a| a.id.clone().unwrap_or_else(|| "(no ID)".into()))
+            .collect();
         out.push(check(
             "content.unsigned",
             Status::Fail,

@@ -140,9 +140,7 @@ impl Claims {
     pub fn attribute(&self, name: &str, namespace: Option<&str>) -> Vec<&str> {
         self.attributes
             .iter()
-            .filter(|a| {
-                a.name == name && namespace.is_none_or(|ns| a.namespace.as_deref() == Some(ns))
-            })
+            .filter(|a| a.name == name && namespace.is_none_or(|ns| a.namespace.as_deref() == Some(ns)))
             .flat_map(|a| a.values.iter().map(String::as_str))
             .collect()
     }
@@ -253,14 +251,17 @@ pub fn analyze(xml: &[u8], anchors: &[TrustAnchor], engines: Engines, limits: &L
     let xml = &xml[start..];
     let doc = Document::parse(xml, limits)?;
     let root = doc.root();
-    let root_el = doc.element(root).ok_or_else(|| TokenError::NotAToken("(none)".into()))?;
+    let root_el = doc
+        .element(root)
+        .ok_or_else(|| TokenError::NotAToken("(none)".into()))?;
     let (protocol, envelope) = if root_el.is(SAMLP_NS, "Response") {
         (Protocol::Saml2, Envelope::Saml2Response)
     } else if root_el.is(SAML2_NS, "Assertion") {
         (Protocol::Saml2, Envelope::Saml2Assertion)
     } else if root_el.is(SAML1_NS, "Assertion") {
         (Protocol::WsfedSaml11, Envelope::Saml11Assertion)
-    } else if root_el.is(WST_2005, "RequestSecurityTokenResponse") || root_el.is(WST_13, "RequestSecurityTokenResponse") {
+    } else if root_el.is(WST_2005, "RequestSecurityTokenResponse") || root_el.is(WST_13, "RequestSecurityTokenResponse")
+    {
         (Protocol::WsfedSaml11, Envelope::Rstr)
     } else if root_el.is(WST_13, "RequestSecurityTokenResponseCollection")
         || root_el.is(WST_2005, "RequestSecurityTokenResponseCollection")
@@ -299,9 +300,10 @@ pub fn analyze(xml: &[u8], anchors: &[TrustAnchor], engines: Engines, limits: &L
             .and_then(|p| doc.element(p))
             .map(|e| e.local.clone())
             .unwrap_or_default();
-        let reference_id = check.parent.and_then(|p| doc.element(p)).and_then(|e| {
-            e.attr("ID").or_else(|| e.attr("AssertionID")).map(str::to_string)
-        });
+        let reference_id = check
+            .parent
+            .and_then(|p| doc.element(p))
+            .and_then(|e| e.attr("ID").or_else(|| e.attr("AssertionID")).map(str::to_string));
         let opinion = engines.xmlsec.then(|| xmlsec::verify(xml, index, id_attr, anchors));
         signatures.push(combine(check, signed_element, reference_id, engines, opinion, anchors));
     }
@@ -346,9 +348,16 @@ pub fn analyze(xml: &[u8], anchors: &[TrustAnchor], engines: Engines, limits: &L
             let id = doc.element(*a).and_then(|e| e.attr(id_attr)).map(str::to_string);
             let signed = signatures.iter().any(|s| {
                 s.valid
-                    && s.check.outcome.as_ref().is_ok_and(|v| doc.is_ancestor_or_self(v.element, *a))
+                    && s.check
+                        .outcome
+                        .as_ref()
+                        .is_ok_and(|v| doc.is_ancestor_or_self(v.element, *a))
             });
-            AssertionSeen { read: claims.is_some() && id.is_some() && id == read_id && signed, id, signed }
+            AssertionSeen {
+                read: claims.is_some() && id.is_some() && id == read_id && signed,
+                id,
+                signed,
+            }
         })
         .collect();
 
@@ -376,7 +385,9 @@ pub fn analyze(xml: &[u8], anchors: &[TrustAnchor], engines: Engines, limits: &L
 fn is_policy(e: &SignatureError) -> bool {
     !matches!(
         e,
-        SignatureError::DigestMismatch { .. } | SignatureError::BadSignature { .. } | SignatureError::UntrustedKey { .. }
+        SignatureError::DigestMismatch { .. }
+            | SignatureError::BadSignature { .. }
+            | SignatureError::UntrustedKey { .. }
     )
 }
 
@@ -409,7 +420,11 @@ fn combine(
     let valid;
     match &opinion {
         Some(op) => {
-            results.push(EngineResult { name: "libxmlsec1".into(), valid: op.valid, detail: op.detail.clone() });
+            results.push(EngineResult {
+                name: "libxmlsec1".into(),
+                valid: op.valid,
+                detail: op.detail.clone(),
+            });
             if engines.fedcheck {
                 match (&check.outcome, op.valid) {
                     (Ok(_), false) => {
@@ -419,9 +434,7 @@ fn combine(
                         ))
                     }
                     (Err(e), true) if !is_policy(e) => {
-                        disagreement = Some(format!(
-                            "libxmlsec1 verified this signature but fedcheck did not: {e}"
-                        ))
+                        disagreement = Some(format!("libxmlsec1 verified this signature but fedcheck did not: {e}"))
                     }
                     (Err(e), true) => stricter = Some(e.to_string()),
                     (Ok(v), true) if v.anchor != op.anchor => {
@@ -441,7 +454,16 @@ fn combine(
         }
         None => valid = fed_ok,
     }
-    SignatureReport { check, signed_element, reference_id, engines: results, valid, disagreement, stricter, anchor }
+    SignatureReport {
+        check,
+        signed_element,
+        reference_id,
+        engines: results,
+        valid,
+        disagreement,
+        stricter,
+        anchor,
+    }
 }
 
 fn claims_from_canonical(canonical: &[u8], assertion_ns: &str, limits: &Limits) -> Option<Claims> {
@@ -460,7 +482,9 @@ fn claims_from_canonical(canonical: &[u8], assertion_ns: &str, limits: &Limits) 
 }
 
 fn first_text(doc: &Document, parent: NodeId, ns: &str, local: &str) -> Option<String> {
-    doc.find_all(parent, ns, local).first().map(|n| doc.text(*n).trim().to_string())
+    doc.find_all(parent, ns, local)
+        .first()
+        .map(|n| doc.text(*n).trim().to_string())
 }
 
 fn attr_of(doc: &Document, node: NodeId, name: &str) -> Option<String> {
@@ -469,20 +493,27 @@ fn attr_of(doc: &Document, node: NodeId, name: &str) -> Option<String> {
 
 /// Reads the claims of one assertion element (SAML 2.0 or 1.1).
 pub fn extract_claims(doc: &Document, assertion: NodeId) -> Claims {
-    let Some(el) = doc.element(assertion) else { return Claims::default() };
+    let Some(el) = doc.element(assertion) else {
+        return Claims::default();
+    };
     if el.ns.as_deref() == Some(SAML1_NS) {
         return extract_saml11(doc, assertion);
     }
     let ns = SAML2_NS;
     let mut c = Claims {
         assertion_id: attr_of(doc, assertion, "ID"),
-        issuer: doc.child_named(assertion, ns, "Issuer").map(|i| doc.text(i).trim().to_string()),
+        issuer: doc
+            .child_named(assertion, ns, "Issuer")
+            .map(|i| doc.text(i).trim().to_string()),
         issue_instant: attr_of(doc, assertion, "IssueInstant"),
         ..Claims::default()
     };
     if let Some(subject) = doc.child_named(assertion, ns, "Subject") {
         if let Some(n) = doc.child_named(subject, ns, "NameID") {
-            c.name_id = Some(NameId { value: doc.text(n).trim().to_string(), format: attr_of(doc, n, "Format") });
+            c.name_id = Some(NameId {
+                value: doc.text(n).trim().to_string(),
+                format: attr_of(doc, n, "Format"),
+            });
         }
         for sc in doc.children_named(subject, ns, "SubjectConfirmation") {
             let data = doc.child_named(sc, ns, "SubjectConfirmationData");
@@ -518,7 +549,10 @@ pub fn extract_claims(doc: &Document, assertion: NodeId) -> Claims {
             c.attributes.push(AttributeClaim {
                 name: attr_of(doc, a, "Name").unwrap_or_default(),
                 namespace: attr_of(doc, a, "NameFormat"),
-                values: doc.children_named(a, ns, "AttributeValue").map(|v| doc.text(v).trim().to_string()).collect(),
+                values: doc
+                    .children_named(a, ns, "AttributeValue")
+                    .map(|v| doc.text(v).trim().to_string())
+                    .collect(),
             });
         }
     }
@@ -551,7 +585,10 @@ fn extract_saml11(doc: &Document, assertion: NodeId) -> Claims {
         if let Some(subject) = doc.child_named(st, ns, "Subject") {
             if c.name_id.is_none() {
                 if let Some(n) = doc.child_named(subject, ns, "NameIdentifier") {
-                    c.name_id = Some(NameId { value: doc.text(n).trim().to_string(), format: attr_of(doc, n, "Format") });
+                    c.name_id = Some(NameId {
+                        value: doc.text(n).trim().to_string(),
+                        format: attr_of(doc, n, "Format"),
+                    });
                 }
             }
             if let Some(sc) = doc.child_named(subject, ns, "SubjectConfirmation") {
@@ -602,7 +639,9 @@ fn envelope_fields(doc: &Document, envelope: Envelope) -> EnvelopeFields {
         Envelope::Saml2Response => {
             f.destination = attr_of(doc, root, "Destination");
             f.in_response_to = attr_of(doc, root, "InResponseTo");
-            f.issuer = doc.child_named(root, SAML2_NS, "Issuer").map(|i| doc.text(i).trim().to_string());
+            f.issuer = doc
+                .child_named(root, SAML2_NS, "Issuer")
+                .map(|i| doc.text(i).trim().to_string());
             if let Some(status) = doc.child_named(root, SAMLP_NS, "Status") {
                 if let Some(code) = doc.child_named(status, SAMLP_NS, "StatusCode") {
                     let mut s = attr_of(doc, code, "Value").unwrap_or_default();
@@ -616,10 +655,14 @@ fn envelope_fields(doc: &Document, envelope: Envelope) -> EnvelopeFields {
         }
         Envelope::Rstr | Envelope::Rstrc => {
             if let Some(a) = doc.find_all(root, WSP_NS, "AppliesTo").first() {
-                if let Some(addr) = doc.find_all(*a, "http://www.w3.org/2005/08/addressing", "Address").first() {
+                if let Some(addr) = doc
+                    .find_all(*a, "http://www.w3.org/2005/08/addressing", "Address")
+                    .first()
+                {
                     f.applies_to = Some(doc.text(*addr).trim().to_string());
-                } else if let Some(addr) =
-                    doc.find_all(*a, "http://schemas.xmlsoap.org/ws/2004/08/addressing", "Address").first()
+                } else if let Some(addr) = doc
+                    .find_all(*a, "http://schemas.xmlsoap.org/ws/2004/08/addressing", "Address")
+                    .first()
                 {
                     f.applies_to = Some(doc.text(*addr).trim().to_string());
                 }

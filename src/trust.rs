@@ -27,6 +27,8 @@ pub struct TrustAnchor {
     pub cert: X509,
     /// The certificate's DER encoding.
     pub der: Vec<u8>,
+    /// The DER encoding in standard base64 (as it appears in `KeyInfo`), for matching without decoding.
+    pub der_base64: String,
     /// The certificate's public key.
     pub key: PKey<Public>,
     /// Facts about the certificate for reports.
@@ -142,11 +144,7 @@ pub fn parse_cert(bytes: &[u8], origin: &str) -> Result<TrustAnchor, TrustError>
     } else if trimmed.first() == Some(&0x30) {
         X509::from_der(trimmed).map_err(|e| bad(first_openssl_reason(&e)))?
     } else {
-        let text: Vec<u8> = trimmed
-            .iter()
-            .copied()
-            .filter(|b| !b.is_ascii_whitespace())
-            .collect();
+        let text: Vec<u8> = trimmed.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
         let der = base64::engine::general_purpose::STANDARD
             .decode(&text)
             .map_err(|e| bad(format!("base64: {e}")))?;
@@ -172,6 +170,7 @@ pub fn anchor_from_x509(cert: X509, origin: &str) -> Result<TrustAnchor, String>
     Ok(TrustAnchor {
         origin: origin.to_string(),
         cert,
+        der_base64: base64::engine::general_purpose::STANDARD.encode(&der),
         der,
         key,
         info,
@@ -181,12 +180,8 @@ pub fn anchor_from_x509(cert: X509, origin: &str) -> Result<TrustAnchor, String>
 /// Describes a certificate.
 pub fn cert_info(cert: &X509, key: &PKey<Public>) -> Result<CertInfo, String> {
     let hex = |d: &[u8]| d.iter().map(|b| format!("{b:02X}")).collect::<String>();
-    let sha1 = cert
-        .digest(MessageDigest::sha1())
-        .map_err(|e| e.to_string())?;
-    let sha256 = cert
-        .digest(MessageDigest::sha256())
-        .map_err(|e| e.to_string())?;
+    let sha1 = cert.digest(MessageDigest::sha1()).map_err(|e| e.to_string())?;
+    let sha256 = cert.digest(MessageDigest::sha256()).map_err(|e| e.to_string())?;
     let serial = cert
         .serial_number()
         .to_bn()
@@ -216,10 +211,7 @@ fn name_line(name: &openssl::x509::X509NameRef) -> String {
     name.entries()
         .map(|e| {
             let k = e.object().nid().short_name().unwrap_or("?");
-            let v = e
-                .data()
-                .to_string()
-                .unwrap_or_default();
+            let v = e.data().to_string().unwrap_or_default();
             format!("{k}={v}")
         })
         .collect::<Vec<_>>()
@@ -342,20 +334,14 @@ fn fetch(url: &str, limits: &FetchLimits) -> Result<Vec<u8>, TrustError> {
         return Err(err(format!("HTTP {status}")));
     }
     if resp.content_length().is_some_and(|n| n > limits.max_bytes) {
-        return Err(err(format!(
-            "body is larger than the {}-byte limit",
-            limits.max_bytes
-        )));
+        return Err(err(format!("body is larger than the {}-byte limit", limits.max_bytes)));
     }
     let mut body = Vec::new();
     resp.take(limits.max_bytes + 1)
         .read_to_end(&mut body)
         .map_err(|e| err(e.to_string()))?;
     if body.len() as u64 > limits.max_bytes {
-        return Err(err(format!(
-            "body is larger than the {}-byte limit",
-            limits.max_bytes
-        )));
+        return Err(err(format!("body is larger than the {}-byte limit", limits.max_bytes)));
     }
     Ok(body)
 }
@@ -375,21 +361,14 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 /// Parses SAML 2.0 or WS-Federation metadata and extracts its signing certificates.
-pub fn parse_metadata(
-    raw: &[u8],
-    source_name: &str,
-    metadata_certs: &[TrustAnchor],
-) -> Result<Metadata, TrustError> {
+pub fn parse_metadata(raw: &[u8], source_name: &str, metadata_certs: &[TrustAnchor]) -> Result<Metadata, TrustError> {
     let bad = |detail: String| TrustError::BadMetadata {
         source_name: source_name.to_string(),
         detail,
     };
-    let doc = Document::parse(raw, &Limits::default())
-        .map_err(|e| bad(format!("not well-formed XML: {e}")))?;
+    let doc = Document::parse(raw, &Limits::default()).map_err(|e| bad(format!("not well-formed XML: {e}")))?;
     let root = doc.root();
-    let root_el = doc
-        .element(root)
-        .ok_or_else(|| bad("no root element".into()))?;
+    let root_el = doc.element(root).ok_or_else(|| bad("no root element".into()))?;
     let entity = if root_el.is(MD_NS, "EntityDescriptor") {
         root
     } else if root_el.is(MD_NS, "EntitiesDescriptor") {
@@ -423,9 +402,7 @@ pub fn parse_metadata(
         }
     }
 
-    let entity_el = doc
-        .element(entity)
-        .ok_or_else(|| bad("no EntityDescriptor".into()))?;
+    let entity_el = doc.element(entity).ok_or_else(|| bad("no EntityDescriptor".into()))?;
     let entity_id = entity_el.attr("entityID").map(str::to_string);
     let mut anchors = Vec::new();
     let mut sign_in_url = None;
@@ -479,7 +456,9 @@ fn role_sign_in_url(doc: &Document, role: NodeId) -> Option<String> {
             }
         }
         if e.local == "PassiveRequestorEndpoint" {
-            if let Some(a) = doc.find_all(d, "http://www.w3.org/2005/08/addressing", "Address").first()
+            if let Some(a) = doc
+                .find_all(d, "http://www.w3.org/2005/08/addressing", "Address")
+                .first()
             {
                 return Some(doc.text(*a).trim().to_string());
             }

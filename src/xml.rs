@@ -10,6 +10,7 @@
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 use std::borrow::Cow;
+use std::sync::Arc;
 
 /// The namespace bound to the `xml` prefix by definition.
 pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
@@ -152,7 +153,7 @@ pub struct Attribute {
     /// The local name.
     pub local: String,
     /// The resolved namespace URI (unprefixed attributes have none).
-    pub ns: Option<String>,
+    pub ns: Option<Arc<str>>,
     /// The normalized, unescaped value.
     pub value: String,
 }
@@ -165,7 +166,7 @@ pub struct Element {
     /// The local name.
     pub local: String,
     /// The resolved namespace URI.
-    pub ns: Option<String>,
+    pub ns: Option<Arc<str>>,
     /// Namespace declarations written on this element, in document order.
     pub ns_decls: Vec<NsDecl>,
     /// Attributes, in document order.
@@ -293,12 +294,7 @@ impl Document {
     }
 
     /// Child elements of `id` with this namespace and local name.
-    pub fn children_named<'a>(
-        &'a self,
-        id: NodeId,
-        ns: &'a str,
-        local: &'a str,
-    ) -> impl Iterator<Item = NodeId> + 'a {
+    pub fn children_named<'a>(&'a self, id: NodeId, ns: &'a str, local: &'a str) -> impl Iterator<Item = NodeId> + 'a {
         self.child_elements(id)
             .filter(move |c| self.element(*c).is_some_and(|e| e.is(ns, local)))
     }
@@ -306,6 +302,14 @@ impl Document {
     /// The first child element of `id` with this namespace and local name.
     pub fn child_named(&self, id: NodeId, ns: &str, local: &str) -> Option<NodeId> {
         self.children_named(id, ns, local).next()
+    }
+
+    /// Every element of the document, in no particular order.
+    pub fn elements(&self) -> impl Iterator<Item = &Element> + '_ {
+        self.slots.iter().filter_map(|s| match &s.node {
+            Node::Element(e) => Some(e),
+            _ => None,
+        })
     }
 
     /// `id` and all its descendants, in document order.
@@ -390,12 +394,35 @@ impl Document {
 }
 
 fn check_chars(text: &str) -> Result<(), XmlError> {
-    for (offset, ch) in text.char_indices() {
-        let c = ch as u32;
-        let ok = matches!(c, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF);
-        if !ok {
-            return Err(XmlError::InvalidChar { code: c, offset });
+    // `text` is valid UTF-8, so surrogates cannot occur. What XML 1.0 (Char production) still forbids is the C0
+    // controls other than tab, LF and CR (single bytes) and U+FFFE / U+FFFF (EF BF BE / EF BF BF). A byte scan finds
+    // them without decoding every character.
+    let bytes = text.as_bytes();
+    // Fast path: a branch-free pass the compiler vectorizes; only a suspicious document is scanned byte by byte.
+    let suspicious = bytes.iter().fold(false, |acc, &b| {
+        acc | ((b < 0x20) & (b != 0x9) & (b != 0xA) & (b != 0xD)) | (b == 0xEF)
+    });
+    if !suspicious {
+        return Ok(());
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x20 && !matches!(b, 0x9 | 0xA | 0xD) {
+            return Err(XmlError::InvalidChar {
+                code: u32::from(b),
+                offset: i,
+            });
         }
+        if b == 0xEF && bytes.get(i + 1) == Some(&0xBF) {
+            if let Some(&last @ (0xBE | 0xBF)) = bytes.get(i + 2) {
+                return Err(XmlError::InvalidChar {
+                    code: 0xFFFE + u32::from(last - 0xBE),
+                    offset: i,
+                });
+            }
+        }
+        i += 1;
     }
     Ok(())
 }
@@ -405,10 +432,11 @@ struct Parser {
     slots: Vec<Slot>,
     stack: Vec<NodeId>,
     /// Namespace bindings in force: (prefix, uri); one entry per declaration, popped with its element.
-    scope: Vec<(Option<String>, String)>,
+    scope: Vec<(Option<String>, Arc<str>)>,
     scope_marks: Vec<usize>,
     text: String,
     root: Option<NodeId>,
+    xml_ns: Arc<str>,
 }
 
 impl Parser {
@@ -421,6 +449,7 @@ impl Parser {
             scope_marks: Vec::new(),
             text: String::new(),
             root: None,
+            xml_ns: Arc::from(XML_NS),
         }
     }
 
@@ -432,6 +461,8 @@ impl Parser {
     }
 
     fn run(mut self, text: &str) -> Result<Document, XmlError> {
+        // About one node per 24 bytes of SAML; reserving avoids most regrowth (bounded by the node limit).
+        self.slots.reserve((text.len() / 24).min(self.limits.max_nodes));
         let mut reader = Reader::from_str(text);
         {
             let cfg = reader.config_mut();
@@ -482,9 +513,7 @@ impl Parser {
                     let name = r.decode().map_err(|e| Self::syntax(e, before as u64))?;
                     let ch = resolve_reference(&name, before)?;
                     if self.stack.is_empty() {
-                        return Err(XmlError::Structure(
-                            "character data outside the root element".into(),
-                        ));
+                        return Err(XmlError::Structure("character data outside the root element".into()));
                     }
                     self.text.push_str(ch.as_ref());
                 }
@@ -522,9 +551,7 @@ impl Parser {
                 self.stack.len()
             )));
         }
-        let root = self
-            .root
-            .ok_or_else(|| XmlError::Structure("no root element".into()))?;
+        let root = self.root.ok_or_else(|| XmlError::Structure("no root element".into()))?;
         Ok(Document {
             slots: self.slots,
             root,
@@ -579,25 +606,23 @@ impl Parser {
         Ok(id)
     }
 
-    fn resolve(&self, prefix: Option<&str>) -> Option<String> {
+    fn resolve(&self, prefix: Option<&str>) -> Option<Arc<str>> {
         match prefix {
-            Some("xml") => Some(XML_NS.to_string()),
+            Some("xml") => Some(self.xml_ns.clone()),
             _ => self
                 .scope
                 .iter()
                 .rev()
                 .find(|(p, _)| p.as_deref() == prefix)
-                .map(|(_, u)| u.clone())
-                .filter(|u| !u.is_empty()),
+                .filter(|(_, u)| !u.is_empty())
+                .map(|(_, u)| u.clone()),
         }
     }
 
     fn start(&mut self, s: &BytesStart, offset: usize, empty: bool) -> Result<(), XmlError> {
         self.flush_text()?;
         if self.stack.is_empty() && self.root.is_some() {
-            return Err(XmlError::Structure(format!(
-                "a second root element at byte {offset}"
-            )));
+            return Err(XmlError::Structure(format!("a second root element at byte {offset}")));
         }
         if self.stack.len() >= self.limits.max_depth {
             return Err(XmlError::TooDeep {
@@ -605,10 +630,9 @@ impl Parser {
                 offset,
             });
         }
-        let qname = std::str::from_utf8(s.name().as_ref())
-            .map_err(|e| Self::syntax(e, offset as u64))?
-            .to_string();
-        let (prefix, local) = split_qname(&qname, offset)?;
+        let name = s.name();
+        let qname = std::str::from_utf8(name.as_ref()).map_err(|e| Self::syntax(e, offset as u64))?;
+        let (prefix, local) = split_qname(qname, offset)?;
 
         let mut ns_decls = Vec::new();
         let mut raw_attrs: Vec<(Option<String>, String, String)> = Vec::new();
@@ -620,18 +644,14 @@ impl Parser {
                 });
             }
             let a = a.map_err(|e| match e {
-                quick_xml::events::attributes::AttrError::Duplicated(_, _) => {
-                    XmlError::DuplicateAttribute {
-                        name: "(see element)".into(),
-                        offset,
-                    }
-                }
+                quick_xml::events::attributes::AttrError::Duplicated(_, _) => XmlError::DuplicateAttribute {
+                    name: "(see element)".into(),
+                    offset,
+                },
                 other => Self::syntax(other, offset as u64),
             })?;
-            let key = std::str::from_utf8(a.key.as_ref())
-                .map_err(|e| Self::syntax(e, offset as u64))?;
-            let raw =
-                std::str::from_utf8(&a.value).map_err(|e| Self::syntax(e, offset as u64))?;
+            let key = std::str::from_utf8(a.key.as_ref()).map_err(|e| Self::syntax(e, offset as u64))?;
+            let raw = std::str::from_utf8(&a.value).map_err(|e| Self::syntax(e, offset as u64))?;
             let value = normalize_attr_value(raw, offset)?;
             if key == "xmlns" {
                 if value == XML_NS || value == "http://www.w3.org/2000/xmlns/" {
@@ -672,7 +692,7 @@ impl Parser {
             if d.prefix.as_deref() == Some("xml") {
                 continue;
             }
-            self.scope.push((d.prefix.clone(), d.uri.clone()));
+            self.scope.push((d.prefix.clone(), Arc::from(d.uri.as_str())));
         }
         let ns = match &prefix {
             Some(p) => Some(self.resolve(Some(p)).ok_or_else(|| XmlError::UnboundPrefix {
@@ -731,9 +751,7 @@ impl Parser {
 fn split_qname(qname: &str, offset: usize) -> Result<(Option<String>, String), XmlError> {
     match qname.split_once(':') {
         None => Ok((None, qname.to_string())),
-        Some((p, l)) if !p.is_empty() && !l.is_empty() && !l.contains(':') => {
-            Ok((Some(p.to_string()), l.to_string()))
-        }
+        Some((p, l)) if !p.is_empty() && !l.is_empty() && !l.contains(':') => Ok((Some(p.to_string()), l.to_string())),
         _ => Err(XmlError::Syntax {
             message: format!("invalid qualified name {qname:?}"),
             offset,
@@ -779,7 +797,7 @@ fn resolve_reference(name: &str, offset: usize) -> Result<Cow<'static, str>, Xml
 fn normalize_attr_value(raw: &str, offset: usize) -> Result<String, XmlError> {
     let mut out = String::with_capacity(raw.len());
     let mut rest = raw;
-    while let Some(i) = rest.find(['&', '<', '\t', '\n']) {
+    while let Some(i) = rest.bytes().position(|b| matches!(b, b'&' | b'<' | b'\t' | b'\n')) {
         out.push_str(&rest[..i]);
         let c = rest.as_bytes()[i];
         match c {
@@ -818,8 +836,8 @@ mod tests {
 
     #[test]
     fn resolves_namespaces_and_text() {
-        let d = parse(r#"<a:r xmlns:a="urn:a" xmlns="urn:d"><b x="1&amp;2">t&lt;<![CDATA[<c>]]>&#x41;</b></a:r>"#)
-            .unwrap();
+        let d =
+            parse(r#"<a:r xmlns:a="urn:a" xmlns="urn:d"><b x="1&amp;2">t&lt;<![CDATA[<c>]]>&#x41;</b></a:r>"#).unwrap();
         let r = d.element(d.root()).unwrap();
         assert!(r.is("urn:a", "r"));
         let b = d.child_named(d.root(), "urn:d", "b").unwrap();
@@ -884,5 +902,26 @@ mod tests {
             Err(XmlError::InvalidUtf8 { .. })
         ));
         assert!(matches!(parse("<r>\u{1}</r>"), Err(XmlError::InvalidChar { .. })));
+    }
+
+    #[test]
+    fn refuses_noncharacters_and_controls() {
+        let l = Limits::default();
+        assert!(matches!(
+            Document::parse("<a>\u{FFFE}</a>".as_bytes(), &l),
+            Err(XmlError::InvalidChar {
+                code: 0xFFFE,
+                offset: 3
+            })
+        ));
+        assert!(matches!(
+            Document::parse("<a>\u{FFFF}</a>".as_bytes(), &l),
+            Err(XmlError::InvalidChar { code: 0xFFFF, .. })
+        ));
+        assert!(matches!(
+            Document::parse(b"<a>\x01</a>", &l),
+            Err(XmlError::InvalidChar { code: 1, .. })
+        ));
+        assert!(Document::parse("<a>\u{FFFD}\u{10000}\t</a>".as_bytes(), &l).is_ok());
     }
 }

@@ -123,7 +123,11 @@ fn take_messages() -> Vec<String> {
 pub fn verify(xml: &[u8], sig_index: usize, id_attr: &str, anchors: &[TrustAnchor]) -> Opinion {
     let _guard = LOCK.lock().unwrap_or_else(|p| p.into_inner());
     if anchors.is_empty() {
-        return Opinion { valid: false, anchor: None, detail: "no trusted certificate to verify with".into() };
+        return Opinion {
+            valid: false,
+            anchor: None,
+            detail: "no trusted certificate to verify with".into(),
+        };
     }
     // samael initializes libxmlsec1 lazily, and initialization installs xmlsec's default (stderr) error
     // callback. Trigger it once with a document that has no signature (no error is logged), then redirect.
@@ -136,7 +140,11 @@ pub fn verify(xml: &[u8], sig_index: usize, id_attr: &str, anchors: &[TrustAncho
         Ok(x) => x,
         Err(detail) => {
             take_messages();
-            return Opinion { valid: false, anchor: None, detail };
+            return Opinion {
+                valid: false,
+                anchor: None,
+                detail,
+            };
         }
     };
     let mut failures = Vec::new();
@@ -161,7 +169,11 @@ pub fn verify(xml: &[u8], sig_index: usize, id_attr: &str, anchors: &[TrustAncho
     if !msgs.is_empty() {
         detail = format!("{detail} ({})", msgs.join("; "));
     }
-    Opinion { valid: false, anchor: None, detail }
+    Opinion {
+        valid: false,
+        anchor: None,
+        detail,
+    }
 }
 
 /// Returns a document in which the wanted signature is the first one: earlier signatures are unlinked.
@@ -176,8 +188,8 @@ fn isolate(xml: &[u8], sig_index: usize) -> Result<Vec<u8>, String> {
     let mut sigs = Vec::new();
     let mut stack = vec![root];
     while let Some(n) = stack.pop() {
-        let is_sig = n.get_name() == "Signature"
-            && n.get_namespace().is_some_and(|ns| ns.get_href() == crate::dsig::DS_NS);
+        let is_sig =
+            n.get_name() == "Signature" && n.get_namespace().is_some_and(|ns| ns.get_href() == crate::dsig::DS_NS);
         if is_sig {
             sigs.push(n.clone());
         }
@@ -185,7 +197,10 @@ fn isolate(xml: &[u8], sig_index: usize) -> Result<Vec<u8>, String> {
         kids.reverse();
         stack.extend(kids);
     }
-    let target = sigs.get(sig_index).cloned().ok_or("libxml2 sees fewer signatures than fedcheck")?;
+    let target = sigs
+        .get(sig_index)
+        .cloned()
+        .ok_or("libxml2 sees fewer signatures than fedcheck")?;
     for mut s in sigs.into_iter().take(sig_index) {
         // Refuse to unlink a signature that contains the target (a signature nested in another's ds:Object).
         let mut cur = target.get_parent();
@@ -197,6 +212,9 @@ fn isolate(xml: &[u8], sig_index: usize) -> Result<Vec<u8>, String> {
         }
         s.unlink();
     }
-    let opts = libxml::tree::SaveOptions { no_declaration: true, ..Default::default() };
+    let opts = libxml::tree::SaveOptions {
+        no_declaration: true,
+        ..Default::default()
+    };
     Ok(doc.to_string_with_options(opts).into_bytes())
 }

@@ -82,10 +82,19 @@ fn options_of(doc: &Document, method: NodeId) -> Result<Options, String> {
     for c in doc.child_elements(method) {
         let ce = doc.element(c).unwrap();
         if ce.is(c14n::EXC_C14N, "InclusiveNamespaces") {
-            inclusive_prefixes.extend(ce.attr("PrefixList").unwrap_or("").split_ascii_whitespace().map(String::from));
+            inclusive_prefixes.extend(
+                ce.attr("PrefixList")
+                    .unwrap_or("")
+                    .split_ascii_whitespace()
+                    .map(String::from),
+            );
         }
     }
-    Ok(Options { with_comments, inclusive_prefixes, exclude: None })
+    Ok(Options {
+        with_comments,
+        inclusive_prefixes,
+        exclude: None,
+    })
 }
 
 struct SigParts {
@@ -103,7 +112,10 @@ fn sig_parts(doc: &Document, sig: NodeId) -> Result<SigParts, String> {
     let uri = doc.element(r).unwrap().attr("URI").unwrap_or("").to_string();
     let ts = element_child(doc, r, "Transforms").ok_or("no Transforms")?;
     let transforms: Vec<NodeId> = doc.children_named(ts, DS_NS, "Transform").collect();
-    let algs: Vec<&str> = transforms.iter().map(|t| doc.element(*t).unwrap().attr("Algorithm").unwrap_or("")).collect();
+    let algs: Vec<&str> = transforms
+        .iter()
+        .map(|t| doc.element(*t).unwrap().attr("Algorithm").unwrap_or(""))
+        .collect();
     if algs.len() != 2 || algs[0] != dsig::ENVELOPED {
         return Err(format!("unexpected transforms {algs:?}"));
     }
@@ -126,7 +138,12 @@ fn id_of(doc: &Document, el: NodeId) -> Option<String> {
 /// document order; the three xpaths the generator uses are evaluated by hand.
 fn select_signature(doc: &Document, xpath: &str, reference_uri: &str) -> Result<NodeId, String> {
     let root = doc.root();
-    let parent_local = |s: NodeId| doc.parent(s).and_then(|p| doc.element(p)).map(|e| e.local.clone()).unwrap_or_default();
+    let parent_local = |s: NodeId| {
+        doc.parent(s)
+            .and_then(|p| doc.element(p))
+            .map(|e| e.local.clone())
+            .unwrap_or_default()
+    };
     let candidates: Vec<NodeId> = find_signatures(doc)
         .into_iter()
         .filter(|s| match xpath {
@@ -138,14 +155,21 @@ fn select_signature(doc: &Document, xpath: &str, reference_uri: &str) -> Result<
             _ => false,
         })
         .collect();
-    let first = *candidates.first().ok_or_else(|| format!("xpath {xpath} selects no ds:Signature"))?;
+    let first = *candidates
+        .first()
+        .ok_or_else(|| format!("xpath {xpath} selects no ds:Signature"))?;
     let parts = sig_parts(doc, first)?;
     if parts.reference_uri != reference_uri {
-        return Err(format!("xpath {xpath} selects a signature with Reference URI {:?}, index says {reference_uri:?}", parts.reference_uri));
+        return Err(format!(
+            "xpath {xpath} selects a signature with Reference URI {:?}, index says {reference_uri:?}",
+            parts.reference_uri
+        ));
     }
     let pid = doc.parent(first).and_then(|p| id_of(doc, p));
     if pid.as_deref().map(|i| format!("#{i}")).as_deref() != Some(reference_uri) {
-        return Err(format!("the selected signature's parent has ID {pid:?}, not {reference_uri}"));
+        return Err(format!(
+            "the selected signature's parent has ID {pid:?}, not {reference_uri}"
+        ));
     }
     Ok(first)
 }
@@ -171,7 +195,12 @@ fn every_fixture_signature_matches_xmlsec1() {
     let metadata_index = json("metadata/index.json");
     let trust_of = |path: &str| -> Option<Vec<String>> {
         let from_manifest = manifest.as_array()?.iter().find(|m| m["path"] == path).map(|m| {
-            m["trust"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_string()).collect()
+            m["trust"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t.as_str().unwrap().to_string())
+                .collect()
         });
         from_manifest.or_else(|| {
             metadata_index
@@ -196,17 +225,28 @@ fn every_fixture_signature_matches_xmlsec1() {
             }
         };
         let is_metadata = doc.element(doc.root()).is_some_and(|e| e.local == "EntityDescriptor");
-        let profile = if is_metadata { Profile::metadata() } else { Profile::tokens() };
+        let profile = if is_metadata {
+            Profile::metadata()
+        } else {
+            Profile::tokens()
+        };
         let trust: Vec<TrustAnchor> = match trust_of(path) {
             Some(t) => t.iter().map(|t| anchor(t)).collect(),
             None => {
-                failures.push(format!("{path}: no trust certificate in manifest.json or metadata/index.json"));
+                failures.push(format!(
+                    "{path}: no trust certificate in manifest.json or metadata/index.json"
+                ));
                 continue;
             }
         };
         for entry in entries.as_array().unwrap() {
             checked += 1;
-            let s = |k: &str| entry[k].as_str().unwrap_or_else(|| panic!("{path}: entry without {k}")).to_string();
+            let s = |k: &str| {
+                entry[k]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{path}: entry without {k}"))
+                    .to_string()
+            };
             let (file, xpath, reference_uri, signer) = (s("file"), s("signature"), s("reference_uri"), s("signer"));
             let (digest_alg, digest_value) = (s("digest_alg"), s("digest_value"));
             let label = format!("{path} [{reference_uri}]");
@@ -215,7 +255,9 @@ fn every_fixture_signature_matches_xmlsec1() {
             // The committed bytes are what the fixture's DigestValue was computed over.
             let computed = b64(&hash(digest_md(&digest_alg), &expected).unwrap());
             if computed != digest_value {
-                failures.push(format!("{label}: base64(digest({file})) = {computed}, index digest_value = {digest_value}"));
+                failures.push(format!(
+                    "{label}: base64(digest({file})) = {computed}, index digest_value = {digest_value}"
+                ));
             }
 
             let sig = match select_signature(&doc, &xpath, &reference_uri) {
@@ -233,7 +275,10 @@ fn every_fixture_signature_matches_xmlsec1() {
                 }
             };
             if parts.digest_value != digest_value {
-                failures.push(format!("{label}: fixture DigestValue {} != index digest_value {digest_value}", parts.digest_value));
+                failures.push(format!(
+                    "{label}: fixture DigestValue {} != index digest_value {digest_value}",
+                    parts.digest_value
+                ));
             }
             let element = doc.parent(sig).unwrap();
 
@@ -260,14 +305,19 @@ fn every_fixture_signature_matches_xmlsec1() {
                     }
                     (v.canonical.clone(), "Verified::canonical".to_string())
                 }
-                Err(e) => (direct.clone(), format!("c14n::canonicalize (not verified with trust cert: {e})")),
+                Err(e) => (
+                    direct.clone(),
+                    format!("c14n::canonicalize (not verified with trust cert: {e})"),
+                ),
             };
             if let Some(d) = diff(&format!("referenced element vs {file} [{source}]"), &ours, &expected) {
                 failures.push(format!("{label}: {d}"));
             }
             let ours_digest = b64(&hash(digest_md(&digest_alg), &ours).unwrap());
             if ours_digest != digest_value {
-                failures.push(format!("{label}: base64(digest(fedcheck bytes)) = {ours_digest}, DigestValue = {digest_value}"));
+                failures.push(format!(
+                    "{label}: base64(digest(fedcheck bytes)) = {ours_digest}, DigestValue = {digest_value}"
+                ));
             }
 
             // Every signature here verified in xmlsec1 with its signer's certificate. fedcheck must agree, except
@@ -276,7 +326,9 @@ fn every_fixture_signature_matches_xmlsec1() {
             match &with_signer.outcome {
                 Ok(_) => {}
                 Err(SignatureError::WeakKey { .. }) if path.contains("weak-rsa1024") => {}
-                Err(e) => failures.push(format!("{label}: xmlsec1 verified this signature with {signer}; fedcheck says: {e}")),
+                Err(e) => failures.push(format!(
+                    "{label}: xmlsec1 verified this signature with {signer}; fedcheck says: {e}"
+                )),
             }
 
             // Canonical SignedInfo: CanonicalizationMethod's options, no excluded node.
@@ -297,7 +349,12 @@ fn every_fixture_signature_matches_xmlsec1() {
     }
     println!("{checked} signatures checked, {via_verified} through Verified::canonical");
     assert!(checked >= 40, "index.json lists only {checked} signatures");
-    assert!(failures.is_empty(), "{} c14n mismatch(es) against xmlsec1:\n  {}", failures.len(), failures.join("\n  "));
+    assert!(
+        failures.is_empty(),
+        "{} c14n mismatch(es) against xmlsec1:\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    );
 }
 
 /// One targeted canonicalization case. `input` holds `{SIG}` / `{SIG_INCL}` where the signature template goes.
@@ -425,7 +482,12 @@ fn targeted_cases_match_xmlsec1() {
             failures.push(d);
         }
     }
-    assert!(failures.is_empty(), "{} case(s) differ from xmlsec1:\n  {}", failures.len(), failures.join("\n  "));
+    assert!(
+        failures.is_empty(),
+        "{} case(s) differ from xmlsec1:\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    );
 }
 
 // An assertion signed by xmlsec1 1.2.37 (idp-signing key) with Reference URI="#_c0001" and the transforms
@@ -457,5 +519,8 @@ fn diff_reports_first_differing_offset_with_context() {
     let d = diff("x", b"<a b=\"1\" c=\"2\"></a>", b"<a c=\"2\" b=\"1\"></a>").unwrap();
     assert!(d.contains("first difference at byte 3 "), "{d}");
     let d = diff("x", b"<a></a>", b"<a></a>\n").unwrap();
-    assert!(d.contains("first difference at byte 7 (fedcheck 7 bytes, xmlsec1 8 bytes)"), "{d}");
+    assert!(
+        d.contains("first difference at byte 7 (fedcheck 7 bytes, xmlsec1 8 bytes)"),
+        "{d}"
+    );
 }

@@ -6,10 +6,19 @@ use common::*;
 use serde_json::Value;
 
 fn base(input: &str) -> Vec<String> {
-    ["check", input, "--idp-cert", "keys/idp-signing.crt", "--at", AT, "--expect-issuer", ISSUER]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+    [
+        "check",
+        input,
+        "--idp-cert",
+        "keys/idp-signing.crt",
+        "--at",
+        AT,
+        "--expect-issuer",
+        ISSUER,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
 }
 
 fn with(mut args: Vec<String>, extra: &[&str]) -> Vec<String> {
@@ -41,18 +50,31 @@ fn stdin_raw_xml_wsfed() {
 #[test]
 fn stdin_over_size_limit() {
     let input = std::fs::read(testdata().join("saml2/mfa-sha256.xml")).unwrap();
-    let out = run_stdin(&with(base("-"), &["--format", "json", "--max-input-size", "1k"]), &input);
+    let out = run_stdin(
+        &with(base("-"), &["--format", "json", "--max-input-size", "1k"]),
+        &input,
+    );
     assert_eq!(out.code, 2, "{}", out.describe());
     let r = out.json();
     assert_eq!(r["errors"][0]["input"], "<stdin>");
-    assert!(r["errors"][0]["message"].as_str().unwrap().contains("--max-input-size"), "{}", out.describe());
+    assert!(
+        r["errors"][0]["message"].as_str().unwrap().contains("--max-input-size"),
+        "{}",
+        out.describe()
+    );
 }
 
 /// Asserts that an unusable input yields exit 2, a one-line message naming the input (in the report's
 /// `errors`, or in the token's `error` with its `source.input`), and nothing that claims pass.
 fn assert_input_error(input: &str, extra: &[&str], message_contains: &str) {
     // JSON report.
-    let out = run(&with(base(input), &with(vec!["--format".into(), "json".into()], extra).iter().map(String::as_str).collect::<Vec<_>>()));
+    let out = run(&with(
+        base(input),
+        &with(vec!["--format".into(), "json".into()], extra)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    ));
     assert_eq!(out.code, 2, "{}", out.describe());
     let r = out.json();
     assert_eq!(r["verdict"], "error", "{}", out.describe());
@@ -60,13 +82,21 @@ fn assert_input_error(input: &str, extra: &[&str], message_contains: &str) {
     let tokens = r["tokens"].as_array().unwrap();
     let named = errors.iter().any(|e| {
         e["input"] == input
-            && e["message"].as_str().is_some_and(|m| !m.contains('\n') && m.contains(message_contains))
+            && e["message"]
+                .as_str()
+                .is_some_and(|m| !m.contains('\n') && m.contains(message_contains))
     }) || tokens.iter().any(|t| {
         t["source"]["input"] == input
             && t["verdict"] == "error"
-            && t["error"].as_str().is_some_and(|m| !m.contains('\n') && m.contains(message_contains))
+            && t["error"]
+                .as_str()
+                .is_some_and(|m| !m.contains('\n') && m.contains(message_contains))
     });
-    assert!(named, "no one-line error naming {input} and mentioning {message_contains:?}: {}", out.describe());
+    assert!(
+        named,
+        "no one-line error naming {input} and mentioning {message_contains:?}: {}",
+        out.describe()
+    );
     assert!(tokens.iter().all(|t| t["verdict"] != "pass"), "{}", out.describe());
 
     // Text report.
@@ -100,12 +130,19 @@ fn empty_har() {
 
 #[test]
 fn input_over_max_size() {
-    assert_input_error("saml2/mfa-sha256.xml", &["--max-input-size", "10"], "over the 10-byte limit");
+    assert_input_error(
+        "saml2/mfa-sha256.xml",
+        &["--max-input-size", "10"],
+        "over the 10-byte limit",
+    );
 }
 
 #[test]
 fn good_and_bad_input_together_is_error() {
-    let out = run(&with(base("saml2/mfa-sha256.xml"), &["encoded/not-base64.txt", "--format", "json"]));
+    let out = run(&with(
+        base("saml2/mfa-sha256.xml"),
+        &["encoded/not-base64.txt", "--format", "json"],
+    ));
     assert_eq!(out.code, 2, "{}", out.describe());
     let r = out.json();
     assert_eq!(r["verdict"], "error");
@@ -118,10 +155,18 @@ fn good_and_bad_input_together_is_error() {
 fn assert_arg_error(args: &[&str], first_line_contains: &[&str]) {
     let out = run(args);
     assert_eq!(out.code, 2, "{}", out.describe());
-    assert!(out.stdout.trim().is_empty(), "stdout must stay empty: {}", out.describe());
+    assert!(
+        out.stdout.trim().is_empty(),
+        "stdout must stay empty: {}",
+        out.describe()
+    );
     let first = out.stderr.lines().next().unwrap_or_default();
     for want in first_line_contains {
-        assert!(first.contains(want), "first stderr line lacks {want:?}: {}", out.describe());
+        assert!(
+            first.contains(want),
+            "first stderr line lacks {want:?}: {}",
+            out.describe()
+        );
     }
 }
 
@@ -139,7 +184,14 @@ fn idp_cert_not_a_certificate() {
 #[test]
 fn idp_cert_missing_file() {
     assert_arg_error(
-        &["check", "saml2/mfa-sha256.xml", "--idp-cert", "keys/nope.crt", "--at", AT],
+        &[
+            "check",
+            "saml2/mfa-sha256.xml",
+            "--idp-cert",
+            "keys/nope.crt",
+            "--at",
+            AT,
+        ],
         &["fedcheck: error:", "keys/nope.crt", "cannot read"],
     );
 }
@@ -147,7 +199,14 @@ fn idp_cert_missing_file() {
 #[test]
 fn at_garbage() {
     assert_arg_error(
-        &["check", "saml2/mfa-sha256.xml", "--idp-cert", "keys/idp-signing.crt", "--at", "garbage"],
+        &[
+            "check",
+            "saml2/mfa-sha256.xml",
+            "--idp-cert",
+            "keys/idp-signing.crt",
+            "--at",
+            "garbage",
+        ],
         &["fedcheck: error:", "--at", "garbage"],
     );
 }
@@ -156,7 +215,16 @@ fn at_garbage() {
 fn skew_bad_unit() {
     for skew in ["5y", "five", "", "5 m m"] {
         assert_arg_error(
-            &["check", "saml2/mfa-sha256.xml", "--idp-cert", "keys/idp-signing.crt", "--at", AT, "--skew", skew],
+            &[
+                "check",
+                "saml2/mfa-sha256.xml",
+                "--idp-cert",
+                "keys/idp-signing.crt",
+                "--at",
+                AT,
+                "--skew",
+                skew,
+            ],
             &["fedcheck: error:", "--skew"],
         );
     }
@@ -165,7 +233,16 @@ fn skew_bad_unit() {
 #[test]
 fn skew_more_than_a_day() {
     assert_arg_error(
-        &["check", "saml2/mfa-sha256.xml", "--idp-cert", "keys/idp-signing.crt", "--at", AT, "--skew", "25h"],
+        &[
+            "check",
+            "saml2/mfa-sha256.xml",
+            "--idp-cert",
+            "keys/idp-signing.crt",
+            "--at",
+            AT,
+            "--skew",
+            "25h",
+        ],
         &["fedcheck: error:", "--skew", "more than a day"],
     );
 }
@@ -173,7 +250,10 @@ fn skew_more_than_a_day() {
 #[test]
 fn skew_units_accepted() {
     for (skew, secs) in [("0s", 0), ("300", 300), ("10m", 600), ("1h", 3600)] {
-        let out = run(&with(base("saml2/mfa-sha256.xml"), &["--skew", skew, "--format", "json"]));
+        let out = run(&with(
+            base("saml2/mfa-sha256.xml"),
+            &["--skew", skew, "--format", "json"],
+        ));
         assert_eq!(out.code, 0, "{}", out.describe());
         assert_eq!(out.json()["skew_seconds"], secs, "--skew {skew}");
     }
@@ -182,7 +262,16 @@ fn skew_units_accepted() {
 #[test]
 fn max_input_size_garbage() {
     assert_arg_error(
-        &["check", "saml2/mfa-sha256.xml", "--idp-cert", "keys/idp-signing.crt", "--at", AT, "--max-input-size", "lots"],
+        &[
+            "check",
+            "saml2/mfa-sha256.xml",
+            "--idp-cert",
+            "keys/idp-signing.crt",
+            "--at",
+            AT,
+            "--max-input-size",
+            "lots",
+        ],
         &["fedcheck: error:", "--max-input-size"],
     );
 }
@@ -190,7 +279,15 @@ fn max_input_size_garbage() {
 #[test]
 fn unknown_flag() {
     assert_arg_error(
-        &["check", "saml2/mfa-sha256.xml", "--idp-cert", "keys/idp-signing.crt", "--at", AT, "--bogus"],
+        &[
+            "check",
+            "saml2/mfa-sha256.xml",
+            "--idp-cert",
+            "keys/idp-signing.crt",
+            "--at",
+            AT,
+            "--bogus",
+        ],
         &["--bogus"],
     );
 }
@@ -202,7 +299,14 @@ fn missing_input_argument() {
 
 #[test]
 fn metadata_cert_requires_metadata() {
-    let args = ["check", "saml2/mfa-sha256.xml", "--metadata-cert", "keys/idp-next.crt", "--at", AT];
+    let args = [
+        "check",
+        "saml2/mfa-sha256.xml",
+        "--metadata-cert",
+        "keys/idp-next.crt",
+        "--at",
+        AT,
+    ];
     assert_arg_error(&args, &["error"]);
     let out = run(&args);
     assert!(out.stderr.contains("--metadata <FILE|URL>"), "{}", out.describe());
@@ -211,12 +315,26 @@ fn metadata_cert_requires_metadata() {
 #[test]
 fn metadata_file_missing_or_not_metadata() {
     assert_arg_error(
-        &["check", "saml2/mfa-sha256.xml", "--metadata", "metadata/nope.xml", "--at", AT],
+        &[
+            "check",
+            "saml2/mfa-sha256.xml",
+            "--metadata",
+            "metadata/nope.xml",
+            "--at",
+            AT,
+        ],
         &["fedcheck: error:", "--metadata", "metadata/nope.xml"],
     );
     // A token is not metadata.
     assert_arg_error(
-        &["check", "saml2/mfa-sha256.xml", "--metadata", "saml2/mfa-sha256.xml", "--at", AT],
+        &[
+            "check",
+            "saml2/mfa-sha256.xml",
+            "--metadata",
+            "saml2/mfa-sha256.xml",
+            "--at",
+            AT,
+        ],
         &["fedcheck: error:", "--metadata", "not a SAML metadata"],
     );
 }
@@ -224,7 +342,18 @@ fn metadata_file_missing_or_not_metadata() {
 #[test]
 fn idp_cert_all_three_forms() {
     for cert in ["keys/idp-signing.crt", "keys/idp-signing.der", "keys/idp-signing.b64"] {
-        let out = run(&["check", "saml2/mfa-sha256.xml", "--idp-cert", cert, "--at", AT, "--expect-issuer", ISSUER, "--format", "json"]);
+        let out = run(&[
+            "check",
+            "saml2/mfa-sha256.xml",
+            "--idp-cert",
+            cert,
+            "--at",
+            AT,
+            "--expect-issuer",
+            ISSUER,
+            "--format",
+            "json",
+        ]);
         assert_eq!(out.code, 0, "{}", out.describe());
         let r = out.json();
         assert_eq!(r["verdict"], "pass", "{cert}");
@@ -236,8 +365,16 @@ fn idp_cert_all_three_forms() {
 #[test]
 fn idp_cert_same_cert_twice_is_one_anchor() {
     let out = run(&[
-        "check", "saml2/mfa-sha256.xml", "--idp-cert", "keys/idp-signing.crt", "--idp-cert", "keys/idp-signing.der",
-        "--at", AT, "--format", "json",
+        "check",
+        "saml2/mfa-sha256.xml",
+        "--idp-cert",
+        "keys/idp-signing.crt",
+        "--idp-cert",
+        "keys/idp-signing.der",
+        "--at",
+        AT,
+        "--format",
+        "json",
     ]);
     assert_eq!(out.code, 0, "{}", out.describe());
     assert_eq!(out.json()["trust"]["anchors"].as_array().unwrap().len(), 1);
@@ -246,10 +383,22 @@ fn idp_cert_same_cert_twice_is_one_anchor() {
 #[test]
 fn idp_cert_rollover_order_does_not_matter() {
     // OpenSSL's name-based lookup picks the first certificate with a matching subject; fedcheck must not.
-    for order in [["keys/idp-signing.crt", "keys/idp-next.crt"], ["keys/idp-next.crt", "keys/idp-signing.crt"]] {
+    for order in [
+        ["keys/idp-signing.crt", "keys/idp-next.crt"],
+        ["keys/idp-next.crt", "keys/idp-signing.crt"],
+    ] {
         for token in ["saml2/mfa-sha256.xml", "saml2/mfa-next-cert.xml"] {
             let out = run(&[
-                "check", token, "--idp-cert", order[0], "--idp-cert", order[1], "--at", AT, "--format", "json",
+                "check",
+                token,
+                "--idp-cert",
+                order[0],
+                "--idp-cert",
+                order[1],
+                "--at",
+                AT,
+                "--format",
+                "json",
             ]);
             assert_eq!(out.code, 0, "{order:?} {token}: {}", out.describe());
         }
@@ -258,7 +407,16 @@ fn idp_cert_rollover_order_does_not_matter() {
 
 #[test]
 fn attacker_cert_does_not_verify_legit_token() {
-    let out = run(&["check", "saml2/mfa-sha256.xml", "--idp-cert", "keys/attacker.crt", "--at", AT, "--format", "json"]);
+    let out = run(&[
+        "check",
+        "saml2/mfa-sha256.xml",
+        "--idp-cert",
+        "keys/attacker.crt",
+        "--at",
+        AT,
+        "--format",
+        "json",
+    ]);
     assert_eq!(out.code, 1, "{}", out.describe());
     let r = out.json();
     assert!(r["tokens"][0]["claims"].is_null());
@@ -269,7 +427,14 @@ fn attacker_cert_does_not_verify_legit_token() {
 fn at_outside_validity_fails() {
     // One hour after NotOnOrAfter, with the default 5 minute skew.
     let out = run(&[
-        "check", "saml2/mfa-sha256.xml", "--idp-cert", "keys/idp-signing.crt", "--at", "2026-01-15T12:00:00Z", "--format", "json",
+        "check",
+        "saml2/mfa-sha256.xml",
+        "--idp-cert",
+        "keys/idp-signing.crt",
+        "--at",
+        "2026-01-15T12:00:00Z",
+        "--format",
+        "json",
     ]);
     assert_eq!(out.code, 1, "{}", out.describe());
     let r = out.json();
@@ -280,7 +445,14 @@ fn at_outside_validity_fails() {
 #[test]
 fn at_with_offset_is_normalized() {
     let out = run(&[
-        "check", "saml2/mfa-sha256.xml", "--idp-cert", "keys/idp-signing.crt", "--at", "2026-01-15T11:05:00+01:00", "--format", "json",
+        "check",
+        "saml2/mfa-sha256.xml",
+        "--idp-cert",
+        "keys/idp-signing.crt",
+        "--at",
+        "2026-01-15T11:05:00+01:00",
+        "--format",
+        "json",
     ]);
     assert_eq!(out.code, 0, "{}", out.describe());
     assert_eq!(out.json()["evaluated_at"], AT);
@@ -300,11 +472,21 @@ fn text_output_has_no_ansi_when_not_a_tty() {
     for nc in [None, Some("1"), Some("")] {
         let out = text_run(nc);
         assert_eq!(out.code, 0, "{}", out.describe());
-        assert!(!out.stdout.contains("\x1b["), "ANSI escape in piped output (NO_COLOR={nc:?}): {}", out.describe());
+        assert!(
+            !out.stdout.contains("\x1b["),
+            "ANSI escape in piped output (NO_COLOR={nc:?}): {}",
+            out.describe()
+        );
         assert!(out.stdout.contains("Verdict: PASS"), "{}", out.describe());
     }
     // Failing and unverified reports (more styled text) too.
-    let out = run(&["check", "saml2/wrapped-evil-assertion.xml", "saml2/mfa-untrusted.xml", "--at", AT]);
+    let out = run(&[
+        "check",
+        "saml2/wrapped-evil-assertion.xml",
+        "saml2/mfa-untrusted.xml",
+        "--at",
+        AT,
+    ]);
     assert_eq!(out.code, 1, "{}", out.describe());
     assert!(!out.stdout.contains("\x1b["), "{}", out.describe());
 }
@@ -322,7 +504,12 @@ fn help_mentions(args: &[&str]) {
     let out = run(args);
     assert_eq!(out.code, 0, "{}", out.describe());
     for flag in ["--idp-cert", "--metadata", "--engines"] {
-        assert!(out.stdout.contains(flag), "{:?} does not mention {flag}: {}", args, out.describe());
+        assert!(
+            out.stdout.contains(flag),
+            "{:?} does not mention {flag}: {}",
+            args,
+            out.describe()
+        );
     }
 }
 
@@ -356,7 +543,10 @@ fn no_subcommand_is_usage_error() {
 
 #[test]
 fn forced_input_format_mismatch_is_error() {
-    let out = run(&with(base("saml2/mfa-sha256.xml"), &["--input-format", "base64", "--format", "json"]));
+    let out = run(&with(
+        base("saml2/mfa-sha256.xml"),
+        &["--input-format", "base64", "--format", "json"],
+    ));
     assert_eq!(out.code, 2, "{}", out.describe());
     let r: Value = out.json();
     assert_eq!(r["errors"][0]["input"], "saml2/mfa-sha256.xml");
@@ -381,7 +571,11 @@ fn doctype_is_refused() {
     assert_eq!(out.code, 2, "{}", out.describe());
     let r = out.json();
     assert_eq!(r["tokens"][0]["verdict"], "error");
-    assert!(r["tokens"][0]["error"].as_str().unwrap().contains("DOCTYPE"), "{}", out.describe());
+    assert!(
+        r["tokens"][0]["error"].as_str().unwrap().contains("DOCTYPE"),
+        "{}",
+        out.describe()
+    );
 }
 
 #[test]
@@ -391,7 +585,11 @@ fn deep_nesting_is_refused() {
     let out = run(&with(base(&path), &["--format", "json"]));
     assert_eq!(out.code, 2, "{}", out.describe());
     let r = out.json();
-    assert!(r["tokens"][0]["error"].as_str().unwrap().contains("128"), "{}", out.describe());
+    assert!(
+        r["tokens"][0]["error"].as_str().unwrap().contains("128"),
+        "{}",
+        out.describe()
+    );
 }
 
 #[test]
@@ -409,7 +607,14 @@ fn too_many_tokens_in_one_input() {
     let r = out.json();
     assert_eq!(r["tokens"], serde_json::json!([]));
     assert_eq!(r["errors"][0]["input"], path.as_str());
-    assert!(r["errors"][0]["message"].as_str().unwrap().contains("more than 1000 tokens"), "{}", out.describe());
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("more than 1000 tokens"),
+        "{}",
+        out.describe()
+    );
 
     let (_dir2, path) = scratch("thousand.har", &make(1000));
     let out = run(&with(base(&path), &["--format", "json", "--engines", "fedcheck"]));

@@ -13,13 +13,19 @@ fn tokens(report: &Value) -> &Vec<Value> {
 
 /// Security-sensitive fixtures: whatever they claim must never count.
 fn is_hostile(path: &str) -> bool {
-    ["tampered", "untrusted", "unsigned", "wrapped"].iter().any(|k| path.contains(k))
+    ["tampered", "untrusted", "unsigned", "wrapped"]
+        .iter()
+        .any(|k| path.contains(k))
 }
 
 fn engine_names(sig: &Value) -> Vec<String> {
     sig["engines"]
         .as_array()
-        .map(|a| a.iter().map(|e| e["name"].as_str().unwrap_or("?").to_string()).collect())
+        .map(|a| {
+            a.iter()
+                .map(|e| e["name"].as_str().unwrap_or("?").to_string())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -35,7 +41,10 @@ fn manifest_verdicts_and_exit_codes() {
             continue;
         };
         if !out.stderr.is_empty() {
-            bad(format!("stderr is not empty (libxmlsec1 output must be captured): {:?}", out.stderr));
+            bad(format!(
+                "stderr is not empty (libxmlsec1 output must be captured): {:?}",
+                out.stderr
+            ));
         }
         let verdict = report["verdict"].as_str().unwrap_or("<missing>");
         if verdict != e.expect_verdict {
@@ -69,11 +78,16 @@ fn manifest_verdicts_and_exit_codes() {
                 let engines = t["signature"]["engines"].as_array().cloned().unwrap_or_default();
                 let names = engine_names(&t["signature"]);
                 if names != ["fedcheck", "libxmlsec1"] {
-                    bad(format!("token {i}: signature.engines are {names:?}, expected [fedcheck, libxmlsec1]"));
+                    bad(format!(
+                        "token {i}: signature.engines are {names:?}, expected [fedcheck, libxmlsec1]"
+                    ));
                 }
                 for eng in &engines {
                     if eng["valid"] != true {
-                        bad(format!("token {i}: engine {} not valid: {}", eng["name"], eng["detail"]));
+                        bad(format!(
+                            "token {i}: engine {} not valid: {}",
+                            eng["name"], eng["detail"]
+                        ));
                     }
                 }
                 if t["claims"].is_null() {
@@ -90,7 +104,10 @@ fn manifest_verdicts_and_exit_codes() {
                     bad(format!("token {i}: hostile token passes"));
                 }
                 if t["mfa"]["satisfied"] != false {
-                    bad(format!("token {i}: mfa.satisfied is {} for unsigned/untrusted MFA content", t["mfa"]["satisfied"]));
+                    bad(format!(
+                        "token {i}: mfa.satisfied is {} for unsigned/untrusted MFA content",
+                        t["mfa"]["satisfied"]
+                    ));
                 }
                 // The signed claims (if any) must not carry the MFA value that only unsigned/untrusted bytes carry.
                 if !t["claims"].is_null() && t["claims"].to_string().contains(MULTIPLEAUTHN) {
@@ -126,7 +143,11 @@ fn manifest_single_engine_matches_both() {
         for (flag, name) in [("fedcheck", "fedcheck"), ("xmlsec", "libxmlsec1")] {
             let out = run(&fixture_args(e, &["--engines", flag]));
             let Ok(report) = serde_json::from_str::<Value>(&out.stdout) else {
-                problems.push(format!("{} --engines {flag}: stdout is not JSON; {}", e.path, out.describe()));
+                problems.push(format!(
+                    "{} --engines {flag}: stdout is not JSON; {}",
+                    e.path,
+                    out.describe()
+                ));
                 continue;
             };
             if report["verdict"] != both_verdict {
@@ -136,13 +157,22 @@ fn manifest_single_engine_matches_both() {
                 ));
             }
             if !out.stderr.is_empty() {
-                problems.push(format!("{} --engines {flag}: stderr not empty: {:?}", e.path, out.stderr));
+                problems.push(format!(
+                    "{} --engines {flag}: stderr not empty: {:?}",
+                    e.path, out.stderr
+                ));
             }
             if out.code != both.code {
-                problems.push(format!("{} --engines {flag}: exit {}, with both engines {}", e.path, out.code, both.code));
+                problems.push(format!(
+                    "{} --engines {flag}: exit {}, with both engines {}",
+                    e.path, out.code, both.code
+                ));
             }
             if report["engines"] != serde_json::json!([name]) {
-                problems.push(format!("{} --engines {flag}: report engines {}", e.path, report["engines"]));
+                problems.push(format!(
+                    "{} --engines {flag}: report engines {}",
+                    e.path, report["engines"]
+                ));
             }
             for (i, t) in tokens(&report).iter().enumerate() {
                 // Tokens that never got to signature checking (unusable input, no signature) list no engine.
@@ -154,7 +184,12 @@ fn manifest_single_engine_matches_both() {
             }
         }
     }
-    assert!(problems.is_empty(), "{} mismatch(es):\n  {}", problems.len(), problems.join("\n  "));
+    assert!(
+        problems.is_empty(),
+        "{} mismatch(es):\n  {}",
+        problems.len(),
+        problems.join("\n  ")
+    );
 }
 
 /// Replaces what may legitimately change between builds.
@@ -195,8 +230,16 @@ fn no_trust_anchor_is_unverified() {
     assert_eq!(r["verdict"], "fail", "{}", out.describe());
     assert_eq!(r["trust"]["anchors"], serde_json::json!([]));
     let t = &tokens(&r)[0];
-    assert!(t["claims"].is_null(), "claims must be null without a trust anchor: {}", t["claims"]);
-    assert!(t["unverified_claims"].is_object(), "unverified_claims missing: {}", t["unverified_claims"]);
+    assert!(
+        t["claims"].is_null(),
+        "claims must be null without a trust anchor: {}",
+        t["claims"]
+    );
+    assert!(
+        t["unverified_claims"].is_object(),
+        "unverified_claims missing: {}",
+        t["unverified_claims"]
+    );
     assert_eq!(t["mfa"]["satisfied"], false);
     let c = find_check(t, "certificate.trusted").expect("certificate.trusted check");
     assert_eq!(c["status"], "fail", "{c}");
@@ -217,7 +260,10 @@ fn metadata_run(token: &str, metadata: &str, extra: &[&str]) -> Out {
 fn metadata_file_as_trust() {
     for (token, metadata) in [
         ("saml2/mfa-sha256.xml", "metadata/saml2-idp-metadata.xml"),
-        ("wsfed/mfa-authmethod-sha256.xml", "metadata/wsfed-federationmetadata.xml"),
+        (
+            "wsfed/mfa-authmethod-sha256.xml",
+            "metadata/wsfed-federationmetadata.xml",
+        ),
         // The WS-Fed metadata carries the next certificate too (roll-over).
         ("saml2/mfa-next-cert.xml", "metadata/wsfed-federationmetadata.xml"),
     ] {
@@ -245,9 +291,18 @@ fn metadata_encryption_key_is_not_a_trust_anchor() {
     let r = out.json();
     assert_eq!(r["verdict"], "fail");
     let anchors = r["trust"]["anchors"].as_array().unwrap();
-    assert_eq!(anchors.len(), 1, "only the signing key may become an anchor: {}", r["trust"]);
+    assert_eq!(
+        anchors.len(),
+        1,
+        "only the signing key may become an anchor: {}",
+        r["trust"]
+    );
     let attacker_serial = "6666";
-    assert!(anchors.iter().all(|a| a["certificate"]["serial"] != attacker_serial), "{}", r["trust"]);
+    assert!(
+        anchors.iter().all(|a| a["certificate"]["serial"] != attacker_serial),
+        "{}",
+        r["trust"]
+    );
     let t = &tokens(&r)[0];
     assert_eq!(t["mfa"]["satisfied"], false);
     assert!(t["claims"].is_null());
@@ -309,13 +364,19 @@ fn signed_metadata_with_wrong_cert_stderr_is_one_line() {
 #[test]
 fn xmlsec_messages_do_not_leak_to_stderr() {
     // src/xmlsec.rs promises that libxmlsec1/libxml2 messages are redirected into the engine's `detail`.
-    let e = manifest().into_iter().find(|e| e.path == "saml2/tampered-signaturevalue.xml").unwrap();
+    let e = manifest()
+        .into_iter()
+        .find(|e| e.path == "saml2/tampered-signaturevalue.xml")
+        .unwrap();
     let out = run(&fixture_args(&e, &[]));
     assert_eq!(out.code, 1, "{}", out.describe());
     assert!(out.stderr.is_empty(), "{}", out.describe());
     let report = out.json();
     let detail = &tokens(&report)[0]["signature"]["engines"][1]["detail"];
-    assert!(detail.as_str().unwrap().contains("xmlSec"), "libxmlsec1's own words are missing: {detail}");
+    assert!(
+        detail.as_str().unwrap().contains("xmlSec"),
+        "libxmlsec1's own words are missing: {detail}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -324,8 +385,17 @@ fn xmlsec_messages_do_not_leak_to_stderr() {
 #[test]
 fn multiple_inputs_one_run() {
     let out = run(&[
-        "check", "saml2/mfa-sha256.xml", "wsfed/password.xml",
-        "--idp-cert", "keys/idp-signing.crt", "--at", AT, "--expect-issuer", ISSUER, "--format", "json",
+        "check",
+        "saml2/mfa-sha256.xml",
+        "wsfed/password.xml",
+        "--idp-cert",
+        "keys/idp-signing.crt",
+        "--at",
+        AT,
+        "--expect-issuer",
+        ISSUER,
+        "--format",
+        "json",
     ]);
     assert_eq!(out.code, 1, "{}", out.describe());
     let r = out.json();
@@ -336,12 +406,26 @@ fn multiple_inputs_one_run() {
     assert_eq!(t[0]["verdict"], "pass");
     assert_eq!(t[1]["source"]["input"], "wsfed/password.xml");
     assert_eq!(t[1]["verdict"], "fail");
-    assert_eq!(r["summary"], serde_json::json!({"tokens": 2, "pass": 1, "fail": 1, "error": 0}));
+    assert_eq!(
+        r["summary"],
+        serde_json::json!({"tokens": 2, "pass": 1, "fail": 1, "error": 0})
+    );
 }
 
 #[test]
 fn directory_input_one_token_per_file_sorted() {
-    let out = run(&["check", "wsfed", "--idp-cert", "keys/idp-signing.crt", "--at", AT, "--expect-issuer", ISSUER, "--format", "json"]);
+    let out = run(&[
+        "check",
+        "wsfed",
+        "--idp-cert",
+        "keys/idp-signing.crt",
+        "--at",
+        AT,
+        "--expect-issuer",
+        ISSUER,
+        "--format",
+        "json",
+    ]);
     let r = out.json();
     let mut files: Vec<String> = std::fs::read_dir(testdata().join("wsfed"))
         .unwrap()
@@ -350,7 +434,10 @@ fn directory_input_one_token_per_file_sorted() {
         .map(|n| format!("wsfed/{n}"))
         .collect();
     files.sort();
-    let inputs: Vec<String> = tokens(&r).iter().map(|t| t["source"]["input"].as_str().unwrap().to_string()).collect();
+    let inputs: Vec<String> = tokens(&r)
+        .iter()
+        .map(|t| t["source"]["input"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(inputs, files, "{}", out.describe());
     assert_eq!(r["errors"], serde_json::json!([]));
     // The directory holds failing fixtures, so the run fails.
@@ -369,7 +456,16 @@ fn directory_input_one_token_per_file_sorted() {
 
 #[test]
 fn har_tokens_carry_entry_and_url() {
-    let out = run(&["check", "encoded/capture.har", "--idp-cert", "keys/idp-signing.crt", "--at", AT, "--format", "json"]);
+    let out = run(&[
+        "check",
+        "encoded/capture.har",
+        "--idp-cert",
+        "keys/idp-signing.crt",
+        "--at",
+        AT,
+        "--format",
+        "json",
+    ]);
     assert_eq!(out.code, 0, "{}", out.describe());
     let r = out.json();
     let t = tokens(&r);

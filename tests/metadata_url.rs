@@ -33,7 +33,11 @@ async fn check_with_metadata(token: &str, url: String, extra: &[&str]) -> (Out, 
 
 async fn serve(template: ResponseTemplate) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("GET")).and(path(FED_PATH)).respond_with(template).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path(FED_PATH))
+        .respond_with(template)
+        .mount(&server)
+        .await;
     server
 }
 
@@ -52,24 +56,45 @@ async fn metadata_url_passes() {
     assert_eq!(r["verdict"], "pass");
     assert_eq!(r["trust"]["metadata"]["source"], url.as_str());
     assert_eq!(r["trust"]["metadata"]["entity_id"], ISSUER);
-    assert_eq!(r["trust"]["anchors"].as_array().unwrap().len(), 2, "current + next signing certificate");
+    assert_eq!(
+        r["trust"]["anchors"].as_array().unwrap().len(),
+        2,
+        "current + next signing certificate"
+    );
     let issuer = find_check(&r["tokens"][0], "issuer").expect("issuer check");
     assert_eq!(issuer["status"], "pass");
     let requests = server.received_requests().await.unwrap();
     assert_eq!(requests.len(), 1, "metadata fetched exactly once");
-    let ua = requests[0].headers.get("user-agent").map(|v| v.to_str().unwrap().to_string());
-    assert!(ua.as_deref().is_some_and(|u| u.starts_with("fedcheck/")), "user-agent {ua:?}");
+    let ua = requests[0]
+        .headers
+        .get("user-agent")
+        .map(|v| v.to_str().unwrap().to_string());
+    assert!(
+        ua.as_deref().is_some_and(|u| u.starts_with("fedcheck/")),
+        "user-agent {ua:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn signed_metadata_url_verified() {
-    let server = serve(ResponseTemplate::new(200).set_body_bytes(metadata_bytes("saml2-idp-metadata-signed.xml"))).await;
+    let server =
+        serve(ResponseTemplate::new(200).set_body_bytes(metadata_bytes("saml2-idp-metadata-signed.xml"))).await;
     let url = format!("{}{FED_PATH}", server.uri());
-    let (out, _) = check_with_metadata("saml2/mfa-sha256.xml", url.clone(), &["--metadata-cert", "keys/idp-next.crt"]).await;
+    let (out, _) = check_with_metadata(
+        "saml2/mfa-sha256.xml",
+        url.clone(),
+        &["--metadata-cert", "keys/idp-next.crt"],
+    )
+    .await;
     assert_eq!(out.code, 0, "{}", out.describe());
     assert_eq!(out.json()["trust"]["metadata"]["signature_verified"], true);
 
-    let (out, _) = check_with_metadata("saml2/mfa-sha256.xml", url.clone(), &["--metadata-cert", "keys/attacker.crt"]).await;
+    let (out, _) = check_with_metadata(
+        "saml2/mfa-sha256.xml",
+        url.clone(),
+        &["--metadata-cert", "keys/attacker.crt"],
+    )
+    .await;
     assert_eq!(out.code, 2, "{}", out.describe());
     assert!(out.stderr.contains("metadata signature"), "{}", out.describe());
     assert!(out.stderr.contains(&url), "{}", out.describe());
@@ -121,18 +146,33 @@ fn metadata_url_too_large_chunked() {
         let (mut s, _) = listener.accept().unwrap();
         let mut buf = [0u8; 4096];
         let _ = s.read(&mut buf);
-        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+        let _ = s.write_all(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        );
         let chunk = vec![b' '; 64 * 1024];
         for _ in 0..(6 * 16) {
             let head = format!("{:x}\r\n", chunk.len());
-            if s.write_all(head.as_bytes()).and_then(|_| s.write_all(&chunk)).and_then(|_| s.write_all(b"\r\n")).is_err() {
+            if s.write_all(head.as_bytes())
+                .and_then(|_| s.write_all(&chunk))
+                .and_then(|_| s.write_all(b"\r\n"))
+                .is_err()
+            {
                 return; // the client hung up, as it should
             }
         }
         let _ = s.write_all(b"0\r\n\r\n");
     });
     let url = format!("http://127.0.0.1:{port}{FED_PATH}");
-    let out = run(&["check", "wsfed/mfa-authmethod-sha256.xml", "--metadata", &url, "--at", AT, "--format", "json"]);
+    let out = run(&[
+        "check",
+        "wsfed/mfa-authmethod-sha256.xml",
+        "--metadata",
+        &url,
+        "--at",
+        AT,
+        "--format",
+        "json",
+    ]);
     assert_eq!(out.code, 2, "{}", out.describe());
     assert!(out.stderr.contains(&url), "{}", out.describe());
     assert!(out.stderr.contains("larger than"), "{}", out.describe());
@@ -149,13 +189,29 @@ async fn metadata_url_slow_times_out() {
     )
     .await;
     let url = format!("{}{FED_PATH}", server.uri());
-    let (out, took) = check_with_metadata("wsfed/mfa-authmethod-sha256.xml", url.clone(), &["--fetch-timeout", "1"]).await;
+    let (out, took) = check_with_metadata(
+        "wsfed/mfa-authmethod-sha256.xml",
+        url.clone(),
+        &["--fetch-timeout", "1"],
+    )
+    .await;
     assert_eq!(out.code, 2, "{}", out.describe());
     assert!(out.stderr.contains(&url), "{}", out.describe());
-    assert!(out.stderr.to_lowercase().contains("timed out"), "error must mention the timeout: {}", out.describe());
-    assert!(took < Duration::from_millis(2900), "fedcheck waited {took:?} although --fetch-timeout is 1 s");
+    assert!(
+        out.stderr.to_lowercase().contains("timed out"),
+        "error must mention the timeout: {}",
+        out.describe()
+    );
+    assert!(
+        took < Duration::from_millis(2900),
+        "fedcheck waited {took:?} although --fetch-timeout is 1 s"
+    );
     drop(server);
-    assert!(test_start.elapsed() < Duration::from_secs(10), "test took {:?}", test_start.elapsed());
+    assert!(
+        test_start.elapsed() < Duration::from_secs(10),
+        "test took {:?}",
+        test_start.elapsed()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -165,7 +221,12 @@ async fn metadata_url_unreachable() {
         l.local_addr().unwrap().port()
     };
     let url = format!("http://127.0.0.1:{port}{FED_PATH}");
-    let (out, took) = check_with_metadata("wsfed/mfa-authmethod-sha256.xml", url.clone(), &["--fetch-timeout", "5"]).await;
+    let (out, took) = check_with_metadata(
+        "wsfed/mfa-authmethod-sha256.xml",
+        url.clone(),
+        &["--fetch-timeout", "5"],
+    )
+    .await;
     assert_eq!(out.code, 2, "{}", out.describe());
     assert!(out.stdout.is_empty(), "{}", out.describe());
     assert!(out.stderr.contains(&url), "{}", out.describe());
@@ -200,6 +261,10 @@ async fn plain_http_metadata_off_loopback_is_refused() {
     let (out, took) = check_with_metadata("wsfed/mfa-authmethod-sha256.xml", url.clone(), &[]).await;
     assert_eq!(out.code, 2, "{}", out.describe());
     assert!(out.stdout.is_empty(), "{}", out.describe());
-    assert!(out.stderr.contains("plain http:// metadata is refused"), "{}", out.describe());
+    assert!(
+        out.stderr.contains("plain http:// metadata is refused"),
+        "{}",
+        out.describe()
+    );
     assert!(took < Duration::from_secs(5), "took {took:?}");
 }

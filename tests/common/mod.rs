@@ -30,8 +30,14 @@ pub struct Out {
 impl Out {
     /// Parses stdout as the JSON report; panics with the full output when it is not JSON.
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout of `fedcheck {}` is not JSON ({e}):\n{}\nstderr:\n{}", self.args.join(" "), self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout of `fedcheck {}` is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.args.join(" "),
+                self.stdout,
+                self.stderr
+            )
+        })
     }
 
     /// A short description for assertion messages.
@@ -47,7 +53,10 @@ impl Out {
 
     /// stderr without the lines libxmlsec1 prints itself (`func=...`), i.e. what fedcheck wrote.
     pub fn fedcheck_stderr_lines(&self) -> Vec<&str> {
-        self.stderr.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("func=")).collect()
+        self.stderr
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with("func="))
+            .collect()
     }
 }
 
