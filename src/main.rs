@@ -59,6 +59,23 @@ Signatures count only with keys you give (--idp-cert, --metadata); a certificate
 
 #[derive(Args, Debug)]
 struct CheckArgs {
+    #[command(flatten)]
+    inputs: InputArgs,
+
+    #[command(flatten)]
+    trust: TrustArgs,
+
+    #[command(flatten)]
+    eval: EvalArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: OutputFormat,
+}
+
+/// Where tokens come from (shared by every subcommand that reads tokens).
+#[derive(Args, Debug, Clone)]
+struct InputArgs {
     /// Token inputs: files (raw XML, base64, form body, HAR, SAML-tracer JSON), directories (walked), or `-` for
     /// stdin.
     #[arg(required = true, value_name = "INPUT")]
@@ -68,6 +85,14 @@ struct CheckArgs {
     #[arg(long, value_enum, default_value = "auto")]
     input_format: InputFormat,
 
+    /// Largest input accepted, in bytes (suffixes k, M, G allowed).
+    #[arg(long, default_value = "20M", value_name = "BYTES")]
+    max_input_size: String,
+}
+
+/// Which keys and issuer are trusted (shared by every subcommand that judges tokens).
+#[derive(Args, Debug, Clone)]
+struct TrustArgs {
     /// A trusted IdP signing certificate: PEM, DER, or bare base64 of DER (as Entra stores signingCertificate).
     /// Repeatable (current and next certificate).
     #[arg(long, value_name = "FILE")]
@@ -86,6 +111,14 @@ struct CheckArgs {
     #[arg(long, value_name = "URI")]
     expect_issuer: Option<String>,
 
+    /// Timeout for fetching --metadata from a URL, in seconds.
+    #[arg(long, default_value_t = 15, value_name = "SECONDS")]
+    fetch_timeout: u64,
+}
+
+/// How tokens are judged (shared by every subcommand that judges tokens).
+#[derive(Args, Debug, Clone)]
+struct EvalArgs {
     /// Evaluate times as of this RFC 3339 instant (default: now), e.g. 2026-01-15T10:05:00Z.
     #[arg(long, value_name = "RFC3339")]
     at: Option<String>,
@@ -97,18 +130,108 @@ struct CheckArgs {
     /// Signature engines: both (fedcheck and libxmlsec1 must agree), fedcheck only (fast), or xmlsec only.
     #[arg(long, value_enum, default_value = "both")]
     engines: EngineChoice,
+}
 
-    /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
-    format: OutputFormat,
+impl TrustArgs {
+    /// Loads the anchors and metadata (fetching a metadata URL). Errors name the option.
+    fn resolve(&self) -> anyhow::Result<(Vec<trust::TrustAnchor>, Option<trust::Metadata>)> {
+        let mut anchors: Vec<trust::TrustAnchor> = Vec::new();
+        for path in &self.idp_cert {
+            let anchor = trust::load_cert_file(path).with_context(|| format!("--idp-cert {path}"))?;
+            if !anchors.iter().any(|x| x.der == anchor.der) {
+                anchors.push(anchor);
+            }
+        }
+        let mut metadata_certs = Vec::new();
+        for path in &self.metadata_cert {
+            metadata_certs.push(trust::load_cert_file(path).with_context(|| format!("--metadata-cert {path}"))?);
+        }
+        let metadata = match &self.metadata {
+            Some(loc) => {
+                let limits = FetchLimits {
+                    timeout: std::time::Duration::from_secs(self.fetch_timeout.max(1)),
+                    ..FetchLimits::default()
+                };
+                let m = trust::load_metadata(loc, &metadata_certs, &limits).map_err(|e| anyhow!("--metadata: {e}"))?;
+                for anchor in &m.anchors {
+                    if !anchors.iter().any(|x| x.der == anchor.der) {
+                        anchors.push(anchor.clone());
+                    }
+                }
+                Some(m)
+            }
+            None => None,
+        };
+        Ok((anchors, metadata))
+    }
+}
 
-    /// Largest input accepted, in bytes (suffixes k, M, G allowed).
-    #[arg(long, default_value = "20M", value_name = "BYTES")]
-    max_input_size: String,
+impl EvalArgs {
+    fn at(&self) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+        Ok(match &self.at {
+            Some(s) => chrono::DateTime::parse_from_rfc3339(s)
+                .map_err(|e| anyhow!("--at: \"{s}\" is not an RFC 3339 time ({e}); e.g. 2026-01-15T10:05:00Z"))?
+                .with_timezone(&chrono::Utc),
+            None => chrono::Utc::now(),
+        })
+    }
 
-    /// Timeout for fetching --metadata from a URL, in seconds.
-    #[arg(long, default_value_t = 15, value_name = "SECONDS")]
-    fetch_timeout: u64,
+    fn engines(&self) -> Engines {
+        match self.engines {
+            EngineChoice::Both => Engines {
+                fedcheck: true,
+                xmlsec: true,
+            },
+            EngineChoice::Fedcheck => Engines {
+                fedcheck: true,
+                xmlsec: false,
+            },
+            EngineChoice::Xmlsec => Engines {
+                fedcheck: false,
+                xmlsec: true,
+            },
+        }
+    }
+}
+
+/// Resolves every trust and evaluation option into library settings, before any token is read, so a bad flag
+/// never yields a partial report.
+fn settings(trust: &TrustArgs, eval: &EvalArgs) -> anyhow::Result<Settings> {
+    let at = eval.at()?;
+    let skew = parse_duration(&eval.skew)?;
+    let engines = eval.engines();
+    let (anchors, metadata) = trust.resolve()?;
+    Ok(Settings {
+        anchors,
+        metadata,
+        expect_issuer: trust.expect_issuer.clone(),
+        at,
+        skew,
+        engines,
+        xml_limits: Limits::default(),
+    })
+}
+
+impl InputArgs {
+    /// Loads every input: the tokens found and the inputs that could not be used.
+    fn load(&self) -> anyhow::Result<(Vec<input::RawToken>, Vec<input::InputError>)> {
+        let max_input = parse_size(&self.max_input_size)?;
+        let limits = InputLimits {
+            max_input_bytes: max_input,
+            ..InputLimits::default()
+        };
+        let mut tokens = Vec::new();
+        let mut errors = Vec::new();
+        for spec in &self.inputs {
+            for loaded in input::load(spec, self.input_format, &limits) {
+                match loaded.result {
+                    Ok(t) => tokens.extend(t),
+                    Err(e) => errors.push(e),
+                }
+            }
+        }
+        Ok((tokens, errors))
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -185,81 +308,8 @@ fn parse_duration(s: &str) -> anyhow::Result<chrono::Duration> {
 }
 
 fn check(a: CheckArgs) -> anyhow::Result<u8> {
-    // Resolve every argument before reading any token, so a bad flag never yields a partial report.
-    let at = match &a.at {
-        Some(s) => chrono::DateTime::parse_from_rfc3339(s)
-            .map_err(|e| anyhow!("--at: \"{s}\" is not an RFC 3339 time ({e}); e.g. 2026-01-15T10:05:00Z"))?
-            .with_timezone(&chrono::Utc),
-        None => chrono::Utc::now(),
-    };
-    let skew = parse_duration(&a.skew)?;
-    let max_input = parse_size(&a.max_input_size)?;
-    let engines = match a.engines {
-        EngineChoice::Both => Engines {
-            fedcheck: true,
-            xmlsec: true,
-        },
-        EngineChoice::Fedcheck => Engines {
-            fedcheck: true,
-            xmlsec: false,
-        },
-        EngineChoice::Xmlsec => Engines {
-            fedcheck: false,
-            xmlsec: true,
-        },
-    };
-
-    let mut anchors = Vec::new();
-    for path in &a.idp_cert {
-        let anchor = trust::load_cert_file(path).with_context(|| format!("--idp-cert {path}"))?;
-        if !anchors.iter().any(|x: &trust::TrustAnchor| x.der == anchor.der) {
-            anchors.push(anchor);
-        }
-    }
-    let mut metadata_certs = Vec::new();
-    for path in &a.metadata_cert {
-        metadata_certs.push(trust::load_cert_file(path).with_context(|| format!("--metadata-cert {path}"))?);
-    }
-    let metadata = match &a.metadata {
-        Some(loc) => {
-            let limits = FetchLimits {
-                timeout: std::time::Duration::from_secs(a.fetch_timeout.max(1)),
-                ..FetchLimits::default()
-            };
-            let m = trust::load_metadata(loc, &metadata_certs, &limits).map_err(|e| anyhow!("--metadata: {e}"))?;
-            for anchor in &m.anchors {
-                if !anchors.iter().any(|x: &trust::TrustAnchor| x.der == anchor.der) {
-                    anchors.push(anchor.clone());
-                }
-            }
-            Some(m)
-        }
-        None => None,
-    };
-
-    let limits = InputLimits {
-        max_input_bytes: max_input,
-        ..InputLimits::default()
-    };
-    let mut tokens = Vec::new();
-    let mut errors = Vec::new();
-    for spec in &a.inputs {
-        for loaded in input::load(spec, a.input_format, &limits) {
-            match loaded.result {
-                Ok(t) => tokens.extend(t),
-                Err(e) => errors.push(e),
-            }
-        }
-    }
-    let settings = Settings {
-        anchors,
-        metadata,
-        expect_issuer: a.expect_issuer.clone(),
-        at,
-        skew,
-        engines,
-        xml_limits: Limits::default(),
-    };
+    let settings = settings(&a.trust, &a.eval)?;
+    let (tokens, errors) = a.inputs.load()?;
     let rep = report::run(tokens, errors, &settings);
     let text = match a.format {
         OutputFormat::Json => report::to_json(&rep) + "\n",
