@@ -12,15 +12,23 @@
 //!   -> report (verdict, JSON contract, terminal text)
 //! ```
 //!
+//! Beside the pipeline, reusing it unchanged: serve (a local stand-in for Entra's sign-in endpoint, axum on tokio),
+//! plan (TOML test plans with JUnit output) and snapshot (normalized verdict summaries for CI).
+//!
 //! The invariant the whole crate serves: a claim is reported as signed only if it was parsed from the canonical
 //! octets whose digest is in a `SignedInfo` that verified with a trusted key.
 #![warn(missing_docs)]
 
+pub mod bundle;
 pub mod c14n;
 pub mod dsig;
 pub mod input;
+pub mod plan;
+pub mod render;
 pub mod report;
 pub mod rules;
+pub mod serve;
+pub mod snapshot;
 pub mod token;
 pub mod trust;
 pub mod xml;

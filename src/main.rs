@@ -55,6 +55,115 @@ enum Command {
 Signatures count only with keys you give (--idp-cert, --metadata); a certificate inside the token is never trusted by itself."
     )]
     Check(CheckArgs),
+
+    /// Build an evidence bundle (folder + zip) to attach to a support request or an audit.
+    ///
+    /// The bundle holds the report (Markdown, self-contained HTML, JSON, JUnit), the trust
+    /// anchors, metadata and configuration used, the tokens (personal values redacted by
+    /// default), your attachments, a draft request text, and a manifest with the SHA-256 of
+    /// every file. `--out DIR` also writes `DIR.zip` beside it.
+    ///
+    /// Example:
+    ///
+    ///   fedcheck bundle capture.har --metadata idp-metadata.xml --federation-config domain-fed.json \
+    ///       --attach-config adfs-rules.txt --attach purchase-order.pdf --out evidence/
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = "Exit codes (when the bundle was written, like check): 0 every token passes; 1 a check failed; \
+3 the signature engines disagree. 2: bad input (missing attachment, --out not empty without --force, unwritable \
+location, a token that cannot be parsed): nothing is written.\n\n\
+With --at and --redaction-key two runs over the same inputs produce byte-identical bundles."
+    )]
+    Bundle(BundleArgs),
+
+    /// Check that an evidence bundle (folder or zip) is exactly as fedcheck wrote it.
+    ///
+    /// Recomputes the SHA-256 of every file listed in manifest.json and reports any file added, missing or
+    /// changed.
+    #[command(
+        after_long_help = "Exit codes: 0 intact; 1 a file was added, is missing or changed; 2 not a usable bundle."
+    )]
+    VerifyBundle(VerifyBundleArgs),
+
+    /// Run a local stand-in for Entra's sign-in endpoint: sign in at your IdP, see the verdict.
+    ///
+    /// The start page sends the browser to the IdP the way Entra does (WS-Fed wsignin1.0, or a
+    /// SAML-P AuthnRequest, both asking for multipleauthn). The IdP posts its token back to
+    /// /login.srf, where it is judged like `fedcheck check`, plus InResponseTo / wctx correlation
+    /// and replay; the answer is a page, or JSON with `Accept: application/json`.
+    ///
+    /// Example:
+    ///
+    ///   fedcheck serve --metadata https://sts.contoso.com/FederationMetadata/2007-06/FederationMetadata.xml
+    #[command(verbatim_doc_comment)]
+    Serve(ServeArgs),
+
+    /// Run a test plan: a TOML file of cases (input, expected verdict, MFA evidence location, claims).
+    ///
+    /// Prints a summary, writes JUnit XML with --junit, and exits 1 when any case is not as
+    /// expected. Relative paths in the plan resolve from the plan's folder. Example:
+    ///
+    ///   fedcheck test idp-regression.toml --junit fedcheck-junit.xml
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = "Exit codes: 0 every case as expected; 1 a case is not as expected; 2 the plan is unusable."
+    )]
+    Test(TestArgs),
+}
+
+#[derive(Args, Debug)]
+struct TestArgs {
+    /// The plan (TOML).
+    #[arg(value_name = "PLAN")]
+    plan: String,
+
+    /// Also write the results as JUnit XML to FILE, for CI systems.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<std::path::PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    #[command(flatten)]
+    trust: TrustArgs,
+
+    #[command(flatten)]
+    eval: EvalArgs,
+
+    /// Address to listen on. Keep it on loopback unless other machines must reach it.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
+    listen: String,
+
+    /// The IdP's passive sign-in URL the start links send the browser to (default: the metadata's sign-in URL).
+    #[arg(long, value_name = "URL")]
+    idp_url: Option<String>,
+
+    /// The ACS URL the IdP is told to post to (default: http://<listen address>/login.srf); set it when the
+    /// browser reaches this server under another name.
+    #[arg(long, value_name = "URL")]
+    acs_url: Option<String>,
+
+    /// The realm sent as wtrealm and AuthnRequest Issuer. A test relying party whose identifier cannot be
+    /// urn:federation:MicrosoftOnline (the production one has it) is accepted as the audience, with a note.
+    #[arg(long, default_value = "urn:federation:MicrosoftOnline", value_name = "URI")]
+    realm: String,
+
+    /// Largest request body accepted (suffixes k, M).
+    #[arg(long, default_value = "1M", value_name = "BYTES")]
+    max_body: String,
+
+    /// Deadline for one request, in seconds.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    request_timeout: u64,
+
+    /// Write an evidence bundle (as `fedcheck bundle` does, personal values redacted) for every sign-in, in a new
+    /// folder under DIR (which must exist).
+    #[arg(long, value_name = "DIR")]
+    out: Option<std::path::PathBuf>,
+
+    /// For tests: treat this InResponseTo / wctx value as a request this server sent. Repeatable.
+    #[arg(long, value_name = "ID", hide = true)]
+    expect_request_id: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -71,6 +180,16 @@ struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: OutputFormat,
+
+    /// Compare the verdict with a normalized snapshot in FILE (IDs, instants, signature bytes removed; personal
+    /// values redacted): write it when missing (refused when CI is set), fail with a diff when it differs. The
+    /// exit code is then 0 when it matches, 1 when it differs.
+    #[arg(long, value_name = "FILE")]
+    snapshot: Option<std::path::PathBuf>,
+
+    /// Rewrite the --snapshot FILE with the current verdict.
+    #[arg(long, requires = "snapshot")]
+    update_snapshots: bool,
 }
 
 /// Where tokens come from (shared by every subcommand that reads tokens).
@@ -269,6 +388,50 @@ fn main() -> ExitCode {
                 ExitCode::from(EXIT_USAGE)
             }
         },
+        Command::Bundle(args) => match bundle(args) {
+            Ok(code) => ExitCode::from(code),
+            Err(e) => {
+                eprintln!("fedcheck: error: {e:#}");
+                eprintln!("fedcheck: no bundle was written");
+                ExitCode::from(EXIT_USAGE)
+            }
+        },
+        Command::VerifyBundle(args) => match verify_bundle(args) {
+            Ok(code) => ExitCode::from(code),
+            Err(e) => {
+                eprintln!("fedcheck: error: {e:#}");
+                ExitCode::from(EXIT_USAGE)
+            }
+        },
+        Command::Test(args) => match test_plan(args) {
+            Ok(code) => ExitCode::from(code),
+            Err(e) => {
+                eprintln!("fedcheck: error: {e:#}");
+                ExitCode::from(EXIT_USAGE)
+            }
+        },
+        Command::Serve(args) => match serve(args) {
+            Ok(code) => ExitCode::from(code),
+            Err(e) => {
+                eprintln!("fedcheck: error: {e:#}");
+                ExitCode::from(EXIT_USAGE)
+            }
+        },
+    }
+}
+
+/// The exit code for a report: 0 pass, 1 fail, 3 when the signature engines disagree, 2 for unusable input.
+fn exit_code(rep: &report::Report) -> u8 {
+    let engines_disagree = rep.tokens.iter().any(|t| {
+        t.checks
+            .iter()
+            .any(|c| c.id == "signature.engines-agree" && c.status == fedcheck::rules::Status::Fail)
+    });
+    match rep.verdict {
+        Verdict::Pass => EXIT_PASS,
+        Verdict::Fail => EXIT_FAIL,
+        Verdict::Error if engines_disagree => EXIT_ENGINES,
+        Verdict::Error => EXIT_USAGE,
     }
 }
 
@@ -324,15 +487,308 @@ fn check(a: CheckArgs) -> anyhow::Result<u8> {
             return Err(anyhow!("cannot write the report: {e}"));
         }
     }
-    let engines_disagree = rep.tokens.iter().any(|t| {
-        t.checks
-            .iter()
-            .any(|c| c.id == "signature.engines-agree" && c.status == fedcheck::rules::Status::Fail)
-    });
-    Ok(match rep.verdict {
-        Verdict::Pass => EXIT_PASS,
-        Verdict::Fail => EXIT_FAIL,
-        Verdict::Error if engines_disagree => EXIT_ENGINES,
-        Verdict::Error => EXIT_USAGE,
-    })
+    if let Some(path) = &a.snapshot {
+        return snapshot(path, &rep, a.update_snapshots);
+    }
+    Ok(exit_code(&rep))
+}
+
+/// `check --snapshot`: the exit code says whether the verdict still matches the committed snapshot.
+fn snapshot(path: &std::path::Path, rep: &report::Report, update: bool) -> anyhow::Result<u8> {
+    use fedcheck::snapshot::{self as snap, Outcome};
+    let rendered = snap::render(rep);
+    let shown = path.display();
+    let in_ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "0" && v != "false");
+    if in_ci && !update && !path.exists() {
+        eprintln!(
+            "fedcheck: snapshot {shown} does not exist; under CI it is not created. Run the same command locally \
+(it writes the file) and commit it."
+        );
+        return Ok(EXIT_FAIL);
+    }
+    match snap::compare(path, &rendered, update)? {
+        Outcome::Created => eprintln!("fedcheck: snapshot {shown} written; commit it"),
+        Outcome::Matches => eprintln!("fedcheck: snapshot {shown} matches"),
+        Outcome::Updated => eprintln!("fedcheck: snapshot {shown} updated"),
+        Outcome::Differs(d) => {
+            eprintln!("fedcheck: the verdict differs from snapshot {shown} (- snapshot, + now):\n{d}");
+            eprintln!("If the change is intended, rerun with --update-snapshots and commit the file.");
+            return Ok(EXIT_FAIL);
+        }
+    }
+    Ok(EXIT_PASS)
+}
+
+fn test_plan(a: TestArgs) -> anyhow::Result<u8> {
+    let lp = fedcheck::plan::load(&a.plan)?;
+    let settings = lp.settings()?;
+    let result = fedcheck::plan::run(&lp, &settings);
+    if let Some(path) = &a.junit {
+        std::fs::write(path, result.junit()).with_context(|| format!("--junit {}", path.display()))?;
+    }
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(result.text().as_bytes()).and_then(|_| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(anyhow!("cannot write the summary: {e}"));
+        }
+    }
+    Ok(if result.unexpected() == 0 { EXIT_PASS } else { EXIT_FAIL })
+}
+
+fn serve(a: ServeArgs) -> anyhow::Result<u8> {
+    // Settings first, outside the async runtime: a metadata URL is fetched with a blocking client.
+    let settings = settings(&a.trust, &a.eval)?;
+    let max_body = usize::try_from(
+        parse_size(&a.max_body).map_err(|_| anyhow!("--max-body: \"{}\" is not a size (e.g. 1M)", a.max_body))?,
+    )
+    .map_err(|_| anyhow!("--max-body: too large"))?;
+    let addr: std::net::SocketAddr = a
+        .listen
+        .parse()
+        .map_err(|_| anyhow!("--listen: \"{}\" is not ADDR:PORT (e.g. 127.0.0.1:8080)", a.listen))?;
+    if !addr.ip().is_loopback() {
+        eprintln!(
+            "fedcheck: warning: listening on {addr}, not a loopback address: anyone who can reach it can post tokens"
+        );
+    }
+    if let Some(dir) = &a.out {
+        if !dir.is_dir() {
+            return Err(anyhow!("--out {}: not an existing folder", dir.display()));
+        }
+    }
+    let idp_url = a
+        .idp_url
+        .clone()
+        .or_else(|| settings.metadata.as_ref().and_then(|m| m.sign_in_url.clone()));
+    let cfg = fedcheck::serve::Config {
+        fixed_time: a.eval.at.is_some(),
+        settings,
+        idp_url,
+        acs_url: a.acs_url.clone(),
+        realm: a.realm.clone(),
+        expect_request_ids: a.expect_request_id.clone(),
+        out: a.out.clone(),
+        limits: fedcheck::serve::Limits {
+            max_body,
+            request_timeout: std::time::Duration::from_secs(a.request_timeout.max(1)),
+            ..fedcheck::serve::Limits::default()
+        },
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(8)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("--listen {addr}: cannot listen"))?;
+        fedcheck::serve::run(listener, cfg, fedcheck::serve::shutdown_signal()).await?;
+        anyhow::Ok(())
+    })?;
+    rt.shutdown_timeout(std::time::Duration::from_secs(2));
+    eprintln!("fedcheck serve: stopped");
+    Ok(EXIT_PASS)
+}
+
+/// `fedcheck bundle`: the check's inputs and options, plus what goes into the evidence bundle.
+#[derive(Args, Debug)]
+struct BundleArgs {
+    #[command(flatten)]
+    inputs: InputArgs,
+
+    #[command(flatten)]
+    trust: TrustArgs,
+
+    #[command(flatten)]
+    eval: EvalArgs,
+
+    /// The bundle folder to create (must not exist or be empty, unless --force); DIR.zip is written beside it.
+    #[arg(long, value_name = "DIR")]
+    out: std::path::PathBuf,
+
+    /// Replace a previous bundle in --out and its zip (never a folder that is not a fedcheck bundle).
+    #[arg(long)]
+    force: bool,
+
+    /// The Entra domain federation settings (Graph federationConfiguration JSON or an MSOnline export as JSON),
+    /// copied untouched into config/entra/.
+    #[arg(long, value_name = "FILE")]
+    federation_config: Option<std::path::PathBuf>,
+
+    /// An IdP configuration export (AD FS claim rules, Okta or Ping export), copied untouched into config/idp/;
+    /// repeatable.
+    #[arg(long, value_name = "FILE")]
+    attach_config: Vec<std::path::PathBuf>,
+
+    /// A document to attach (purchase order, screenshot), copied untouched into attachments/; repeatable.
+    #[arg(long, value_name = "FILE")]
+    attach: Vec<std::path::PathBuf>,
+
+    /// Also redact the values of this attribute (name, full claim URI, or its last segment); repeatable.
+    #[arg(long, value_name = "ATTRIBUTE")]
+    redact: Vec<String>,
+
+    /// Key for the redaction placeholders (HMAC-SHA256), so runs are reproducible; default: a random key that is
+    /// not stored. Never recorded in the bundle.
+    #[arg(long, value_name = "KEY")]
+    redaction_key: Option<String>,
+
+    /// Keep NameID, UPN, e-mail and ImmutableID values as received (no redaction).
+    #[arg(long, conflicts_with_all = ["redact", "redaction_key"])]
+    no_redact: bool,
+
+    /// The IdP product and version, for request.md (default: guessed from the metadata entityID).
+    #[arg(long, value_name = "TEXT")]
+    idp_product: Option<String>,
+
+    /// The federated domain, for request.md (default: from --federation-config, else the tokens' UPN suffix).
+    #[arg(long, value_name = "DOMAIN")]
+    tenant_domain: Option<String>,
+}
+
+/// `fedcheck verify-bundle`.
+#[derive(Args, Debug)]
+struct VerifyBundleArgs {
+    /// The bundle folder or its zip.
+    #[arg(value_name = "DIR|ZIP")]
+    bundle: std::path::PathBuf,
+}
+
+fn bundle(a: BundleArgs) -> anyhow::Result<u8> {
+    use fedcheck::bundle::{self, BundleOptions, RedactionOptions};
+    let key = match &a.redaction_key {
+        Some(k) if k.is_empty() => return Err(anyhow!("--redaction-key: the key is empty")),
+        Some(k) => Some(k.as_bytes().to_vec()),
+        None => None,
+    };
+    let at_given = a.eval.at.is_some();
+    let mut opts = BundleOptions {
+        out: a.out.clone(),
+        force: a.force,
+        federation_config: a.federation_config.clone(),
+        attach_config: a.attach_config.clone(),
+        attach: a.attach.clone(),
+        redaction: RedactionOptions {
+            enabled: !a.no_redact,
+            key,
+            attributes: a.redact.clone(),
+        },
+        idp_product: a.idp_product.clone(),
+        tenant_domain: a.tenant_domain.clone(),
+        command_line: std::env::args().collect(),
+        fixed_time: None,
+        metadata_fetched_at: None,
+    };
+    bundle::preflight(&opts)?;
+    let fetch_time = chrono::Utc::now();
+    let settings = settings(&a.trust, &a.eval)?;
+    if at_given {
+        opts.fixed_time = Some(settings.at);
+    }
+    if settings
+        .metadata
+        .as_ref()
+        .is_some_and(|m| m.source_name.contains("://"))
+    {
+        opts.metadata_fetched_at = Some(fetch_time);
+    }
+    let (tokens, errors) = a.inputs.load()?;
+    if let Some(e) = errors.first() {
+        return Err(anyhow!("{e}"));
+    }
+    if tokens.is_empty() {
+        return Err(anyhow!("no token found in the inputs"));
+    }
+    let rep = report::run(tokens.clone(), Vec::new(), &settings);
+    if let Some((i, t)) = rep.tokens.iter().enumerate().find(|(_, t)| t.error.is_some()) {
+        return Err(anyhow!(
+            "token {} ({}): {}",
+            i + 1,
+            report::source_line(&t.source),
+            t.error.as_deref().unwrap_or_default()
+        ));
+    }
+    let written = bundle::write(&rep, &tokens, &settings, &opts)?;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "Wrote {}/ ({} files + manifest.json) and {}",
+        written.dir.display(),
+        written.files.len(),
+        written.zip.display()
+    );
+    for (i, t) in rep.tokens.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  Token {}: {}: {}",
+            i + 1,
+            report::source_line(&t.source),
+            fedcheck::render::token_verdict_reason(t)
+        );
+    }
+    if written.redaction.enabled {
+        let _ = writeln!(
+            out,
+            "Redacted: {}",
+            if written.redaction.fields.is_empty() {
+                "nothing found to redact".to_string()
+            } else {
+                written.redaction.fields.join(", ")
+            }
+        );
+    }
+    let _ = writeln!(
+        out,
+        "Summary: {} token(s): {} pass, {} fail, {} error. Verdict: {}",
+        rep.summary.tokens,
+        rep.summary.pass,
+        rep.summary.fail,
+        rep.summary.error,
+        match rep.verdict {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+            Verdict::Error => "ERROR",
+        }
+    );
+    let _ = out.flush();
+    Ok(exit_code(&rep))
+}
+
+fn verify_bundle(a: VerifyBundleArgs) -> anyhow::Result<u8> {
+    let v = fedcheck::bundle::verify(&a.bundle)?;
+    let mut out = std::io::stdout().lock();
+    for p in &v.missing {
+        let _ = writeln!(out, "MISSING  {p}");
+    }
+    for (p, want, got) in &v.changed {
+        let _ = writeln!(out, "CHANGED  {p} (manifest sha256 {want}, found {got})");
+    }
+    for p in &v.added {
+        let _ = writeln!(out, "ADDED    {p}");
+    }
+    let m = v.manifest.as_ref();
+    if v.ok() {
+        let _ = writeln!(
+            out,
+            "INTACT: {} file(s) match manifest.json ({} {}, evaluated at {}, verdict {})",
+            v.intact.len(),
+            m.map_or("", |m| m.tool.name.as_str()),
+            m.map_or("", |m| m.tool.version.as_str()),
+            m.map_or("", |m| m.evaluated_at.as_str()),
+            m.map_or("", |m| m.verdict.as_str())
+        );
+        Ok(EXIT_PASS)
+    } else {
+        let _ = writeln!(
+            out,
+            "ALTERED: {} missing, {} changed, {} added; {} intact",
+            v.missing.len(),
+            v.changed.len(),
+            v.added.len(),
+            v.intact.len()
+        );
+        Ok(EXIT_FAIL)
+    }
 }

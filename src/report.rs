@@ -26,6 +26,17 @@ pub enum Verdict {
     Error,
 }
 
+impl Verdict {
+    /// The word used in the JSON contract (`pass`, `fail`, `error`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Error => "error",
+        }
+    }
+}
+
 /// Everything a run found.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -437,7 +448,7 @@ fn claims_text(out: &mut String, c: &Claims, indent: &str) {
     }
     for a in &c.attributes {
         let name = match &a.namespace {
-            Some(ns) if !ns.starts_with("urn:oasis") => format!("{}/{}", ns.trim_end_matches('/'), a.name),
+            Some(ns) if !ns.starts_with("urn:oasis") => format!("{ns}/{}", a.name),
             _ => a.name.clone(),
         };
         row("Attribute", &format!("{name} = {}", a.values.join(", ")));

@@ -54,6 +54,18 @@ pub enum Status {
     Fail,
 }
 
+impl Status {
+    /// The word used in the JSON contract (`pass`, `info`, `warn`, `fail`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Info => "info",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+        }
+    }
+}
+
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
@@ -160,7 +172,12 @@ fn signature_checks(token: &Token, ctx: &Context, out: &mut Vec<Check>) {
         .or_else(|| token.signatures.iter().find(|s| s.signed_element == "Assertion"))
         .or_else(|| token.signatures.first());
     let Some(primary) = primary else { return };
-    if primary.valid {
+    let broken: Vec<&crate::token::SignatureReport> = token
+        .signatures
+        .iter()
+        .filter(|s| !s.valid && !std::ptr::eq(*s, primary))
+        .collect();
+    if primary.valid && broken.is_empty() {
         out.push(check(
             "signature.valid",
             Status::Pass,
@@ -171,24 +188,23 @@ fn signature_checks(token: &Token, ctx: &Context, out: &mut Vec<Check>) {
             ),
             None,
         ));
+    } else if primary.valid {
+        // Every signature present must verify: a broken Response signature next to a valid Assertion signature
+        // means the message was altered (or mis-signed), and Entra rejects it.
+        let (reason, fix) = failure(broken[0]);
+        out.push(check(
+            "signature.valid",
+            Status::Fail,
+            format!(
+                "the {} signature verifies, but the {} signature ({}) does not: {reason}",
+                primary.signed_element,
+                broken[0].signed_element,
+                broken[0].reference_id.as_deref().unwrap_or("no ID")
+            ),
+            Some(fix),
+        ));
     } else {
-        let reason = match &primary.check.outcome {
-            Err(e) => e.to_string(),
-            Ok(_) => primary
-                .engines
-                .iter()
-                .find(|e| !e.valid)
-                .map(|e| format!("{}: {}", e.name, e.detail))
-                .unwrap_or_else(|| "not verified".into()),
-        };
-        let fix = match &primary.check.outcome {
-            Err(crate::dsig::SignatureError::DigestMismatch { .. }) => "the signed content was altered after signing; capture the token exactly as the IdP posted it (no reformatting, no edits)",
-            Err(crate::dsig::SignatureError::UntrustedKey { .. }) => "the token was signed by a different key than the trusted one: check the IdP's current token-signing certificate and the one Entra has (signingCertificate), or pass the right --idp-cert",
-            Err(crate::dsig::SignatureError::NoTrustAnchors) => "give the IdP's token-signing certificate with --idp-cert, or its metadata with --metadata",
-            Err(crate::dsig::SignatureError::AlgorithmUriTypo { .. }) => "use the exact algorithm identifiers http://www.w3.org/2001/04/xmldsig-more#rsa-sha256 and http://www.w3.org/2001/04/xmlenc#sha256",
-            Err(crate::dsig::SignatureError::WeakKey { .. }) => "issue a token-signing certificate with an RSA key of 2048 bits or more",
-            _ => "sign the assertion with an enveloped, exclusive-c14n RSA-SHA256 signature over its ID, with the trusted signing key",
-        };
+        let (reason, fix) = failure(primary);
         out.push(check(
             "signature.valid",
             Status::Fail,
@@ -210,6 +226,22 @@ fn signature_checks(token: &Token, ctx: &Context, out: &mut Vec<Check>) {
             "signature.engines-agree",
             Status::Info,
             format!("libxmlsec1 accepts the signature but fedcheck's stricter SAML profile refuses it: {s}"),
+            None,
+        ));
+    } else if let Some(s) = token.signatures.iter().find(|s| s.second_opinion_skipped) {
+        let why = s
+            .engines
+            .iter()
+            .find(|e| e.name == "libxmlsec1")
+            .map(|e| e.detail.clone())
+            .unwrap_or_default();
+        out.push(check(
+            "signature.engines-agree",
+            Status::Info,
+            format!(
+                "libxmlsec1 gave no opinion on the {} signature: {why}",
+                s.signed_element
+            ),
             None,
         ));
     } else if token.signatures.iter().any(|s| s.engines.len() > 1) {
@@ -304,6 +336,27 @@ fn signature_checks(token: &Token, ctx: &Context, out: &mut Vec<Check>) {
             }
         }
         _ => {
+            // KeyInfo naming a trust anchor while the signature failed: the failure is the signature's, not trust's.
+            let named_anchor = primary.check.declared.keyinfo_certificates.iter().find_map(|k| {
+                ctx.anchors
+                    .iter()
+                    .find(|a| a.info.sha256_thumbprint == k.sha256_thumbprint)
+            });
+            if let (Some(a), false) = (
+                named_anchor,
+                matches!(primary.check.outcome, Err(crate::dsig::SignatureError::WeakKey { .. })),
+            ) {
+                out.push(check(
+                    "certificate.trusted",
+                    Status::Info,
+                    format!(
+                        "KeyInfo names the trusted certificate {} (SHA-1 {}, from {}), but the signature itself did not verify (see signature.valid)",
+                        a.info.subject, a.info.sha1_thumbprint, a.origin
+                    ),
+                    None,
+                ));
+                return;
+            }
             let mut msg = "no trusted certificate verified the token's signature".to_string();
             if let Some(k) = primary.check.declared.keyinfo_certificates.first() {
                 msg.push_str(&format!(
@@ -330,6 +383,29 @@ fn signature_checks(token: &Token, ctx: &Context, out: &mut Vec<Check>) {
             ));
         }
     }
+}
+
+/// Why a signature did not verify, and what to do about it.
+fn failure(sig: &crate::token::SignatureReport) -> (String, &'static str) {
+    use crate::dsig::SignatureError as E;
+    let reason = match &sig.check.outcome {
+        Err(e) => e.to_string(),
+        Ok(_) => sig
+            .engines
+            .iter()
+            .find(|e| !e.valid)
+            .map(|e| format!("{}: {}", e.name, e.detail))
+            .unwrap_or_else(|| "not verified".into()),
+    };
+    let fix = match &sig.check.outcome {
+        Err(E::DigestMismatch { .. }) => "the signed content was altered after signing; capture the token exactly as the IdP posted it (no reformatting, no edits)",
+        Err(E::UntrustedKey { .. }) => "the token was signed by a different key than the trusted one: check the IdP's current token-signing certificate and the one Entra has (signingCertificate), or pass the right --idp-cert",
+        Err(E::NoTrustAnchors) => "give the IdP's token-signing certificate with --idp-cert, or its metadata with --metadata",
+        Err(E::AlgorithmUriTypo { .. }) => "use the exact algorithm identifiers http://www.w3.org/2001/04/xmldsig-more#rsa-sha256 and http://www.w3.org/2001/04/xmlenc#sha256",
+        Err(E::WeakKey { .. }) => "issue a token-signing certificate with an RSA key of 2048 bits or more",
+        _ => "sign the assertion with an enveloped, exclusive-c14n RSA-SHA256 signature over its ID, with the trusted signing key",
+    };
+    (reason, fix)
 }
 
 fn validity_check(a: &TrustAnchor, ctx: &Context, out: &mut Vec<Check>) {
@@ -411,7 +487,8 @@ fn locate(protocol: Protocol, c: &Claims) -> (Vec<String>, Vec<String>) {
         .iter()
         .filter_map(|a| {
             let full = match &a.namespace {
-                Some(ns) if protocol == Protocol::WsfedSaml11 => format!("{}/{}", ns.trim_end_matches('/'), a.name),
+                // Exactly namespace + "/" + name, as AD FS forms claim types; a look-alike namespace does not count.
+                Some(ns) if protocol == Protocol::WsfedSaml11 => format!("{ns}/{}", a.name),
                 _ => a.name.clone(),
             };
             (full == AMR_URI || full == AUTHMETHOD_URI).then_some((full, a))
@@ -820,12 +897,20 @@ fn envelope_checks(token: &Token, _ctx: &Context, out: &mut Vec<Check>) {
         out.push(check(
             "content.unsigned",
             Status::Fail,
-            format!(
-                "the document holds {} assertions; only the signed one was read and {} ignored: {} (a signature-wrapping pattern, or an IdP bug)",
-                token.assertion_count,
-                unsigned.len(),
-                unsigned.join(", ")
-            ),
+            if token.claims.is_some() {
+                format!(
+                    "the document holds {} assertions; only the signed one was read and {} ignored: {} (a signature-wrapping pattern, or an IdP bug)",
+                    token.assertion_count,
+                    unsigned.len(),
+                    unsigned.join(", ")
+                )
+            } else {
+                format!(
+                    "the document holds {} assertions and none is covered by a verified signature; none was read: {} (a signature-wrapping pattern, or an IdP bug)",
+                    token.assertion_count,
+                    unsigned.join(", ")
+                )
+            },
             Some("an IdP must post exactly one assertion; if this was not edited by hand, report it to the IdP vendor"),
         ));
     } else if token.claims.is_some() {

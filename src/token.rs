@@ -195,6 +195,9 @@ pub struct SignatureReport {
     pub stricter: Option<String>,
     /// The anchor that verified it.
     pub anchor: Option<usize>,
+    /// libxmlsec1 was asked for a second opinion but not run on this signature (outside fedcheck's profile, or
+    /// impossible to isolate); the reason is its engine `detail`.
+    pub second_opinion_skipped: bool,
 }
 
 /// Where claims were read from.
@@ -304,7 +307,18 @@ pub fn analyze(xml: &[u8], anchors: &[TrustAnchor], engines: Engines, limits: &L
             .parent
             .and_then(|p| doc.element(p))
             .and_then(|e| e.attr("ID").or_else(|| e.attr("AssertionID")).map(str::to_string));
-        let opinion = engines.xmlsec.then(|| xmlsec::verify(xml, index, id_attr, anchors));
+        // A signature outside fedcheck's profile (XSLT or XPath transforms, external references, ds:Object, ...)
+        // is never handed to libxmlsec1, which would execute those transforms.
+        let opinion = match &check.outcome {
+            _ if !engines.xmlsec => None,
+            Err(e) if structure_refused(e) => Some(xmlsec::Opinion {
+                valid: false,
+                anchor: None,
+                checked: false,
+                detail: "not run: the signature is outside fedcheck's SAML signature profile, so it is not handed to libxmlsec1 (which would process it)".into(),
+            }),
+            _ => Some(xmlsec::verify(xml, index, id_attr, anchors)),
+        };
         signatures.push(combine(check, signed_element, reference_id, engines, opinion, anchors));
     }
 
@@ -381,6 +395,20 @@ pub fn analyze(xml: &[u8], anchors: &[TrustAnchor], engines: Engines, limits: &L
     })
 }
 
+/// Errors found from the signature's structure alone, before any digest or key is involved.
+fn structure_refused(e: &SignatureError) -> bool {
+    !matches!(
+        e,
+        SignatureError::DigestMismatch { .. }
+            | SignatureError::BadSignature { .. }
+            | SignatureError::UntrustedKey { .. }
+            | SignatureError::WeakKey { .. }
+            | SignatureError::NoTrustAnchors
+            | SignatureError::KeyMismatch { .. }
+            | SignatureError::Budget { .. }
+    )
+}
+
 /// Rules whose failure is fedcheck's stricter profile rather than a cryptographic fact.
 fn is_policy(e: &SignatureError) -> bool {
     !matches!(
@@ -425,7 +453,10 @@ fn combine(
                 valid: op.valid,
                 detail: op.detail.clone(),
             });
-            if engines.fedcheck {
+            if !op.checked {
+                // Not run, or the signature could not be isolated for it: no second opinion, so not valid.
+                valid = false;
+            } else if engines.fedcheck {
                 match (&check.outcome, op.valid) {
                     (Ok(_), false) => {
                         disagreement = Some(format!(
@@ -455,6 +486,7 @@ fn combine(
         None => valid = fed_ok,
     }
     SignatureReport {
+        second_opinion_skipped: opinion.as_ref().is_some_and(|o| !o.checked),
         check,
         signed_element,
         reference_id,

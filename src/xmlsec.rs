@@ -3,8 +3,8 @@
 //! fedcheck's own verifier ([`crate::dsig`]) decides what is read; libxmlsec1 is an independent implementation of
 //! canonicalization and XML Signature that must agree. samael verifies the *first* `ds:Signature` of a document
 //! with one key and registers one ID attribute name, so for a signature that is not first (an assertion signature
-//! inside a signed response) the signatures before it are unlinked first (they never lie inside the assertion's
-//! signed subtree, so its digest is unchanged), and SAML 1.1 passes `AssertionID` as the ID attribute.
+//! inside a signed response) the signatures before it are renamed first (their subtrees stay where they are, so the
+//! wanted signature's digest is unchanged), and SAML 1.1 passes `AssertionID` as the ID attribute.
 //!
 //! libxmlsec1 and libxml2 print their errors to stderr by default. Both are redirected into a buffer while a
 //! verification runs, and the messages become the engine's `detail` in the report.
@@ -22,6 +22,8 @@ pub struct Opinion {
     pub valid: bool,
     /// The anchor that verified it.
     pub anchor: Option<usize>,
+    /// libxmlsec1 was actually run on the signature (false when fedcheck withheld it or it could not be isolated).
+    pub checked: bool,
     /// libxmlsec1's own words (its error messages), or what it verified with.
     pub detail: String,
 }
@@ -126,6 +128,7 @@ pub fn verify(xml: &[u8], sig_index: usize, id_attr: &str, anchors: &[TrustAncho
         return Opinion {
             valid: false,
             anchor: None,
+            checked: true,
             detail: "no trusted certificate to verify with".into(),
         };
     }
@@ -143,6 +146,7 @@ pub fn verify(xml: &[u8], sig_index: usize, id_attr: &str, anchors: &[TrustAncho
             return Opinion {
                 valid: false,
                 anchor: None,
+                checked: false,
                 detail,
             };
         }
@@ -156,6 +160,7 @@ pub fn verify(xml: &[u8], sig_index: usize, id_attr: &str, anchors: &[TrustAncho
                 take_messages();
                 return Opinion {
                     valid: true,
+                    checked: true,
                     anchor: Some(i),
                     detail: format!("signature valid with {}", anchor.info.subject),
                 };
@@ -172,11 +177,12 @@ pub fn verify(xml: &[u8], sig_index: usize, id_attr: &str, anchors: &[TrustAncho
     Opinion {
         valid: false,
         anchor: None,
+        checked: true,
         detail,
     }
 }
 
-/// Returns a document in which the wanted signature is the first one: earlier signatures are unlinked.
+/// Returns a document in which the wanted signature is the first one: earlier signatures are renamed.
 fn isolate(xml: &[u8], sig_index: usize) -> Result<Vec<u8>, String> {
     if sig_index == 0 {
         return Ok(xml.to_vec());
@@ -197,20 +203,15 @@ fn isolate(xml: &[u8], sig_index: usize) -> Result<Vec<u8>, String> {
         kids.reverse();
         stack.extend(kids);
     }
-    let target = sigs
-        .get(sig_index)
-        .cloned()
-        .ok_or("libxml2 sees fewer signatures than fedcheck")?;
+    if sig_index >= sigs.len() {
+        return Err("libxml2 sees fewer signatures than fedcheck".into());
+    }
+    // Rename (not remove) the signatures before the wanted one, so libxmlsec1's first-Signature search skips
+    // them. Renaming keeps every subtree in place: an assertion nested inside an earlier signature (a wrapping
+    // attack) keeps its bytes, and no namespace declaration moves, so the wanted signature's digest is unchanged.
     for mut s in sigs.into_iter().take(sig_index) {
-        // Refuse to unlink a signature that contains the target (a signature nested in another's ds:Object).
-        let mut cur = target.get_parent();
-        while let Some(p) = cur {
-            if p == s {
-                return Err("signature nested inside another signature: libxmlsec1 cannot check it alone".into());
-            }
-            cur = p.get_parent();
-        }
-        s.unlink();
+        s.set_name("fedcheck-skipped-Signature")
+            .map_err(|e| format!("libxml2 could not rename a signature: {e}"))?;
     }
     let opts = libxml::tree::SaveOptions {
         no_declaration: true,

@@ -1,0 +1,210 @@
+//! The properties fedcheck is fuzzed against, shared by the cargo-fuzz targets (`fuzz/fuzz_targets/`) and the
+//! bounded mutation test that runs in every `cargo test` (`tests/mutation.rs` includes this file with `#[path]`).
+//!
+//! Depends only on `fedcheck` and the standard library, so it compiles in both crates.
+//!
+//! * [`check_input`]: `input::load_bytes` returns tokens or a typed error for any bytes, in every format.
+//! * [`check_c14n`]: `xml::Document::parse` either fails or gives a tree whose every element canonicalizes to
+//!   bytes that parse again, and canonicalizing that re-parsed output gives the same bytes (idempotence).
+//! * [`Oracle::check_verify`]: `token::analyze` never panics, and every signature that verifies covers canonical
+//!   bytes that a valid signature of one of the committed fixtures covers: a mutation can make a token fail, but
+//!   never make *different* signed content verify.
+#![allow(dead_code)]
+
+use fedcheck::c14n::{self, Options};
+use fedcheck::dsig::{self, Profile};
+use fedcheck::input::{self, InputFormat, InputLimits};
+use fedcheck::token::{self, Engines};
+use fedcheck::trust::{self, TrustAnchor};
+use fedcheck::xml::{Document, Limits};
+use std::collections::HashSet;
+use std::path::Path;
+
+/// Every input format, `Auto` first.
+pub const FORMATS: [InputFormat; 6] = [
+    InputFormat::Auto,
+    InputFormat::Xml,
+    InputFormat::Base64,
+    InputFormat::Form,
+    InputFormat::Har,
+    InputFormat::SamlTracer,
+];
+
+/// Most elements whose subtree [`check_c14n`] canonicalizes, so a large input stays linear-ish.
+const MAX_C14N_ELEMENTS: usize = 64;
+
+/// Limits for re-parsing canonical output: exclusive c14n copies inherited namespace declarations onto the apex,
+/// so the output may legitimately carry more attributes than the original element had.
+const REPARSE_LIMITS: Limits = Limits {
+    max_depth: 1024,
+    max_attributes: 1 << 20,
+    max_nodes: 1 << 24,
+};
+
+/// `load_bytes` in every format: tokens or a typed error, never a panic, never more tokens than the limit.
+pub fn check_input(data: &[u8]) {
+    let limits = InputLimits::default();
+    for format in FORMATS {
+        if let Ok(tokens) = input::load_bytes("fuzz", data, format, &limits) {
+            assert!(
+                tokens.len() <= limits.max_tokens,
+                "{} tokens from one input",
+                tokens.len()
+            );
+        }
+    }
+}
+
+/// Parses `data`; when it parses, canonicalizes the root and (up to [`MAX_C14N_ELEMENTS`]) every element, with and
+/// without comments, with an inclusive prefix list and with each signature excluded, and checks that each output
+/// re-parses and is a fixed point of canonicalization. Returns whether `data` parsed.
+pub fn check_c14n(data: &[u8]) -> bool {
+    let Ok(doc) = Document::parse(data, &Limits::default()) else {
+        return false;
+    };
+    let root = doc.root();
+    let plain = Options::default();
+    let comments = Options {
+        with_comments: true,
+        ..Options::default()
+    };
+    let inclusive = Options {
+        inclusive_prefixes: vec!["#default".into(), "saml".into(), "xs".into(), "ds".into()],
+        ..Options::default()
+    };
+    for opts in [&plain, &comments, &inclusive] {
+        assert_fixed_point(&doc, root, opts);
+    }
+    for id in (0..doc.len())
+        .filter(|id| doc.element(*id).is_some())
+        .take(MAX_C14N_ELEMENTS)
+    {
+        assert_fixed_point(&doc, id, &plain);
+    }
+    for sig in dsig::find_signatures(&doc) {
+        if let Some(parent) = doc.parent(sig) {
+            let opts = Options {
+                exclude: Some(sig),
+                ..Options::default()
+            };
+            assert_fixed_point(&doc, parent, &opts);
+        }
+    }
+    true
+}
+
+/// The canonical form of `apex` parses again, and canonicalizing that document's root gives the same bytes.
+fn assert_fixed_point(doc: &Document, apex: usize, opts: &Options) {
+    let once = c14n::canonicalize(doc, apex, opts);
+    let reparsed = Document::parse(&once, &REPARSE_LIMITS).unwrap_or_else(|e| {
+        panic!(
+            "canonical output of node {apex} ({opts:?}) does not parse again: {e}\n{}",
+            String::from_utf8_lossy(&once)
+        )
+    });
+    // Same parameters, except the exclusion: it names a node of the original tree, and the output already lacks it.
+    let again_opts = Options {
+        exclude: None,
+        ..opts.clone()
+    };
+    let twice = c14n::canonicalize(&reparsed, reparsed.root(), &again_opts);
+    assert!(
+        once == twice,
+        "canonicalization is not idempotent for node {apex} ({opts:?}):\nonce:  {}\ntwice: {}",
+        String::from_utf8_lossy(&once),
+        String::from_utf8_lossy(&twice)
+    );
+}
+
+/// The trust anchor the fixtures are signed with and the canonical bytes their valid signatures cover.
+pub struct Oracle {
+    /// `testdata/keys/idp-signing.crt`.
+    pub anchors: Vec<TrustAnchor>,
+    /// Canonical octets of every signature in `testdata/{saml2,wsfed,encoded}` that verifies with `anchors`.
+    pub known_good: HashSet<Vec<u8>>,
+}
+
+impl Oracle {
+    /// Loads the anchor and computes the known-good set from the fixtures under `testdata`.
+    pub fn load(testdata: &Path) -> Oracle {
+        let cert = testdata.join("keys/idp-signing.crt");
+        let anchor = trust::load_cert_file(cert.to_str().expect("UTF-8 path"))
+            .unwrap_or_else(|e| panic!("cannot load {}: {e}", cert.display()));
+        let anchors = vec![anchor];
+        let mut known_good = HashSet::new();
+        let profile = Profile::tokens();
+        for dir in ["saml2", "wsfed", "encoded"] {
+            let mut files: Vec<_> = std::fs::read_dir(testdata.join(dir))
+                .unwrap_or_else(|e| panic!("cannot list {}/{dir}: {e}", testdata.display()))
+                .map(|e| e.expect("dir entry").path())
+                .collect();
+            files.sort();
+            for path in files {
+                let bytes = std::fs::read(&path).expect("read fixture");
+                let Ok(tokens) = input::load_bytes("seed", &bytes, InputFormat::Auto, &InputLimits::default()) else {
+                    continue;
+                };
+                for t in tokens {
+                    let Ok(doc) = Document::parse(trim_token(&t.xml), &Limits::default()) else {
+                        continue;
+                    };
+                    for sig in dsig::find_signatures(&doc) {
+                        if let Ok(v) = dsig::verify(&doc, sig, &anchors, &profile).outcome {
+                            known_good.insert(v.canonical);
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            known_good.len() >= 10,
+            "only {} verified signatures in the fixtures",
+            known_good.len()
+        );
+        Oracle { anchors, known_good }
+    }
+
+    /// Decodes `data` like the CLI (any format, auto-detected; the bytes themselves when nothing decodes) and
+    /// analyzes each token with fedcheck's engine alone. Panics if a signature that verifies covers bytes no
+    /// fixture's valid signature covers. Returns the number of tokens whose claims were read from signed bytes.
+    pub fn check_verify(&self, data: &[u8]) -> usize {
+        let xmls: Vec<Vec<u8>> = match input::load_bytes("fuzz", data, InputFormat::Auto, &InputLimits::default()) {
+            Ok(tokens) => tokens.into_iter().map(|t| t.xml).collect(),
+            Err(_) => vec![data.to_vec()],
+        };
+        let engines = Engines {
+            fedcheck: true,
+            xmlsec: false,
+        };
+        let mut verified = 0;
+        for xml in xmls {
+            let Ok(tok) = token::analyze(&xml, &self.anchors, engines, &Limits::default()) else {
+                continue;
+            };
+            let mut signed = 0;
+            for s in &tok.signatures {
+                if let (true, Ok(v)) = (s.valid, &s.check.outcome) {
+                    assert!(
+                        self.known_good.contains(&v.canonical),
+                        "a {} signature verified over canonical bytes no fixture signs:\n{}",
+                        s.signed_element,
+                        String::from_utf8_lossy(&v.canonical)
+                    );
+                    signed += 1;
+                }
+            }
+            if tok.claims.is_some() {
+                assert!(signed > 0, "claims read although no signature verified");
+                verified += 1;
+            }
+        }
+        verified
+    }
+}
+
+/// What `token::analyze` parses: a leading BOM and whitespace are not part of the document.
+fn trim_token(xml: &[u8]) -> &[u8] {
+    let xml = xml.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(xml);
+    let start = xml.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(xml.len());
+    &xml[start..]
+}

@@ -1,0 +1,1172 @@
+//! `fedcheck serve`: a local stand-in for Entra's sign-in endpoint, so an IdP change can be tried against
+//! something that judges tokens exactly like `fedcheck check` before it reaches production.
+//!
+//! The server plays Entra's part in a federated sign-in:
+//!
+//! - `GET /` is a start page whose links ([`START_WSFED`], [`START_SAML`]) send the browser to the IdP the way
+//!   Entra does: a WS-Federation `wsignin1.0` request with `wauth=multipleauthn`, or a SAML-P `AuthnRequest`
+//!   (HTTP-Redirect binding) asking for `AuthnContextClassRef` multipleauthn with `Comparison="exact"`. Each
+//!   request carries a fresh nonce (`wctx`, or the AuthnRequest `ID`) that the server remembers.
+//! - `POST /login.srf` (Entra's own path) takes the posted form (`wresult` or `SAMLResponse`), runs the pipeline
+//!   of [`crate::report::run`], and adds what only a relying party can judge: whether the post answers a request
+//!   this server sent (`serve.correlation`; unsolicited posts are judged too, flagged as such) and whether the
+//!   same assertion was posted before (`serve.replay`, HTTP 409). The answer is an HTML page, or the JSON of
+//!   `fedcheck check --format json` (plus a `serve` object) when the request says `Accept: application/json`.
+//!
+//! A test IdP cannot address its tokens to `https://login.microsoftonline.com/login.srf` and still post them
+//! here, so a `Recipient` / `Destination` equal to this server's ACS URL, and an audience equal to the realm it
+//! asked for with `--realm`, are accepted with an `info` check that says what Entra requires instead. Everything
+//! else is judged exactly as `check` judges it.
+//!
+//! Hostile input is expected: every value shown in a page is HTML-escaped, bodies are capped
+//! ([`Limits::max_body`]), each request has a deadline ([`Limits::request_timeout`]), judging runs on a bounded
+//! number of blocking threads, the remembered nonces and assertion IDs are bounded, and errors are one-line
+//! messages (no stack traces, no internal detail).
+
+use crate::input::{self, InputFormat, InputLimits, RawToken};
+use crate::report::{self, Report, Settings, Style, TokenReport, Verdict};
+use crate::rules::{self, Check, Status, ENTRA_ACS, ENTRA_AUDIENCE};
+use crate::token::Protocol;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use base64::Engine as _;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use std::collections::{HashMap, VecDeque};
+use std::fmt::Write as _;
+use std::future::Future;
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+/// Path of the start link for a WS-Federation sign-in.
+pub const START_WSFED: &str = "/start/wsfed";
+/// Path of the start link for a SAML-P sign-in.
+pub const START_SAML: &str = "/start/saml";
+/// The assertion consumer path, the same as Entra's.
+pub const ACS_PATH: &str = "/login.srf";
+/// The authentication context Entra asks a federated IdP for when MFA is required.
+pub const MULTIPLEAUTHN: &str = "http://schemas.microsoft.com/claims/multipleauthn";
+/// The name a posted form has in reports (`source.input`).
+pub const POST_INPUT: &str = "POST /login.srf";
+
+/// Resource limits of the server.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest request body accepted, in bytes (default 1 MiB; a real token is a few KiB).
+    pub max_body: usize,
+    /// Deadline for a whole request, body included (default 30 s).
+    pub request_timeout: Duration,
+    /// Sign-in requests remembered while awaiting their answer (default 10 000; oldest forgotten first).
+    pub max_pending: usize,
+    /// How long a sign-in request is remembered (default 1 hour).
+    pub pending_ttl: Duration,
+    /// Assertion IDs remembered for replay detection (default 100 000; oldest forgotten first).
+    pub max_seen: usize,
+    /// Tokens judged at the same time (default 4).
+    pub max_concurrent: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            max_pending: 10_000,
+            pending_ttl: Duration::from_secs(3600),
+            max_seen: 100_000,
+            max_concurrent: 4,
+        }
+    }
+}
+
+/// Everything the server needs, resolved before it starts.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Trust anchors, metadata, expected issuer, engines, skew; `at` is used only when `fixed_time` is set.
+    pub settings: Settings,
+    /// Evaluate at `settings.at` (`--at`) instead of at the moment of each post.
+    pub fixed_time: bool,
+    /// The IdP's passive sign-in URL (from `--idp-url`, else the metadata's sign-in URL).
+    pub idp_url: Option<String>,
+    /// The ACS URL the IdP is told to post to (default: `http://<listen address>/login.srf`).
+    pub acs_url: Option<String>,
+    /// The realm sent as `wtrealm` and as the AuthnRequest `Issuer` (default `urn:federation:MicrosoftOnline`).
+    pub realm: String,
+    /// Request IDs / `wctx` values to treat as sent by this server (for tests that post fixtures).
+    pub expect_request_ids: Vec<String>,
+    /// Resource limits.
+    pub limits: Limits,
+    /// Write an evidence bundle ([`crate::bundle`]) per sign-in under this folder (`--out`).
+    pub out: Option<std::path::PathBuf>,
+}
+
+/// Why the server could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// The listening socket failed.
+    #[error("cannot serve on {addr}: {error}")]
+    Io {
+        /// The address.
+        addr: String,
+        /// The error.
+        error: std::io::Error,
+    },
+    /// A URL option is not an absolute http(s) URL.
+    #[error("{option}: \"{value}\" is not an absolute http(s) URL")]
+    BadUrl {
+        /// The option.
+        option: &'static str,
+        /// The value.
+        value: String,
+    },
+}
+
+/// A sign-in request this server sent and has not seen answered.
+#[derive(Debug, Clone)]
+struct Pending {
+    protocol: Protocol,
+    issued: Instant,
+}
+
+/// Mutable server state: the requests awaiting an answer and the assertion IDs already consumed.
+#[derive(Debug, Default)]
+struct Memory {
+    pending: HashMap<String, Pending>,
+    pending_order: VecDeque<String>,
+    seen: HashMap<(String, String), String>,
+    seen_order: VecDeque<(String, String)>,
+}
+
+struct AppState {
+    cfg: Config,
+    bundles: std::sync::atomic::AtomicU64,
+    acs_url: String,
+    memory: Mutex<Memory>,
+    judges: Semaphore,
+}
+
+/// What the server adds to a report: how the post relates to the requests it sent.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServeInfo {
+    /// The assertion consumer URL of this server.
+    pub acs_url: String,
+    /// The post answers no request this server sent (IdP-initiated, stale, or from elsewhere).
+    pub unsolicited: bool,
+    /// The request it answers (`InResponseTo` or `wctx`), when known.
+    pub in_response_to: Option<String>,
+    /// An assertion in the post was posted here before.
+    pub replay: bool,
+    /// The evidence bundle written for this sign-in (`--out`), or why none could be.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ServeJson<'a> {
+    #[serde(flatten)]
+    report: &'a Report,
+    serve: &'a ServeInfo,
+}
+
+/// Runs the server on `listener` until `shutdown` completes, then stops accepting, lets requests in flight
+/// finish (at most 10 seconds) and returns.
+pub async fn run<F>(listener: TcpListener, cfg: Config, shutdown: F) -> Result<(), ServeError>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let local = listener.local_addr().map_err(|error| ServeError::Io {
+        addr: "listener".into(),
+        error,
+    })?;
+    for (option, value) in [("--idp-url", &cfg.idp_url), ("--acs-url", &cfg.acs_url)] {
+        if let Some(v) = value {
+            if !is_http_url(v) {
+                return Err(ServeError::BadUrl {
+                    option,
+                    value: v.clone(),
+                });
+            }
+        }
+    }
+    let acs_url = cfg.acs_url.clone().unwrap_or_else(|| default_acs(local));
+    let state = Arc::new(new_state(cfg, acs_url.clone()));
+    banner(local, &state);
+    let app = router(state);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+    let mut graceful = stop_rx.clone();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let _ = graceful.wait_for(|stop| *stop).await;
+    });
+    let server = async move { server.await };
+    let mut hard = stop_rx;
+    tokio::select! {
+        r = server => r.map_err(|error| ServeError::Io { addr: local.to_string(), error }),
+        _ = async {
+            let _ = hard.wait_for(|stop| *stop).await;
+            tokio::time::sleep(Duration::from_secs(10)).await;
+        } => Ok(()),
+    }
+}
+
+fn new_state(cfg: Config, acs_url: String) -> AppState {
+    let mut memory = Memory::default();
+    for id in &cfg.expect_request_ids {
+        // Pre-registered IDs answer either protocol.
+        memory.pending.insert(
+            id.clone(),
+            Pending {
+                protocol: Protocol::Saml2,
+                issued: Instant::now(),
+            },
+        );
+        memory.pending.insert(
+            format!("wsfed:{id}"),
+            Pending {
+                protocol: Protocol::WsfedSaml11,
+                issued: Instant::now(),
+            },
+        );
+    }
+    AppState {
+        bundles: std::sync::atomic::AtomicU64::new(0),
+        judges: Semaphore::new(cfg.limits.max_concurrent.max(1)),
+        cfg,
+        acs_url,
+        memory: Mutex::new(memory),
+    }
+}
+
+fn banner(local: SocketAddr, state: &AppState) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "fedcheck serve: listening on http://{local}/");
+    let _ = writeln!(out, "  assertion consumer (ACS, wreply): {}", state.acs_url);
+    match &state.cfg.idp_url {
+        Some(u) => {
+            let _ = writeln!(out, "  IdP sign-in URL: {u}");
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "  no IdP sign-in URL (--idp-url, or --metadata with a sign-in endpoint): the start links are disabled; tokens can still be posted"
+            );
+        }
+    }
+    let _ = writeln!(out, "  realm (wtrealm, AuthnRequest Issuer): {}", state.cfg.realm);
+    let _ = writeln!(out, "Press Ctrl-C to stop.");
+    let _ = out.flush();
+}
+
+fn default_acs(local: SocketAddr) -> String {
+    let host = match local {
+        SocketAddr::V4(a) if a.ip().is_unspecified() => "127.0.0.1".to_string(),
+        SocketAddr::V6(a) if a.ip().is_unspecified() => "[::1]".to_string(),
+        SocketAddr::V4(a) => a.ip().to_string(),
+        SocketAddr::V6(a) => format!("[{}]", a.ip()),
+    };
+    format!("http://{host}:{}{ACS_PATH}", local.port())
+}
+
+fn is_http_url(s: &str) -> bool {
+    url::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+}
+
+/// Completes on Ctrl-C (SIGINT) or SIGTERM. The handlers are installed when this is called (inside the
+/// runtime), not when the future is first polled, so a signal that arrives right after the banner is not lost.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let int = signal(SignalKind::interrupt()).ok();
+        let term = signal(SignalKind::terminate()).ok();
+        async move {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = wait(int) => {},
+                _ = wait(term) => {},
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn router(state: Arc<AppState>) -> Router {
+    let limits = state.cfg.limits;
+    Router::new()
+        .route("/", get(start_page))
+        .route(START_WSFED, get(start_wsfed))
+        .route(START_SAML, get(start_saml))
+        .route(ACS_PATH, post(consume).get(acs_get))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(limits.max_body))
+        .layer(middleware::from_fn_with_state(limits.request_timeout, deadline))
+        .with_state(state)
+}
+
+/// Bounds every request, body reading included; a request over its deadline gets a 503 page.
+async fn deadline(State(timeout): State<Duration>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(timeout, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Timed out",
+            &format!(
+                "<p>The request took longer than {} s and was abandoned.</p>",
+                timeout.as_secs()
+            ),
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Pages
+
+/// Escapes a value for HTML text and attribute context. Every value that reaches a page goes through this.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const CSS: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}\
+table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}\
+.pass{color:#176f2c;font-weight:bold}.info{color:#0b5c7a}.warn{color:#8a5a00;font-weight:bold}.fail,.error{color:#b00020;font-weight:bold}\
+pre{background:#f6f6f6;padding:1rem;overflow-x:auto;white-space:pre-wrap}.fix{color:#555;font-size:.9em}code{background:#f0f0f0}";
+
+fn page(status: StatusCode, title: &str, body_html: &str) -> Response {
+    let html = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} - fedcheck serve</title>\
+<style>{CSS}</style></head><body>\n<h1>{}</h1>\n{body_html}\n<p><a href=\"/\">Start page</a></p>\n</body></html>\n",
+        esc(title),
+        esc(title)
+    );
+    with_headers(status, "text/html; charset=utf-8", html)
+}
+
+fn with_headers(status: StatusCode, content_type: &'static str, body: String) -> Response {
+    let mut r = (status, body).into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"),
+    );
+    r
+}
+
+async fn start_page(State(st): State<Arc<AppState>>) -> Response {
+    let mut b = String::new();
+    let _ = write!(
+        b,
+        "<p>A local stand-in for Microsoft Entra ID's sign-in endpoint. Sign in at your IdP through one of the links \
+below; the IdP posts its token back to <code>{}</code>, where it is judged exactly like <code>fedcheck check</code>.</p>",
+        esc(&st.acs_url)
+    );
+    match &st.cfg.idp_url {
+        Some(u) => {
+            let _ = write!(
+                b,
+                "<ul><li><a id=\"start-wsfed\" href=\"{START_WSFED}\">Sign in with WS-Federation</a> \
+(<code>wa=wsignin1.0</code>, <code>wauth=multipleauthn</code>)</li>\
+<li><a id=\"start-saml\" href=\"{START_SAML}\">Sign in with SAML-P</a> (AuthnRequest asking for \
+<code>multipleauthn</code>, HTTP-Redirect binding)</li></ul><p>IdP sign-in URL: <code>{}</code></p>",
+                esc(u)
+            );
+        }
+        None => b.push_str(
+            "<p class=\"warn\">No IdP sign-in URL is configured (start the server with <code>--idp-url</code>, or \
+<code>--metadata</code> whose metadata names a sign-in endpoint), so the start links are disabled. Tokens posted \
+to the ACS are still judged.</p>",
+        ),
+    }
+    let s = &st.cfg.settings;
+    let _ = write!(
+        b,
+        "<h2>Trust</h2><p>{} trusted certificate(s){}; realm <code>{}</code>; evaluation time: {}.</p>",
+        s.anchors.len(),
+        s.metadata
+            .as_ref()
+            .map(|m| format!(", metadata {}", esc(&m.source_name)))
+            .unwrap_or_default(),
+        esc(&st.cfg.realm),
+        if st.cfg.fixed_time {
+            esc(&s.at.to_rfc3339_opts(SecondsFormat::Secs, true))
+        } else {
+            "the moment of each post".to_string()
+        }
+    );
+    page(StatusCode::OK, "fedcheck serve", &b)
+}
+
+fn not_configured() -> Response {
+    page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "No IdP sign-in URL",
+        "<p>Start <code>fedcheck serve</code> with <code>--idp-url URL</code> (the IdP's passive sign-in endpoint, \
+e.g. <code>https://sts.contoso.com/adfs/ls/</code>) or with <code>--metadata</code> naming one.</p>",
+    )
+}
+
+fn redirect(location: &str) -> Response {
+    let mut r = with_headers(
+        StatusCode::FOUND,
+        "text/plain; charset=utf-8",
+        "Redirecting to the IdP\n".into(),
+    );
+    if let Ok(v) = HeaderValue::from_str(location) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
+}
+
+fn nonce() -> String {
+    let mut b = [0u8; 16];
+    if openssl::rand::rand_bytes(&mut b).is_err() {
+        // The OS RNG failing is not recoverable in a meaningful way; fall back to time so the ID is still unique.
+        let t = Utc::now().timestamp_nanos_opt().unwrap_or_default();
+        b[..8].copy_from_slice(&t.to_le_bytes());
+    }
+    let mut s = String::from("_");
+    for x in b {
+        let _ = write!(s, "{x:02x}");
+    }
+    s
+}
+
+impl AppState {
+    fn remember(&self, id: String, protocol: Protocol) {
+        let Ok(mut m) = self.memory.lock() else { return };
+        let key = key_for(&id, protocol);
+        m.pending.insert(
+            key.clone(),
+            Pending {
+                protocol,
+                issued: Instant::now(),
+            },
+        );
+        m.pending_order.push_back(key);
+        while m.pending_order.len() > self.cfg.limits.max_pending {
+            if let Some(old) = m.pending_order.pop_front() {
+                m.pending.remove(&old);
+            }
+        }
+    }
+
+    /// Takes a pending request (one answer per request).
+    fn take(&self, id: &str, protocol: Protocol) -> Option<Pending> {
+        let mut m = self.memory.lock().ok()?;
+        let p = m.pending.remove(&key_for(id, protocol))?;
+        (p.protocol == protocol && p.issued.elapsed() <= self.cfg.limits.pending_ttl).then_some(p)
+    }
+
+    /// Records an assertion ID; returns when it was first seen if it was seen before.
+    fn consume(&self, issuer: &str, id: &str) -> Option<String> {
+        let mut m = self.memory.lock().ok()?;
+        let key = (issuer.to_string(), id.to_string());
+        if let Some(at) = m.seen.get(&key) {
+            return Some(at.clone());
+        }
+        m.seen
+            .insert(key.clone(), Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true));
+        m.seen_order.push_back(key);
+        while m.seen_order.len() > self.cfg.limits.max_seen {
+            if let Some(old) = m.seen_order.pop_front() {
+                m.seen.remove(&old);
+            }
+        }
+        None
+    }
+}
+
+fn key_for(id: &str, protocol: Protocol) -> String {
+    match protocol {
+        Protocol::Saml2 => id.to_string(),
+        Protocol::WsfedSaml11 => format!("wsfed:{id}"),
+    }
+}
+
+fn with_query(base: &str, query: &str) -> String {
+    let sep = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{sep}{query}")
+}
+
+async fn start_wsfed(State(st): State<Arc<AppState>>) -> Response {
+    let Some(idp) = st.cfg.idp_url.clone() else {
+        return not_configured();
+    };
+    let ctx = nonce();
+    st.remember(ctx.clone(), Protocol::WsfedSaml11);
+    redirect(&wsfed_request_url(&idp, &st.cfg.realm, &st.acs_url, &ctx))
+}
+
+/// The WS-Federation sign-in request Entra sends when it needs MFA from the IdP.
+pub fn wsfed_request_url(idp: &str, realm: &str, wreply: &str, wctx: &str) -> String {
+    let q = form_urlencoded::Serializer::new(String::new())
+        .append_pair("wa", "wsignin1.0")
+        .append_pair("wtrealm", realm)
+        .append_pair("wauth", MULTIPLEAUTHN)
+        .append_pair("wreply", wreply)
+        .append_pair("wctx", wctx)
+        .finish();
+    with_query(idp, &q)
+}
+
+async fn start_saml(State(st): State<Arc<AppState>>) -> Response {
+    let Some(idp) = st.cfg.idp_url.clone() else {
+        return not_configured();
+    };
+    let id = nonce();
+    st.remember(id.clone(), Protocol::Saml2);
+    match saml_request_url(&idp, &st.cfg.realm, &st.acs_url, &id, Utc::now()) {
+        Some(u) => redirect(&u),
+        None => page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal error",
+            "<p>Could not encode the request.</p>",
+        ),
+    }
+}
+
+/// The SAML-P `AuthnRequest` Entra sends when it needs MFA from the IdP, as XML.
+pub fn authn_request_xml(idp: &str, realm: &str, acs: &str, id: &str, instant: DateTime<Utc>) -> String {
+    format!(
+        "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" ID=\"{}\" Version=\"2.0\" \
+IssueInstant=\"{}\" Destination=\"{}\" AssertionConsumerServiceURL=\"{}\" \
+ProtocolBinding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\">\
+<saml:Issuer xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\">{}</saml:Issuer>\
+<samlp:NameIDPolicy Format=\"urn:oasis:names:tc:SAML:2.0:nameid-format:persistent\"/>\
+<samlp:RequestedAuthnContext Comparison=\"exact\">\
+<saml:AuthnContextClassRef xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\">{MULTIPLEAUTHN}</saml:AuthnContextClassRef>\
+</samlp:RequestedAuthnContext></samlp:AuthnRequest>",
+        esc(id),
+        instant.to_rfc3339_opts(SecondsFormat::Secs, true),
+        esc(idp),
+        esc(acs),
+        esc(realm)
+    )
+}
+
+/// The HTTP-Redirect binding URL for an `AuthnRequest`: raw DEFLATE, base64, URL-encoded `SAMLRequest`.
+pub fn saml_request_url(idp: &str, realm: &str, acs: &str, id: &str, instant: DateTime<Utc>) -> Option<String> {
+    let xml = authn_request_xml(idp, realm, acs, id, instant);
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(xml.as_bytes()).ok()?;
+    let deflated = enc.finish().ok()?;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(deflated);
+    let q = form_urlencoded::Serializer::new(String::new())
+        .append_pair("SAMLRequest", &b64)
+        .finish();
+    Some(with_query(idp, &q))
+}
+
+async fn acs_get() -> Response {
+    page(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "POST only",
+        "<p>The IdP posts its token here (<code>wresult</code> or <code>SAMLResponse</code>, form-encoded). Start a \
+sign-in from the start page.</p>",
+    )
+}
+
+async fn not_found() -> Response {
+    page(StatusCode::NOT_FOUND, "Not found", "<p>There is nothing here.</p>")
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The assertion consumer
+
+fn wants_json(h: &HeaderMap) -> bool {
+    h.get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"))
+}
+
+fn problem(json: bool, status: StatusCode, title: &str, message: &str) -> Response {
+    if json {
+        let body = serde_json::json!({"verdict": "error", "error": message});
+        with_headers(status, "application/json", body.to_string() + "\n")
+    } else {
+        page(status, title, &format!("<p>{}</p>", esc(message)))
+    }
+}
+
+async fn consume(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    let json = wants_json(&headers);
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => {
+            let status = e.status();
+            let msg = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                format!("the request body is over the {}-byte limit", st.cfg.limits.max_body)
+            } else {
+                "the request body could not be read".to_string()
+            };
+            return problem(json, status, "Request refused", &msg);
+        }
+    };
+    let fields: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
+    if !fields.contains_key("SAMLResponse") && !fields.contains_key("wresult") {
+        return problem(
+            json,
+            StatusCode::BAD_REQUEST,
+            "No token",
+            "the form has no SAMLResponse or wresult field (an IdP posts application/x-www-form-urlencoded)",
+        );
+    }
+    let limits = InputLimits {
+        max_input_bytes: st.cfg.limits.max_body as u64,
+        max_tokens: 4,
+        ..InputLimits::default()
+    };
+    let tokens: Vec<RawToken> = match input::load_bytes(POST_INPUT, &body, InputFormat::Form, &limits) {
+        Ok(t) => t,
+        Err(e) => return problem(json, StatusCode::BAD_REQUEST, "No usable token", &e.kind.to_string()),
+    };
+    let Ok(permit) = st.judges.acquire().await else {
+        return problem(
+            json,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Unavailable",
+            "the server is shutting down",
+        );
+    };
+    let mut settings = st.cfg.settings.clone();
+    if !st.cfg.fixed_time {
+        settings.at = Utc::now();
+    }
+    let raw = tokens.clone();
+    let run_settings = settings.clone();
+    let judged = tokio::task::spawn_blocking(move || report::run(tokens, vec![], &run_settings)).await;
+    drop(permit);
+    let Ok(mut rep) = judged else {
+        return problem(
+            json,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal error",
+            "the token could not be judged (internal error)",
+        );
+    };
+    let mut info = relying_party_checks(&st, &mut rep, fields.get("wctx").map(String::as_str));
+    if let Some(dir) = st.cfg.out.clone() {
+        let n = st.bundles.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let out = dir.join(format!("signin-{}-{n:04}", Utc::now().format("%Y%m%dT%H%M%SZ")));
+        let opts = bundle_options(&st.cfg, out.clone());
+        let rep2 = rep.clone();
+        let written = tokio::task::spawn_blocking(move || crate::bundle::write(&rep2, &raw, &settings, &opts)).await;
+        info.bundle = Some(match written {
+            Ok(Ok(w)) => w.dir.display().to_string(),
+            Ok(Err(e)) => format!("not written: {e}"),
+            Err(_) => "not written: internal error".into(),
+        });
+    }
+    log_post(&rep, &info);
+    let status = if info.replay {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    if json {
+        let body = serde_json::to_string_pretty(&ServeJson {
+            report: &rep,
+            serve: &info,
+        })
+        .unwrap_or_else(|_| "{\"verdict\":\"error\"}".into());
+        with_headers(status, "application/json", body + "\n")
+    } else {
+        result_page(status, &rep, &info)
+    }
+}
+
+fn bundle_options(cfg: &Config, out: std::path::PathBuf) -> crate::bundle::BundleOptions {
+    crate::bundle::BundleOptions {
+        out,
+        force: false,
+        federation_config: None,
+        attach_config: vec![],
+        attach: vec![],
+        redaction: crate::bundle::RedactionOptions {
+            enabled: true,
+            key: None,
+            attributes: vec![],
+        },
+        idp_product: None,
+        tenant_domain: None,
+        command_line: vec![
+            "fedcheck".into(),
+            "serve".into(),
+            format!("(sign-in posted to {ACS_PATH})"),
+        ],
+        fixed_time: cfg.fixed_time.then_some(cfg.settings.at),
+        metadata_fetched_at: None,
+    }
+}
+
+fn log_post(rep: &Report, info: &ServeInfo) {
+    let protocols: Vec<&str> = rep
+        .tokens
+        .iter()
+        .map(|t| match t.protocol {
+            Some(Protocol::Saml2) => "SAML-P",
+            Some(Protocol::WsfedSaml11) => "WS-Fed",
+            None => "unknown",
+        })
+        .collect();
+    let corr = match (&info.in_response_to, info.unsolicited) {
+        (Some(id), false) => format!("answers {id}"),
+        _ => "unsolicited".to_string(),
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "{} POST {ACS_PATH}: {} token(s) [{}], {corr}{}, verdict {:?}",
+        Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
+        rep.tokens.len(),
+        protocols.join(", "),
+        if info.replay { ", REPLAY" } else { "" },
+        rep.verdict
+    );
+    if let Some(b) = &info.bundle {
+        let _ = writeln!(out, "  evidence bundle: {b}");
+    }
+    let _ = out.flush();
+}
+
+fn check(id: &'static str, status: Status, message: String, fix: Option<&str>) -> Check {
+    Check {
+        id,
+        status,
+        message,
+        fix: fix.map(str::to_string),
+    }
+}
+
+/// Adds what a relying party judges beyond the token itself (correlation, replay), accepts the stand-in's own
+/// address and realm, and recomputes the verdicts.
+fn relying_party_checks(st: &AppState, rep: &mut Report, wctx: Option<&str>) -> ServeInfo {
+    let mut info = ServeInfo {
+        acs_url: st.acs_url.clone(),
+        unsolicited: false,
+        in_response_to: None,
+        replay: false,
+        bundle: None,
+    };
+    let mut answered_any = false;
+    for t in &mut rep.tokens {
+        if t.error.is_some() {
+            continue;
+        }
+        accept_stand_in(st, t, rep.evaluated_at.as_str(), rep.skew_seconds);
+        // Correlation.
+        let corr = match t.protocol {
+            Some(Protocol::Saml2) => {
+                let signed = t
+                    .claims
+                    .as_ref()
+                    .and_then(|c| c.subject_confirmations.iter().find_map(|s| s.in_response_to.clone()));
+                let envelope = t.envelope_fields.as_ref().and_then(|f| f.in_response_to.clone());
+                correlation(st, Protocol::Saml2, signed.or(envelope), "InResponseTo")
+            }
+            Some(Protocol::WsfedSaml11) => correlation(st, Protocol::WsfedSaml11, wctx.map(str::to_string), "wctx"),
+            None => None,
+        };
+        if let Some((c, id, answered)) = corr {
+            if answered {
+                answered_any = true;
+                info.in_response_to = id;
+            } else if info.in_response_to.is_none() {
+                info.in_response_to = id;
+            }
+            t.checks.push(c);
+        }
+        // Replay: only assertions whose claims verified are remembered, so unsigned posts cannot burn IDs.
+        if let Some(c) = &t.claims {
+            if let Some(id) = &c.assertion_id {
+                let issuer = c.issuer.clone().unwrap_or_default();
+                match st.consume(&issuer, id) {
+                    Some(first) => {
+                        info.replay = true;
+                        t.checks.push(check(
+                            "serve.replay",
+                            Status::Fail,
+                            format!("assertion {id} was already posted to this server (first at {first}); Entra refuses a replayed assertion"),
+                            Some("start a new sign-in; an IdP must issue a fresh assertion ID for every token"),
+                        ));
+                    }
+                    None => t.checks.push(check(
+                        "serve.replay",
+                        Status::Pass,
+                        format!("assertion {id} is posted here for the first time"),
+                        None,
+                    )),
+                }
+            }
+        }
+        t.verdict = token_verdict(t);
+    }
+    info.unsolicited = !answered_any;
+    recompute(rep);
+    info
+}
+
+/// Returns the correlation check, the ID it concerns, and whether it answers a request this server sent.
+fn correlation(
+    st: &AppState,
+    protocol: Protocol,
+    id: Option<String>,
+    field: &str,
+) -> Option<(Check, Option<String>, bool)> {
+    let Some(id) = id.filter(|s| !s.is_empty()) else {
+        return Some((
+            check(
+                "serve.correlation",
+                Status::Warn,
+                format!("unsolicited: the post carries no {field}, so it answers no request this server sent (IdP-initiated)"),
+                Some("start the sign-in from this server's start page so the IdP answers its request"),
+            ),
+            None,
+            false,
+        ));
+    };
+    if st.take(&id, protocol).is_some() {
+        Some((
+            check(
+                "serve.correlation",
+                Status::Pass,
+                format!("{field} {id} answers a sign-in request this server sent"),
+                None,
+            ),
+            Some(id),
+            true,
+        ))
+    } else {
+        Some((
+            check(
+                "serve.correlation",
+                Status::Warn,
+                format!("unsolicited: {field} {id} is not a pending request of this server (not sent here, expired, or already answered)"),
+                Some("start the sign-in from this server's start page; each request may be answered once"),
+            ),
+            Some(id),
+            false,
+        ))
+    }
+}
+
+/// A test IdP posts here, so it addresses its tokens to this server, not to login.srf, and a test relying party
+/// may carry its own identifier: those exact values are accepted, with a note of what Entra requires.
+fn accept_stand_in(st: &AppState, t: &mut TokenReport, evaluated_at: &str, skew_seconds: i64) {
+    let acs = st.acs_url.as_str();
+    let realm = st.cfg.realm.as_str();
+    let claims = t.claims.clone();
+    let destination = t.envelope_fields.as_ref().and_then(|f| f.destination.clone());
+    for c in &mut t.checks {
+        if c.status != Status::Fail {
+            continue;
+        }
+        match c.id {
+            "subject.confirmation" if acs != ENTRA_ACS => {
+                let Some(cl) = &claims else { continue };
+                let Some(b) = cl
+                    .subject_confirmations
+                    .iter()
+                    .find(|s| s.method.ends_with(":cm:bearer") && s.recipient.as_deref() == Some(acs))
+                else {
+                    continue;
+                };
+                let at = DateTime::parse_from_rfc3339(evaluated_at).map(|d| d.with_timezone(&Utc));
+                let late = match (b.not_on_or_after.as_deref().map(DateTime::parse_from_rfc3339), at) {
+                    (Some(Ok(t)), Ok(at)) => at >= t.with_timezone(&Utc) + chrono::Duration::seconds(skew_seconds),
+                    _ => false,
+                };
+                *c = if late {
+                    check(
+                        "subject.confirmation",
+                        Status::Fail,
+                        format!(
+                            "bearer confirmation expired at {}",
+                            b.not_on_or_after.as_deref().unwrap_or("")
+                        ),
+                        Some("post the token promptly; check the IdP clock"),
+                    )
+                } else {
+                    check(
+                        "subject.confirmation",
+                        Status::Info,
+                        format!("bearer, Recipient {acs}: this stand-in's ACS; for Entra it must be {ENTRA_ACS}"),
+                        None,
+                    )
+                };
+            }
+            "response.destination" if acs != ENTRA_ACS && destination.as_deref() == Some(acs) => {
+                *c = check(
+                    "response.destination",
+                    Status::Info,
+                    format!("Destination {acs}: this stand-in's ACS; for Entra it must be {ENTRA_ACS}"),
+                    None,
+                );
+            }
+            "audience"
+                if realm != ENTRA_AUDIENCE
+                    && claims
+                        .as_ref()
+                        .is_some_and(|cl| cl.audiences.iter().any(|a| a == realm)) =>
+            {
+                *c = check(
+                    "audience",
+                    Status::Info,
+                    format!(
+                        "audience {realm}: the test relying party (--realm); for Entra it must be {ENTRA_AUDIENCE}"
+                    ),
+                    None,
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+fn token_verdict(t: &TokenReport) -> Verdict {
+    if t.error.is_some() || t.verdict == Verdict::Error {
+        Verdict::Error
+    } else if rules::worst(&t.checks) == Status::Fail || !t.mfa.satisfied || t.claims.is_none() {
+        Verdict::Fail
+    } else {
+        Verdict::Pass
+    }
+}
+
+fn recompute(rep: &mut Report) {
+    let (mut pass, mut fail, mut error) = (0, 0, rep.errors.len());
+    for t in &rep.tokens {
+        match t.verdict {
+            Verdict::Pass => pass += 1,
+            Verdict::Fail => fail += 1,
+            Verdict::Error => error += 1,
+        }
+    }
+    rep.summary.tokens = rep.tokens.len();
+    rep.summary.pass = pass;
+    rep.summary.fail = fail;
+    rep.summary.error = error;
+    rep.verdict = if error > 0 || rep.tokens.is_empty() {
+        Verdict::Error
+    } else if fail > 0 {
+        Verdict::Fail
+    } else {
+        Verdict::Pass
+    };
+}
+
+fn result_page(status: StatusCode, rep: &Report, info: &ServeInfo) -> Response {
+    let v = rep.verdict.as_str();
+    let mut b = String::new();
+    let headline = match rep.verdict {
+        Verdict::Pass => "signed by a trusted key, Entra will see MFA",
+        Verdict::Fail => "Entra would reject this sign-in or not see MFA",
+        Verdict::Error => "the token could not be judged",
+    };
+    let _ = write!(
+        b,
+        "<p id=\"verdict\" data-verdict=\"{v}\" class=\"{v}\">Verdict: {}: {}</p>",
+        v.to_uppercase(),
+        esc(headline)
+    );
+    let corr = match (&info.in_response_to, info.unsolicited) {
+        (Some(id), false) => format!(
+            "Answer to the sign-in request <code>{}</code> this server sent.",
+            esc(id)
+        ),
+        (Some(id), true) => format!(
+            "<span class=\"warn\">Unsolicited</span>: <code>{}</code> is not a pending request of this server.",
+            esc(id)
+        ),
+        (None, _) => "<span class=\"warn\">Unsolicited</span>: the post answers no request of this server.".into(),
+    };
+    let _ = write!(
+        b,
+        "<p id=\"correlation\" data-unsolicited=\"{}\">{corr}</p>",
+        info.unsolicited
+    );
+    if info.replay {
+        b.push_str("<p id=\"replay\" class=\"fail\">Replay: this assertion was already posted here.</p>");
+    }
+    if let Some(bundle) = &info.bundle {
+        let _ = write!(b, "<p id=\"bundle\">Evidence bundle: <code>{}</code></p>", esc(bundle));
+    }
+    for (i, t) in rep.tokens.iter().enumerate() {
+        let proto = match t.protocol {
+            Some(Protocol::Saml2) => "SAML-P (SAML 2.0)",
+            Some(Protocol::WsfedSaml11) => "WS-Federation (SAML 1.1)",
+            None => "unknown",
+        };
+        let tv = t.verdict.as_str();
+        let _ = write!(
+            b,
+            "<h2>Token {}: {} <span class=\"{tv}\">{}</span></h2><p>Source: {}</p>",
+            i + 1,
+            esc(proto),
+            tv.to_uppercase(),
+            esc(&report::source_line(&t.source))
+        );
+        if let Some(e) = &t.error {
+            let _ = write!(b, "<p class=\"error\">{}</p>", esc(e));
+            continue;
+        }
+        b.push_str("<table><thead><tr><th>status</th><th>check</th><th>finding</th></tr></thead><tbody>");
+        for c in &t.checks {
+            let sw = c.status.as_str();
+            let fix = match (&c.fix, c.status >= Status::Warn) {
+                (Some(f), true) => format!("<div class=\"fix\">fix: {}</div>", esc(f)),
+                _ => String::new(),
+            };
+            let _ = write!(
+                b,
+                "<tr data-check=\"{}\" data-status=\"{sw}\"><td class=\"{sw}\">{}</td><td><code>{}</code></td><td>{}{fix}</td></tr>",
+                esc(c.id),
+                sw.to_uppercase(),
+                esc(c.id),
+                esc(&c.message)
+            );
+        }
+        b.push_str("</tbody></table>");
+    }
+    let _ = write!(
+        b,
+        "<h2>Full report</h2><pre id=\"report\">{}</pre>",
+        esc(&report::to_text(rep, Style { color: false }))
+    );
+    page(status, &format!("Sign-in verdict: {}", v.to_uppercase()), &b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            esc("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn wsfed_request_is_entras() {
+        let u = wsfed_request_url(
+            "https://sts.contoso.test/adfs/ls/",
+            ENTRA_AUDIENCE,
+            "http://127.0.0.1:8080/login.srf",
+            "_n1",
+        );
+        let parsed = url::Url::parse(&u).unwrap();
+        let q: HashMap<_, _> = parsed.query_pairs().into_owned().collect();
+        assert_eq!(q["wa"], "wsignin1.0");
+        assert_eq!(q["wtrealm"], "urn:federation:MicrosoftOnline");
+        assert_eq!(q["wauth"], MULTIPLEAUTHN);
+        assert_eq!(q["wreply"], "http://127.0.0.1:8080/login.srf");
+        assert_eq!(q["wctx"], "_n1");
+    }
+
+    #[test]
+    fn saml_request_inflates_to_the_authn_request() {
+        let at = DateTime::parse_from_rfc3339("2026-01-15T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let u = saml_request_url(
+            "https://idp.test/sso?x=1",
+            ENTRA_AUDIENCE,
+            "http://127.0.0.1:1/login.srf",
+            "_id1",
+            at,
+        )
+        .unwrap();
+        assert!(u.starts_with("https://idp.test/sso?x=1&SAMLRequest="));
+        let parsed = url::Url::parse(&u).unwrap();
+        let b64 = parsed
+            .query_pairs()
+            .find(|(k, _)| k == "SAMLRequest")
+            .unwrap()
+            .1
+            .into_owned();
+        let raw = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
+        let mut xml = String::new();
+        flate2::read::DeflateDecoder::new(&raw[..])
+            .read_to_string(&mut xml)
+            .unwrap();
+        assert_eq!(
+            xml,
+            authn_request_xml(
+                "https://idp.test/sso?x=1",
+                ENTRA_AUDIENCE,
+                "http://127.0.0.1:1/login.srf",
+                "_id1",
+                at
+            )
+        );
+        assert!(xml.contains("ID=\"_id1\""));
+        assert!(xml.contains("AssertionConsumerServiceURL=\"http://127.0.0.1:1/login.srf\""));
+        assert!(xml.contains("<samlp:RequestedAuthnContext Comparison=\"exact\">"));
+        assert!(xml.contains(">urn:federation:MicrosoftOnline</saml:Issuer>"));
+        assert!(xml.contains(&format!(">{MULTIPLEAUTHN}</saml:AuthnContextClassRef>")));
+    }
+
+    #[test]
+    fn nonces_are_unique_xml_ids() {
+        let a = nonce();
+        let b = nonce();
+        assert_ne!(a, b);
+        assert!(a.starts_with('_') && a.len() == 33);
+    }
+
+    #[test]
+    fn default_acs_is_loopback_for_unspecified() {
+        assert_eq!(
+            default_acs("0.0.0.0:9000".parse().unwrap()),
+            "http://127.0.0.1:9000/login.srf"
+        );
+        assert_eq!(
+            default_acs("127.0.0.1:80".parse().unwrap()),
+            "http://127.0.0.1:80/login.srf"
+        );
+    }
+}

@@ -1,0 +1,172 @@
+//! `fedcheck test PLAN`: the sample plan in `testdata/plans/` (WS-Fed and SAML-P fixtures, a form body, a HAR)
+//! passes and its JUnit XML is snapshotted; a plan with wrong expectations exits 1 and names every difference;
+//! an unusable plan exits 2.
+
+mod common;
+
+use std::path::Path;
+
+const SAMPLE: &str = "plans/contoso-adfs.toml";
+
+/// Replaces every `time="..."` value, the only volatile part of the JUnit output.
+fn without_times(xml: &str) -> String {
+    let mut out = String::new();
+    let mut rest = xml;
+    while let Some(i) = rest.find(" time=\"") {
+        out.push_str(&rest[..i + 7]);
+        let after = &rest[i + 7..];
+        let end = after.find('"').expect("closing quote");
+        out.push_str("[time]");
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn write_plan(dir: &Path, text: &str) -> String {
+    let p = dir.join("plan.toml");
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn the_sample_plan_passes_and_its_junit_is_stable() {
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("junit.xml");
+    let out = common::run(&["test", SAMPLE, "--junit", junit.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.describe());
+    assert!(
+        out.stdout
+            .contains("Summary: 10 case(s): 10 as expected, 0 unexpected."),
+        "{}",
+        out.describe()
+    );
+    assert!(out.stdout.contains("WS-Fed") && out.stdout.contains("SAML-P"));
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("<testsuites name=\"fedcheck\" tests=\"10\" failures=\"0\""),
+        "{xml}"
+    );
+    insta::with_settings!({
+        snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"),
+        prepend_module_to_snapshot => false,
+    }, {
+        insta::assert_snapshot!("plan__sample-junit", without_times(&xml));
+    });
+}
+
+#[test]
+fn unexpected_results_exit_1_and_say_what_differs() {
+    let dir = tempfile::tempdir().unwrap();
+    let td = common::testdata();
+    let plan = write_plan(
+        dir.path(),
+        &format!(
+            r#"name = "regressions"
+[trust]
+idp_cert = ["{td}/keys/idp-signing.crt"]
+[settings]
+at = "2026-01-15T10:05:00Z"
+
+[[case]]
+name = "password sign-in expected to pass"
+input = "{td}/wsfed/password.xml"
+verdict = "pass"
+mfa = "Assertion/AuthenticationStatement/@AuthenticationMethod"
+
+[[case]]
+name = "MFA in the wrong place"
+input = "{td}/saml2/mfa-sha256.xml"
+verdict = "pass"
+mfa = "Assertion/AttributeStatement/Attribute[http://schemas.microsoft.com/claims/authnmethodsreferences]"
+claims = {{ IDPEmail = "bob@contoso.test" }}
+checks = {{ "signature.algorithm" = "warn" }}
+
+[[case]]
+name = "as expected"
+input = "{td}/saml2/mfa-sha256.xml"
+verdict = "pass"
+
+[[case]]
+name = "missing input"
+input = "no-such-file.xml"
+verdict = "pass"
+"#,
+            td = td.display()
+        ),
+    );
+    let junit = dir.path().join("out.xml");
+    let out = common::run(&["test", &plan, "--junit", junit.to_str().unwrap()]);
+    assert_eq!(out.code, 1, "{}", out.describe());
+    let s = &out.stdout;
+    assert!(
+        s.contains("FAIL  password sign-in expected to pass  [expected pass, got fail]"),
+        "{s}"
+    );
+    assert!(s.contains("expected verdict pass, got fail (mfa.signal: "), "{s}");
+    assert!(
+        s.contains("expected MFA evidence at Assertion/AuthenticationStatement/@AuthenticationMethod, found none"),
+        "{s}"
+    );
+    assert!(s.contains("expected MFA evidence at Assertion/AttributeStatement/Attribute[http://schemas.microsoft.com/claims/authnmethodsreferences], found Assertion/AuthnStatement/AuthnContext/AuthnContextClassRef"), "{s}");
+    assert!(
+        s.contains("expected claim IDPEmail = bob@contoso.test, found alice@contoso.test"),
+        "{s}"
+    );
+    assert!(s.contains("expected check signature.algorithm = warn, got pass"), "{s}");
+    assert!(s.contains("ok    as expected"), "{s}");
+    assert!(s.contains("FAIL  missing input  [expected pass, got error]"), "{s}");
+    assert!(s.contains("Summary: 4 case(s): 1 as expected, 3 unexpected."), "{s}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("tests=\"4\" failures=\"3\""), "{xml}");
+    assert_eq!(xml.matches("<failure ").count(), 3, "{xml}");
+}
+
+#[test]
+fn relative_paths_resolve_from_the_plan_folder() {
+    // Run from another working directory: the sample's ../keys and ../saml2 paths still resolve.
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_fedcheck"));
+    cmd.current_dir(std::env::temp_dir());
+    let plan = common::testdata().join(SAMPLE);
+    cmd.args(["test", plan.to_str().unwrap()]);
+    let out = common::run_cmd(cmd, &["test", "<abs plan>"], None);
+    assert_eq!(out.code, 0, "{}", out.describe());
+}
+
+#[test]
+fn unusable_plans_exit_2_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "[[case]]\ninput = \"x\"\nverdict = \"maybe\"\n",
+            "is not pass, fail or error",
+        ),
+        (
+            "[[case]]\ninput = \"x\"\nverdict = \"pass\"\nexpect = 1\n",
+            "unknown field",
+        ),
+        (
+            "[trust]\nidp_cert = [\"nope.crt\"]\n[[case]]\ninput = \"x\"\nverdict = \"pass\"\n",
+            "trust.idp_cert",
+        ),
+        (
+            "[settings]\nat = \"yesterday\"\n[[case]]\ninput = \"x\"\nverdict = \"pass\"\n",
+            "settings.at",
+        ),
+        ("not toml at all [", "plan.toml"),
+    ];
+    for (text, want) in cases {
+        let plan = write_plan(dir.path(), text);
+        let out = common::run(&["test", &plan]);
+        assert_eq!(out.code, 2, "{text}: {}", out.describe());
+        assert!(out.stderr.contains(want), "{text}: {}", out.describe());
+        assert_eq!(out.stderr.trim().lines().count(), 1, "{}", out.describe());
+    }
+    let out = common::run(&["test", "no-such-plan.toml"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("no-such-plan.toml: cannot read"),
+        "{}",
+        out.describe()
+    );
+}
