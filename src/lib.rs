@@ -19,10 +19,15 @@
 //! octets whose digest is in a `SignedInfo` that verified with a trusted key.
 #![warn(missing_docs)]
 
+pub mod adfs_rules;
 pub mod bundle;
 pub mod c14n;
+pub mod chain;
+pub mod discovery;
 pub mod dsig;
+pub mod entra;
 pub mod input;
+pub mod jwt;
 pub mod plan;
 pub mod render;
 pub mod report;

@@ -109,6 +109,129 @@ With --at and --redaction-key two runs over the same inputs produce byte-identic
         after_long_help = "Exit codes: 0 every case as expected; 1 a case is not as expected; 2 the plan is unusable."
     )]
     Test(TestArgs),
+
+    /// Lint the IdP's configuration: AD FS claim rules (issuance transform rules) for the Entra relying party.
+    ///
+    /// Reads the text of (Get-AdfsRelyingPartyTrust -Name "Microsoft Office 365 Identity
+    /// Platform").IssuanceTransformRules (UTF-8, or UTF-16 with BOM as PowerShell writes it),
+    /// parses the claim rule language and checks: the authnmethodsreferences pass-through rule,
+    /// rules that issue multipleauthn without testing for MFA (a security finding), and rules
+    /// fedcheck could not understand. Example:
+    ///
+    ///   fedcheck lint-config o365-rules.txt --format json
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = "Exit codes: 0 no check failed; 1 a check failed (no pass-through, MFA claimed \
+unconditionally); 2 unusable input (unreadable, over 1 MiB, empty, not an AD FS claim rule set)."
+    )]
+    LintConfig(LintConfigArgs),
+
+    /// Check Entra's own access token (a JWT): signature against Entra's keys, expiry, and `amr` containing `mfa`.
+    ///
+    /// Partner Center reads this token, not the IdP's SAML token: without `mfa` in `amr` its API
+    /// answers 401 MFA required. The token comes from a file (raw JWT, `Authorization: Bearer`
+    /// line, JSON token response with access_token, HAR 1.2), from stdin (`-`), or as the argument
+    /// itself (it then ends up in your shell history: prefer a file or `-`). Examples:
+    ///
+    ///   fedcheck check-token capture.har --expect-audience https://api.partnercenter.microsoft.com
+    ///
+    ///   pbpaste | fedcheck check-token - --format json
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = "Exit codes: 0 every check passes; 1 a check failed (signature, time, amr, or an \
+--expect-* value); 2 unusable input (no JWT found, JWKS unreadable or unreachable, bad option).\n\n\
+Only keys from --jwks are used; jku/jwk/x5u/x5c headers in the token are ignored and reported. RS256 only: \
+alg none and HS* are refused. The token itself is never printed, only its header and claims."
+    )]
+    CheckToken(CheckTokenArgs),
+
+    /// Ask Entra how it signs in a user's domain (getuserrealm.srf) and fetch the IdP's metadata.
+    ///
+    /// Prints the namespace type (Federated, Managed, Unknown), the federation protocol, the IdP's
+    /// sign-in URL and metadata URL, and the metadata's entityID and signing certificates. With
+    /// --out DIR, writes DIR/userrealm.json and DIR/metadata.xml (ready for --metadata). No
+    /// credentials needed. Example:
+    ///
+    ///   fedcheck discover someone@contoso.com --out contoso/
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = "Exit codes: 0 the domain is federated (and the metadata was fetched unless --no-metadata); \
+1 the domain is not federated (Managed) or unknown to Entra; 2 unusable arguments, network or HTTP errors."
+    )]
+    Discover(DiscoverArgs),
+
+    /// Fetch the domain's federation settings from Microsoft Graph (federationConfiguration).
+    ///
+    /// Needs a Graph bearer token with Domain.Read.All, read from --token-file or the
+    /// FEDCHECK_GRAPH_TOKEN environment variable (never from the command line; never printed or
+    /// written). Writes the JSON verbatim (the --federation-config input) to --out or stdout, and a
+    /// summary to stderr. Example:
+    ///
+    ///   fedcheck fetch-config --domain contoso.com --token-file graph.token --out domain-fed.json
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = "Exit codes: 0 the configuration was fetched; 1 the domain has no federation configuration \
+(managed); 2 unusable arguments, missing token, network or HTTP errors (401, 403, 404, ...)."
+    )]
+    FetchConfig(FetchConfigArgs),
+}
+
+/// `fedcheck lint-config`.
+#[derive(Args, Debug)]
+struct LintConfigArgs {
+    /// The configuration file, or `-` for stdin.
+    #[arg(value_name = "FILE")]
+    file: String,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: OutputFormat,
+
+    /// The kind of configuration (default: detected; only adfs is supported).
+    #[arg(long, value_enum)]
+    kind: Option<ConfigKind>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ConfigKind {
+    /// AD FS claim rules (issuance transform rules).
+    Adfs,
+}
+
+fn lint_config(a: LintConfigArgs) -> anyhow::Result<u8> {
+    use fedcheck::adfs_rules::{self, MAX_INPUT};
+    use std::io::Read as _;
+    let ConfigKind::Adfs = a.kind.unwrap_or(ConfigKind::Adfs);
+    let mut bytes = Vec::new();
+    let shown = if a.file == "-" {
+        "<stdin>".to_string()
+    } else {
+        a.file.clone()
+    };
+    let reader: Box<dyn std::io::Read> = if a.file == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::fs::File::open(&a.file).with_context(|| format!("{shown}: cannot open"))?)
+    };
+    reader
+        .take(MAX_INPUT + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("{shown}: cannot read"))?;
+    if bytes.len() as u64 > MAX_INPUT {
+        return Err(anyhow!("{shown}: larger than 1 MiB; not a claim rule set"));
+    }
+    let rep = adfs_rules::run(&shown, &bytes).map_err(|e| anyhow!("{}", e.0))?;
+    let text = match a.format {
+        OutputFormat::Json => adfs_rules::to_json(&rep) + "\n",
+        OutputFormat::Text => adfs_rules::to_text(&rep),
+    };
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(anyhow!("cannot write the report: {e}"));
+        }
+    }
+    Ok(if rep.failed() { EXIT_FAIL } else { EXIT_PASS })
 }
 
 #[derive(Args, Debug)]
@@ -177,6 +300,9 @@ struct CheckArgs {
     #[command(flatten)]
     eval: EvalArgs,
 
+    #[command(flatten)]
+    chain: ChainArgs,
+
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: OutputFormat,
@@ -209,6 +335,40 @@ struct InputArgs {
     max_input_size: String,
 }
 
+/// The end-to-end chain: Entra's own access token for the same sign-in (check and bundle).
+#[derive(Args, Debug, Clone)]
+struct ChainArgs {
+    /// Entra's access token from the same sign-in (a file with the JWT, an Authorization: Bearer line, a token
+    /// response, or a HAR): linked to the IdP token of the same user to show the chain IdP token -> domain
+    /// setting -> Entra token (amr must contain mfa).
+    #[arg(long, value_name = "FILE|HAR")]
+    entra_token: Option<String>,
+
+    /// The key set that signs Entra's tokens, FILE or URL (default: Entra's published keys).
+    #[arg(long, value_name = "FILE|URL", requires = "entra_token", default_value = fedcheck::jwt::ENTRA_JWKS)]
+    entra_jwks: String,
+}
+
+impl ChainArgs {
+    /// Judges the Entra token(s) and links them to the report's tokens.
+    fn attach(&self, rep: &mut report::Report, settings: &Settings) -> anyhow::Result<()> {
+        let Some(path) = &self.entra_token else { return Ok(()) };
+        use fedcheck::jwt;
+        let found = jwt::find_tokens(path, jwt::MAX_INPUT).map_err(|e| anyhow!("--entra-token: {e}"))?;
+        let keys = jwt::load_jwks(&self.entra_jwks, std::time::Duration::from_secs(15))
+            .map_err(|e| anyhow!("--entra-jwks: {e}"))?;
+        let opts = jwt::Options {
+            at: settings.at,
+            skew: settings.skew,
+            expect_audience: None,
+            expect_tenant: None,
+        };
+        let judged = jwt::run(&found, &keys, &opts);
+        rep.attach_chain(fedcheck::chain::link(rep, &judged, settings.skew));
+        Ok(())
+    }
+}
+
 /// Which keys and issuer are trusted (shared by every subcommand that judges tokens).
 #[derive(Args, Debug, Clone)]
 struct TrustArgs {
@@ -233,6 +393,12 @@ struct TrustArgs {
     /// Timeout for fetching --metadata from a URL, in seconds.
     #[arg(long, default_value_t = 15, value_name = "SECONDS")]
     fetch_timeout: u64,
+
+    /// The domain's Entra federation settings: Graph GET /domains/{domain}/federationConfiguration JSON, or
+    /// Get-MsolDomainFederationSettings | ConvertTo-Json. Tokens are cross-checked against it (issuer, signing
+    /// certificate, protocol) and Entra's outcome is predicted from its MFA behaviour; its certificates are trusted.
+    #[arg(long, value_name = "FILE")]
+    federation_config: Option<String>,
 }
 
 /// How tokens are judged (shared by every subcommand that judges tokens).
@@ -283,6 +449,22 @@ impl TrustArgs {
         };
         Ok((anchors, metadata))
     }
+
+    /// Loads `--federation-config`, adding its certificates to the anchors (they are what Entra trusts).
+    fn federation(
+        &self,
+        anchors: &mut Vec<trust::TrustAnchor>,
+    ) -> anyhow::Result<Option<fedcheck::entra::FederationConfig>> {
+        match &self.federation_config {
+            Some(path) => {
+                let cfg =
+                    fedcheck::entra::load_federation_config(path).map_err(|e| anyhow!("--federation-config: {e}"))?;
+                fedcheck::entra::add_config_anchors(&cfg, anchors);
+                Ok(Some(cfg))
+            }
+            None => Ok(None),
+        }
+    }
 }
 
 impl EvalArgs {
@@ -319,8 +501,10 @@ fn settings(trust: &TrustArgs, eval: &EvalArgs) -> anyhow::Result<Settings> {
     let at = eval.at()?;
     let skew = parse_duration(&eval.skew)?;
     let engines = eval.engines();
-    let (anchors, metadata) = trust.resolve()?;
+    let (mut anchors, metadata) = trust.resolve()?;
+    let federation = trust.federation(&mut anchors)?;
     Ok(Settings {
+        federation,
         anchors,
         metadata,
         expect_issuer: trust.expect_issuer.clone(),
@@ -403,6 +587,13 @@ fn main() -> ExitCode {
                 ExitCode::from(EXIT_USAGE)
             }
         },
+        Command::LintConfig(args) => match lint_config(args) {
+            Ok(code) => ExitCode::from(code),
+            Err(e) => {
+                eprintln!("fedcheck: error: {e:#}");
+                ExitCode::from(EXIT_USAGE)
+            }
+        },
         Command::Test(args) => match test_plan(args) {
             Ok(code) => ExitCode::from(code),
             Err(e) => {
@@ -411,6 +602,27 @@ fn main() -> ExitCode {
             }
         },
         Command::Serve(args) => match serve(args) {
+            Ok(code) => ExitCode::from(code),
+            Err(e) => {
+                eprintln!("fedcheck: error: {e:#}");
+                ExitCode::from(EXIT_USAGE)
+            }
+        },
+        Command::CheckToken(args) => match check_token(args) {
+            Ok(code) => ExitCode::from(code),
+            Err(e) => {
+                eprintln!("fedcheck: error: {e:#}");
+                ExitCode::from(EXIT_USAGE)
+            }
+        },
+        Command::Discover(args) => match discover(args) {
+            Ok(code) => ExitCode::from(code),
+            Err(e) => {
+                eprintln!("fedcheck: error: {e:#}");
+                ExitCode::from(EXIT_USAGE)
+            }
+        },
+        Command::FetchConfig(args) => match fetch_config(args) {
             Ok(code) => ExitCode::from(code),
             Err(e) => {
                 eprintln!("fedcheck: error: {e:#}");
@@ -473,7 +685,8 @@ fn parse_duration(s: &str) -> anyhow::Result<chrono::Duration> {
 fn check(a: CheckArgs) -> anyhow::Result<u8> {
     let settings = settings(&a.trust, &a.eval)?;
     let (tokens, errors) = a.inputs.load()?;
-    let rep = report::run(tokens, errors, &settings);
+    let mut rep = report::run(tokens, errors, &settings);
+    a.chain.attach(&mut rep, &settings)?;
     let text = match a.format {
         OutputFormat::Json => report::to_json(&rep) + "\n",
         OutputFormat::Text => {
@@ -604,6 +817,9 @@ struct BundleArgs {
     #[command(flatten)]
     eval: EvalArgs,
 
+    #[command(flatten)]
+    chain: ChainArgs,
+
     /// The bundle folder to create (must not exist or be empty, unless --force); DIR.zip is written beside it.
     #[arg(long, value_name = "DIR")]
     out: std::path::PathBuf,
@@ -611,11 +827,6 @@ struct BundleArgs {
     /// Replace a previous bundle in --out and its zip (never a folder that is not a fedcheck bundle).
     #[arg(long)]
     force: bool,
-
-    /// The Entra domain federation settings (Graph federationConfiguration JSON or an MSOnline export as JSON),
-    /// copied untouched into config/entra/.
-    #[arg(long, value_name = "FILE")]
-    federation_config: Option<std::path::PathBuf>,
 
     /// An IdP configuration export (AD FS claim rules, Okta or Ping export), copied untouched into config/idp/;
     /// repeatable.
@@ -667,7 +878,7 @@ fn bundle(a: BundleArgs) -> anyhow::Result<u8> {
     let mut opts = BundleOptions {
         out: a.out.clone(),
         force: a.force,
-        federation_config: a.federation_config.clone(),
+        federation_config: a.trust.federation_config.clone().map(std::path::PathBuf::from),
         attach_config: a.attach_config.clone(),
         attach: a.attach.clone(),
         redaction: RedactionOptions {
@@ -701,7 +912,8 @@ fn bundle(a: BundleArgs) -> anyhow::Result<u8> {
     if tokens.is_empty() {
         return Err(anyhow!("no token found in the inputs"));
     }
-    let rep = report::run(tokens.clone(), Vec::new(), &settings);
+    let mut rep = report::run(tokens.clone(), Vec::new(), &settings);
+    a.chain.attach(&mut rep, &settings)?;
     if let Some((i, t)) = rep.tokens.iter().enumerate().find(|(_, t)| t.error.is_some()) {
         return Err(anyhow!(
             "token {} ({}): {}",
@@ -756,6 +968,73 @@ fn bundle(a: BundleArgs) -> anyhow::Result<u8> {
     Ok(exit_code(&rep))
 }
 
+/// `fedcheck check-token`.
+#[derive(Args, Debug)]
+struct CheckTokenArgs {
+    /// The access token: a FILE (raw JWT, `Authorization: Bearer` line, JSON token response, HAR 1.2), `-` for
+    /// stdin, or the JWT itself (it then lands in your shell history; prefer a file or -).
+    #[arg(value_name = "TOKEN|FILE|HAR|-")]
+    input: String,
+
+    /// The signing keys (JWKS): a FILE or an https URL (plain http only for loopback).
+    #[arg(long, value_name = "FILE|URL", default_value = fedcheck::jwt::ENTRA_JWKS)]
+    jwks: String,
+
+    /// Timeout for fetching --jwks from a URL, in seconds.
+    #[arg(long, default_value_t = 15, value_name = "SECONDS")]
+    fetch_timeout: u64,
+
+    /// Evaluate exp/nbf as of this RFC 3339 instant (default: now), e.g. 2026-01-15T10:05:00Z.
+    #[arg(long, value_name = "RFC3339")]
+    at: Option<String>,
+
+    /// Allowed clock skew for exp / nbf, e.g. 5m, 300s, 0s.
+    #[arg(long, default_value = "5m", value_name = "DURATION")]
+    skew: String,
+
+    /// The audience the token must carry (e.g. https://api.partnercenter.microsoft.com); without it aud is reported.
+    #[arg(long, value_name = "URI")]
+    expect_audience: Option<String>,
+
+    /// The tenant id (tid) the token must carry; without it tid is reported.
+    #[arg(long, value_name = "GUID")]
+    expect_tenant: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: OutputFormat,
+}
+
+fn check_token(a: CheckTokenArgs) -> anyhow::Result<u8> {
+    use fedcheck::jwt;
+    let at = match &a.at {
+        Some(s) => chrono::DateTime::parse_from_rfc3339(s)
+            .map_err(|e| anyhow!("--at: \"{s}\" is not an RFC 3339 time ({e}); e.g. 2026-01-15T10:05:00Z"))?
+            .with_timezone(&chrono::Utc),
+        None => chrono::Utc::now(),
+    };
+    let opts = jwt::Options {
+        at,
+        skew: parse_duration(&a.skew)?,
+        expect_audience: a.expect_audience.clone(),
+        expect_tenant: a.expect_tenant.clone(),
+    };
+    let found = jwt::find_tokens(&a.input, jwt::MAX_INPUT)?;
+    let keys = jwt::load_jwks(&a.jwks, std::time::Duration::from_secs(a.fetch_timeout.max(1)))?;
+    let rep = jwt::run(&found, &keys, &opts);
+    let text = match a.format {
+        OutputFormat::Json => serde_json::to_string_pretty(&rep).context("cannot render the report")? + "\n",
+        OutputFormat::Text => jwt::to_text(&rep, &keys.location),
+    };
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(anyhow!("cannot write the report: {e}"));
+        }
+    }
+    Ok(if rep.verdict == "pass" { EXIT_PASS } else { EXIT_FAIL })
+}
+
 fn verify_bundle(a: VerifyBundleArgs) -> anyhow::Result<u8> {
     let v = fedcheck::bundle::verify(&a.bundle)?;
     let mut out = std::io::stdout().lock();
@@ -791,4 +1070,116 @@ fn verify_bundle(a: VerifyBundleArgs) -> anyhow::Result<u8> {
         );
         Ok(EXIT_FAIL)
     }
+}
+
+/// `fedcheck discover`.
+#[derive(Args, Debug)]
+struct DiscoverArgs {
+    /// A sign-in name of the domain, local@domain (e.g. someone@contoso.com); only its domain matters.
+    #[arg(value_name = "USER")]
+    user: String,
+
+    /// Write userrealm.json (getuserrealm's answer) and metadata.xml (verbatim, for --metadata) into DIR.
+    #[arg(long, value_name = "DIR")]
+    out: Option<std::path::PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: OutputFormat,
+
+    /// Base URL of getuserrealm.srf.
+    #[arg(long, default_value = fedcheck::discovery::DEFAULT_LOGIN_BASE, value_name = "URL")]
+    login_base_url: String,
+
+    /// The IdP metadata location (default: /FederationMetadata/2007-06/FederationMetadata.xml on the sign-in
+    /// URL's host, where AD FS publishes it).
+    #[arg(long, value_name = "URL")]
+    metadata_url: Option<String>,
+
+    /// Timeout for each request, in seconds.
+    #[arg(long, default_value_t = 15, value_name = "SECONDS")]
+    timeout: u64,
+
+    /// Do not fetch the IdP metadata.
+    #[arg(long, conflicts_with = "metadata_url")]
+    no_metadata: bool,
+}
+
+/// `fedcheck fetch-config`.
+#[derive(Args, Debug)]
+struct FetchConfigArgs {
+    /// The federated domain, e.g. contoso.com.
+    #[arg(long, value_name = "DOMAIN")]
+    domain: String,
+
+    /// A file holding the Graph bearer token (Domain.Read.All); default: the FEDCHECK_GRAPH_TOKEN environment
+    /// variable. The token itself is never accepted on the command line.
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<std::path::PathBuf>,
+
+    /// Write the federationConfiguration JSON to FILE (default: stdout).
+    #[arg(long, value_name = "FILE")]
+    out: Option<std::path::PathBuf>,
+
+    /// Base URL of Microsoft Graph.
+    #[arg(long, default_value = fedcheck::discovery::DEFAULT_GRAPH_BASE, value_name = "URL")]
+    graph_base_url: String,
+
+    /// Timeout for each request, in seconds.
+    #[arg(long, default_value_t = 15, value_name = "SECONDS")]
+    timeout: u64,
+}
+
+fn discover(a: DiscoverArgs) -> anyhow::Result<u8> {
+    use fedcheck::discovery::{self, DiscoverOptions, HttpPolicy};
+    let d = discovery::discover(&DiscoverOptions {
+        user: a.user.clone(),
+        login_base: a.login_base_url.clone(),
+        metadata_url: a.metadata_url.clone(),
+        fetch_metadata: !a.no_metadata,
+        out: a.out.clone(),
+        policy: HttpPolicy::with_timeout(a.timeout),
+    })?;
+    let text = match a.format {
+        OutputFormat::Json => serde_json::to_string_pretty(&d)? + "\n",
+        OutputFormat::Text => discovery::render_text(&d),
+    };
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(anyhow!("cannot write the output: {e}"));
+        }
+    }
+    if !d.federated {
+        if matches!(a.format, OutputFormat::Json) {
+            for n in &d.notes {
+                eprintln!("fedcheck: {n}");
+            }
+        }
+        return Ok(EXIT_FAIL);
+    }
+    Ok(EXIT_PASS)
+}
+
+fn fetch_config(a: FetchConfigArgs) -> anyhow::Result<u8> {
+    use fedcheck::discovery::{self, HttpPolicy};
+    let token = discovery::resolve_token(a.token_file.as_deref())?;
+    let policy = HttpPolicy::with_timeout(a.timeout);
+    let cfg = discovery::fetch_federation_config(&a.domain, &token, &a.graph_base_url, &policy)?;
+    match &a.out {
+        Some(p) => std::fs::write(p, &cfg.raw).with_context(|| format!("--out {}: cannot write", p.display()))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            if let Err(e) = out.write_all(&cfg.raw).and_then(|_| out.flush()) {
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    return Err(anyhow!("cannot write the output: {e}"));
+                }
+            }
+        }
+    }
+    eprintln!("{}", cfg.summary(&a.domain));
+    if let Some(p) = &a.out {
+        eprintln!("Wrote {} (use it with --federation-config)", p.display());
+    }
+    Ok(if cfg.entries().is_empty() { EXIT_FAIL } else { EXIT_PASS })
 }

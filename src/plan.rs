@@ -111,6 +111,8 @@ pub struct PlanTrust {
     pub metadata_cert: Vec<String>,
     /// The issuer tokens must carry.
     pub expect_issuer: Option<String>,
+    /// The domain's Entra federation settings (Graph or MSOnline JSON), like `--federation-config`.
+    pub federation_config: Option<String>,
 }
 
 /// `[settings]`: the same as `check`'s `--at`, `--skew`, `--engines`.
@@ -380,6 +382,18 @@ impl LoadedPlan {
             }
             None => None,
         };
+        let federation = match &t.federation_config {
+            Some(f) => {
+                let cfg =
+                    crate::entra::load_federation_config(&resolve(&self.base, f)).map_err(|e| PlanError::Invalid {
+                        path: self.path.clone(),
+                        message: format!("trust.federation_config: {e}"),
+                    })?;
+                crate::entra::add_config_anchors(&cfg, &mut anchors);
+                Some(cfg)
+            }
+            None => None,
+        };
         Ok(Settings {
             anchors,
             metadata,
@@ -388,6 +402,7 @@ impl LoadedPlan {
             skew,
             engines,
             xml_limits: Limits::default(),
+            federation,
         })
     }
 }

@@ -277,6 +277,42 @@ fn document(r: &Report, opts: &RenderOptions) -> Vec<Block> {
         )]));
     }
 
+    if let Some(ch) = &r.chain {
+        d.push(Block::Heading(
+            2,
+            "Evidence chain: IdP token, domain setting, Entra token".into(),
+        ));
+        d.push(Block::Para(vec![
+            Inline::Strong("Chain: ".into()),
+            verdict_badge(ch.verdict),
+            t(" Partner Center reads only the amr claim of Entra's own token; these links put mfa there."),
+        ]));
+        let mut rows = Vec::new();
+        for e in &ch.entries {
+            for st in &e.steps {
+                rows.push(vec![
+                    vec![t(format!("{}", e.idp_token))],
+                    vec![code(e.entra_token.as_deref().unwrap_or("none"))],
+                    vec![t(st.name)],
+                    vec![status_badge(st.status)],
+                    vec![t(st.detail.clone())],
+                ]);
+            }
+        }
+        d.push(Block::Table(
+            vec!["Token", "Entra token", "Link", "Result", "Detail"],
+            rows,
+        ));
+        if !ch.unlinked_entra_tokens.is_empty() {
+            d.push(Block::List(
+                ch.unlinked_entra_tokens
+                    .iter()
+                    .map(|u| vec![t("Entra token not linked to any IdP token: "), code(u)])
+                    .collect(),
+            ));
+        }
+    }
+
     d.push(Block::Heading(2, "Summary".into()));
     let rows = r
         .tokens

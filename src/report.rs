@@ -58,6 +58,19 @@ pub struct Report {
     pub errors: Vec<InputProblem>,
     /// Counts.
     pub summary: Summary,
+    /// The end-to-end chain IdP token -> domain setting -> Entra token, when `--entra-token` was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chain: Option<crate::chain::Chain>,
+}
+
+impl Report {
+    /// Adds the end-to-end chain; a failing chain makes a passing verdict fail.
+    pub fn attach_chain(&mut self, chain: crate::chain::Chain) {
+        if chain.verdict != Verdict::Pass && self.verdict == Verdict::Pass {
+            self.verdict = Verdict::Fail;
+        }
+        self.chain = Some(chain);
+    }
 }
 
 /// Tool identity.
@@ -183,6 +196,9 @@ pub struct TokenReport {
     pub envelope_fields: Option<EnvelopeFields>,
     /// Every check.
     pub checks: Vec<Check>,
+    /// Entra's predicted outcome, when the domain's federation settings were given (`--federation-config`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entra: Option<crate::entra::Prediction>,
 }
 
 /// Settings for a run.
@@ -202,14 +218,22 @@ pub struct Settings {
     pub engines: Engines,
     /// XML limits.
     pub xml_limits: Limits,
+    /// The domain's federation settings (`--federation-config`), when given.
+    pub federation: Option<crate::entra::FederationConfig>,
 }
 
 /// Runs the checks over loaded tokens and input errors.
 pub fn run(tokens: Vec<RawToken>, input_errors: Vec<InputError>, s: &Settings) -> Report {
-    let (expect_issuer, source) = match (&s.expect_issuer, s.metadata.as_ref().and_then(|m| m.entity_id.clone())) {
-        (Some(i), _) => (Some(i.clone()), "--expect-issuer".to_string()),
-        (None, Some(e)) => (Some(e), "the metadata entityID".to_string()),
-        (None, None) => (None, String::new()),
+    let federation_issuer = s.federation.as_ref().and_then(|f| f.issuer_uri.clone());
+    let (expect_issuer, source) = match (
+        &s.expect_issuer,
+        federation_issuer,
+        s.metadata.as_ref().and_then(|m| m.entity_id.clone()),
+    ) {
+        (Some(i), _, _) => (Some(i.clone()), "--expect-issuer".to_string()),
+        (None, Some(f), _) => (Some(f), "the domain's issuerUri".to_string()),
+        (None, None, Some(e)) => (Some(e), "the metadata entityID".to_string()),
+        (None, None, None) => (None, String::new()),
     };
     let ctx = Context {
         anchors: &s.anchors,
@@ -288,6 +312,7 @@ pub fn run(tokens: Vec<RawToken>, input_errors: Vec<InputError>, s: &Settings) -
         tokens: reports,
         errors,
         summary,
+        chain: None,
     }
 }
 
@@ -319,10 +344,29 @@ fn judge(raw: RawToken, s: &Settings, ctx: &Context) -> TokenReport {
                 unverified_claims: None,
                 envelope_fields: None,
                 checks: vec![],
+                entra: None,
             }
         }
     };
-    let (checks, mfa) = rules::evaluate(&t, ctx);
+    let (mut checks, mfa) = rules::evaluate(&t, ctx);
+    let entra = s.federation.as_ref().map(|cfg| {
+        let facts = crate::entra::TokenFacts {
+            protocol: t.protocol,
+            issuer: t.claims.as_ref().and_then(|c| c.issuer.as_deref()),
+            signing_anchor: t.signing_anchor.and_then(|i| s.anchors.get(i)),
+            signed: t.claims.is_some() && t.signatures.iter().all(|x| x.valid),
+            mfa: mfa.satisfied,
+            at: s.at,
+            keyinfo_cert: t
+                .signatures
+                .iter()
+                .find_map(|x| x.check.declared.keyinfo_certificates.first()),
+            issuer_checked: ctx.expect_issuer.is_some() && ctx.expect_issuer == cfg.issuer_uri,
+        };
+        let (more, prediction) = crate::entra::checks(cfg, &facts);
+        checks.extend(more);
+        prediction
+    });
     let disagreement = t.signatures.iter().any(|s| s.disagreement.is_some());
     let verdict = if disagreement {
         Verdict::Error
@@ -369,6 +413,7 @@ fn judge(raw: RawToken, s: &Settings, ctx: &Context) -> TokenReport {
         unverified_claims: t.unverified_claims.clone(),
         envelope_fields: Some(t.envelope_fields.clone()),
         checks,
+        entra,
     }
 }
 
@@ -539,6 +584,30 @@ pub fn to_text(r: &Report, style: Style) -> String {
             }
         };
         let _ = writeln!(out, "  Verdict: {}: {why}", style.verdict(t.verdict));
+    }
+    if let Some(ch) = &r.chain {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "Evidence chain (IdP token -> domain setting -> Entra token): {}",
+            style.verdict(ch.verdict)
+        );
+        for e in &ch.entries {
+            let _ = writeln!(
+                out,
+                "  Token {} -> {}",
+                e.idp_token,
+                e.entra_token
+                    .as_deref()
+                    .unwrap_or("(no Entra token of the same user and sign-in)")
+            );
+            for st in &e.steps {
+                let _ = writeln!(out, "    {}  {:<15} {}", style.status(st.status), st.name, st.detail);
+            }
+        }
+        for u in &ch.unlinked_entra_tokens {
+            let _ = writeln!(out, "  Entra token not linked to any IdP token of this run: {u}");
+        }
     }
     for e in &r.errors {
         let _ = writeln!(out);

@@ -279,7 +279,7 @@ pub fn load_metadata(
     parse_metadata(&raw, location, metadata_certs)
 }
 
-fn secure_or_loopback(u: &url::Url) -> bool {
+pub(crate) fn secure_or_loopback(u: &url::Url) -> bool {
     match u.scheme() {
         "https" => true,
         "http" => match u.host() {

@@ -43,7 +43,7 @@ impl Work {
         .unwrap();
         std::fs::write(
             a.join("domain-fed.json"),
-            r#"{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#domains('contoso.test')/federationConfiguration","value":[{"id":"6a7f3f36-0000-0000-0000-000000000001","displayName":"Contoso AD FS","issuerUri":"http://sts.contoso.test/adfs/services/trust","passiveSignInUri":"https://sts.contoso.test/adfs/ls/","preferredAuthenticationProtocol":"wsFed","federatedIdpMfaBehavior":"acceptIfMfaDoneByFederatedIdp","promptLoginBehavior":"nativeSupport"}]}
+            r#"{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#domains('contoso.test')/federationConfiguration","value":[{"id":"6a7f3f36-0000-0000-0000-000000000001","displayName":"Contoso AD FS","issuerUri":"http://sts.contoso.test/adfs/services/trust","passiveSignInUri":"https://sts.contoso.test/adfs/ls/","federatedIdpMfaBehavior":"acceptIfMfaDoneByFederatedIdp","promptLoginBehavior":"nativeSupport"}]}
 "#,
         )
         .unwrap();
@@ -235,6 +235,8 @@ fn capture_bundle_layout_and_snapshots() {
         "encoded/capture.har",
         "--metadata",
         "metadata/wsfed-federationmetadata.xml",
+        "--federation-config",
+        "attach/domain-fed.json",
         "--at",
         AT,
         "--format",

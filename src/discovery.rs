@@ -1,0 +1,775 @@
+//! Live discovery: ask Entra how it signs in a domain (`getuserrealm.srf`, unauthenticated), fetch the IdP's
+//! metadata, and read the domain's federation settings from Microsoft Graph (`federationConfiguration`, with a
+//! bearer token). The files written are the inputs `--metadata` and `--federation-config` take.
+//!
+//! Every request goes through one helper, [`get`]: https only (plain http only for loopback test servers, the rule
+//! of [`crate::trust`]), a whole-request timeout, a size cap that also holds for chunked bodies, up to
+//! [`HttpPolicy::retries`] retries on 429 and 5xx with exponential backoff (honouring `Retry-After` seconds), and
+//! one-line errors naming the URL. The Graph token is sent as a sensitive header and scrubbed from every error; it is
+//! never printed or written.
+
+use crate::trust::{self, CertInfo};
+use serde::Serialize;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Where `getuserrealm.srf` lives unless `--login-base-url` says otherwise.
+pub const DEFAULT_LOGIN_BASE: &str = "https://login.microsoftonline.com";
+/// Microsoft Graph, unless `--graph-base-url` says otherwise.
+pub const DEFAULT_GRAPH_BASE: &str = "https://graph.microsoft.com";
+/// The environment variable holding the Graph bearer token when `--token-file` is not given.
+pub const TOKEN_ENV: &str = "FEDCHECK_GRAPH_TOKEN";
+/// The environment variable that sets the first retry delay in milliseconds (default 500; tests set it low).
+pub const RETRY_BASE_ENV: &str = "FEDCHECK_RETRY_BASE_MS";
+/// Where AD FS publishes its federation metadata.
+pub const METADATA_PATH: &str = "/FederationMetadata/2007-06/FederationMetadata.xml";
+
+/// How requests are made.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpPolicy {
+    /// Whole-request timeout (connect, headers and body).
+    pub timeout: Duration,
+    /// Largest body accepted.
+    pub max_bytes: u64,
+    /// Retries after a 429 or 5xx answer (so at most `retries + 1` requests).
+    pub retries: u32,
+    /// Delay before the first retry; doubled for each further one.
+    pub base_delay: Duration,
+    /// Longest delay between two attempts, `Retry-After` included.
+    pub max_delay: Duration,
+}
+
+impl Default for HttpPolicy {
+    fn default() -> Self {
+        HttpPolicy {
+            timeout: Duration::from_secs(15),
+            max_bytes: 5 * 1024 * 1024,
+            retries: 3,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(10),
+        }
+    }
+}
+
+impl HttpPolicy {
+    /// The default policy with this timeout (at least 1 s) and the base delay from [`RETRY_BASE_ENV`] when set.
+    pub fn with_timeout(seconds: u64) -> Self {
+        let mut p = HttpPolicy {
+            timeout: Duration::from_secs(seconds.max(1)),
+            ..HttpPolicy::default()
+        };
+        if let Some(ms) = std::env::var(RETRY_BASE_ENV)
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+        {
+            p.base_delay = Duration::from_millis(ms);
+        }
+        p
+    }
+
+    /// The wait before retry number `retry` (0-based): `Retry-After` when the server sent one, else the exponential
+    /// backoff; capped at `max_delay`.
+    pub fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+        let backoff = self.base_delay.saturating_mul(1u32 << retry.min(16));
+        retry_after.unwrap_or(backoff).min(self.max_delay)
+    }
+}
+
+/// Which service a URL belongs to; decides how 401, 403 and 404 are explained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// `getuserrealm.srf`.
+    UserRealm,
+    /// The IdP's metadata.
+    Metadata,
+    /// Microsoft Graph.
+    Graph,
+}
+
+/// Why discovery or a fetch failed. Every variant is an exit-2 error for the command line.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An argument is unusable.
+    #[error("{0}")]
+    Usage(String),
+    /// A request failed: network, timeout, HTTP status, size, or an answer that is not what the service returns.
+    #[error("{url}: {detail}")]
+    Http {
+        /// The URL requested.
+        url: String,
+        /// The HTTP status, when an answer came.
+        status: Option<u16>,
+        /// What went wrong, one line.
+        detail: String,
+    },
+    /// A file could not be written.
+    #[error("{path}: cannot write: {error}")]
+    Write {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        error: std::io::Error,
+    },
+}
+
+/// A bearer token. Its `Debug` does not show it.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a token.
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    /// The token itself, for the Authorization header.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// GETs `url` under `policy`, with `bearer` as the Authorization when given; returns the body.
+pub fn get(url: &str, bearer: Option<&Secret>, service: Service, policy: &HttpPolicy) -> Result<Vec<u8>, Error> {
+    let scrub = |s: String| match bearer {
+        Some(t) if !t.0.is_empty() => s.replace(&t.0, "[token]"),
+        _ => s,
+    };
+    let err = |status: Option<u16>, detail: String| Error::Http {
+        url: url.to_string(),
+        status,
+        detail: scrub(detail),
+    };
+    let parsed = url::Url::parse(url).map_err(|e| err(None, format!("not a valid URL: {e}")))?;
+    if !trust::secure_or_loopback(&parsed) {
+        return Err(err(
+            None,
+            "plain http:// is refused (only https://, or http:// to a loopback test server)".into(),
+        ));
+    }
+    let redirects = reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() >= 5 {
+            attempt.error("more than 5 redirects")
+        } else if trust::secure_or_loopback(attempt.url()) {
+            attempt.follow()
+        } else {
+            attempt.error("redirected to a plain http:// URL")
+        }
+    });
+    let client = reqwest::blocking::Client::builder()
+        .redirect(redirects)
+        .timeout(policy.timeout)
+        .connect_timeout(policy.timeout)
+        .user_agent(concat!("fedcheck/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| err(None, error_chain(&e)))?;
+    let auth = match bearer {
+        Some(t) => {
+            let mut v = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", t.0))
+                .map_err(|_| Error::Usage("the Graph token holds characters an HTTP header cannot carry".into()))?;
+            v.set_sensitive(true);
+            Some(v)
+        }
+        None => None,
+    };
+    let mut retry = 0u32;
+    loop {
+        let mut req = client.get(parsed.clone());
+        if let Some(v) = &auth {
+            req = req.header(reqwest::header::AUTHORIZATION, v.clone());
+        }
+        let resp = req.send().map_err(|e| {
+            if e.is_timeout() {
+                err(None, format!("timed out after {}s", policy.timeout.as_secs()))
+            } else {
+                err(None, error_chain(&e))
+            }
+        })?;
+        let status = resp.status();
+        if status.as_u16() == 429 || status.is_server_error() {
+            if retry < policy.retries {
+                let wait = policy.delay(retry, retry_after(&resp));
+                retry += 1;
+                eprintln!(
+                    "fedcheck: {url}: HTTP {status}; retry {retry}/{} in {:.1}s",
+                    policy.retries,
+                    wait.as_secs_f64()
+                );
+                drop(resp);
+                std::thread::sleep(wait);
+                continue;
+            }
+            return Err(err(
+                Some(status.as_u16()),
+                format!("HTTP {status}, still after {} retries; try again later", policy.retries),
+            ));
+        }
+        if !status.is_success() {
+            let body = read_capped(resp, 64 * 1024).unwrap_or_default();
+            return Err(err(Some(status.as_u16()), status_message(service, status, &body)));
+        }
+        if resp.content_length().is_some_and(|n| n > policy.max_bytes) {
+            return Err(err(
+                Some(status.as_u16()),
+                format!("the answer is larger than the {}-byte limit", policy.max_bytes),
+            ));
+        }
+        let body = read_capped(resp, policy.max_bytes).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::FileTooLarge {
+                err(
+                    Some(status.as_u16()),
+                    format!("the answer is larger than the {}-byte limit", policy.max_bytes),
+                )
+            } else if e.kind() == std::io::ErrorKind::TimedOut || e.to_string().contains("timed out") {
+                err(
+                    Some(status.as_u16()),
+                    format!("timed out after {}s reading the answer", policy.timeout.as_secs()),
+                )
+            } else {
+                err(
+                    Some(status.as_u16()),
+                    format!("reading the answer: {}", error_chain(&e)),
+                )
+            }
+        })?;
+        return Ok(body);
+    }
+}
+
+/// Reads at most `cap` bytes; more is an error of kind `FileTooLarge` (chunked bodies have no Content-Length).
+fn read_capped(r: impl Read, cap: u64) -> std::io::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    r.take(cap + 1).read_to_end(&mut body)?;
+    if body.len() as u64 > cap {
+        return Err(std::io::Error::new(std::io::ErrorKind::FileTooLarge, "too large"));
+    }
+    Ok(body)
+}
+
+fn retry_after(resp: &reqwest::blocking::Response) -> Option<Duration> {
+    let v = resp.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    v.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+fn status_message(service: Service, status: reqwest::StatusCode, body: &[u8]) -> String {
+    let what = match (service, status.as_u16()) {
+        (Service::Graph, 401) => "token rejected (expired or wrong audience: needs Domain.Read.All)",
+        (Service::Graph, 403) => "forbidden: the token lacks Domain.Read.All",
+        (Service::Graph, 404) => "domain not found in this tenant",
+        (Service::UserRealm, 404) => "not found (is --login-base-url right?)",
+        (Service::Metadata, 404) => "not found: no metadata published there (give its location with --metadata-url)",
+        (_, 401 | 403) => "access denied",
+        _ => "",
+    };
+    let mut s = format!("HTTP {status}");
+    if !what.is_empty() {
+        s.push_str(": ");
+        s.push_str(what);
+    }
+    // Graph explains itself in {"error":{"code":..,"message":..}}.
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
+        if let Some(code) = v["error"]["code"].as_str() {
+            let msg: String = v["error"]["message"].as_str().unwrap_or("").chars().take(200).collect();
+            s.push_str(&format!(" [{code}{}{msg}]", if msg.is_empty() { "" } else { ": " }));
+        }
+    }
+    s
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let m = c.to_string();
+        if !s.contains(&m) {
+            s.push_str(": ");
+            s.push_str(&m);
+        }
+        cur = c.source();
+    }
+    s
+}
+
+/// Whether `d` looks like a DNS domain name (labels of letters, digits and hyphens, at least two).
+pub fn valid_domain(d: &str) -> bool {
+    !d.is_empty()
+        && d.len() <= 253
+        && d.contains('.')
+        && d.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
+}
+
+/// Splits `local@domain`, with a clear error otherwise.
+pub fn split_user(user: &str) -> Result<(&str, &str), Error> {
+    let bad = |why: &str| {
+        Error::Usage(format!(
+            "USER \"{user}\": {why}; give a sign-in name of the domain, e.g. someone@contoso.com"
+        ))
+    };
+    let (local, domain) = user.split_once('@').ok_or_else(|| bad("not local@domain"))?;
+    if local.is_empty() || local.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad("the part before @ is empty or holds spaces"));
+    }
+    if !valid_domain(domain) {
+        return Err(bad("the part after @ is not a domain name"));
+    }
+    Ok((local, domain))
+}
+
+fn base(s: &str, option: &str) -> Result<String, Error> {
+    let u = url::Url::parse(s).map_err(|e| Error::Usage(format!("{option} \"{s}\": not a URL ({e})")))?;
+    if !trust::secure_or_loopback(&u) {
+        return Err(Error::Usage(format!(
+            "{option} \"{s}\": must be https:// (http:// only for a loopback test server)"
+        )));
+    }
+    Ok(s.trim_end_matches('/').to_string())
+}
+
+/// What `fedcheck discover` does.
+#[derive(Debug, Clone)]
+pub struct DiscoverOptions {
+    /// The sign-in name, `local@domain`.
+    pub user: String,
+    /// Base URL of `getuserrealm.srf`.
+    pub login_base: String,
+    /// The metadata location instead of the one derived from the sign-in URL.
+    pub metadata_url: Option<String>,
+    /// Fetch the metadata (not with `--no-metadata`).
+    pub fetch_metadata: bool,
+    /// Folder for `userrealm.json` and `metadata.xml` (created when missing).
+    pub out: Option<PathBuf>,
+    /// Timeouts, caps and retries.
+    pub policy: HttpPolicy,
+}
+
+/// What discovery found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Discovery {
+    /// The sign-in name asked about.
+    pub user: String,
+    /// Its domain.
+    pub domain: String,
+    /// The getuserrealm URL asked.
+    pub userrealm_url: String,
+    /// `NameSpaceType`: Federated, Managed or Unknown.
+    pub namespace_type: String,
+    /// Whether the domain is federated (sign-in happens at the IdP).
+    pub federated: bool,
+    /// `federation_protocol` (WSTrust for WS-Federation, SAML20 for SAML-P).
+    pub federation_protocol: Option<String>,
+    /// `AuthURL`: the IdP's sign-in URL Entra sends the browser to.
+    pub sign_in_url: Option<String>,
+    /// `DomainName` as Entra knows it.
+    pub domain_name: Option<String>,
+    /// `FederationBrandName`.
+    pub federation_brand_name: Option<String>,
+    /// `CloudInstanceName`.
+    pub cloud_instance: Option<String>,
+    /// `MEXURL`: WS-Trust metadata exchange.
+    pub mex_url: Option<String>,
+    /// `federation_active_auth_url`.
+    pub active_auth_url: Option<String>,
+    /// Where the metadata is (derived from the sign-in URL, or `--metadata-url`).
+    pub metadata_url: Option<String>,
+    /// What the metadata says, when fetched.
+    pub metadata: Option<MetadataSummary>,
+    /// Files written.
+    pub files: Vec<String>,
+    /// Remarks for the reader.
+    pub notes: Vec<String>,
+}
+
+/// The parts of the IdP metadata a reader checks first.
+#[derive(Debug, Clone, Serialize)]
+pub struct MetadataSummary {
+    /// `entityID`: what the domain's issuerUri must be.
+    pub entity_id: Option<String>,
+    /// Passive sign-in (WS-Fed) or SAML SSO URL in the metadata.
+    pub sign_in_url: Option<String>,
+    /// The signing certificates.
+    pub signing_certificates: Vec<CertSummary>,
+}
+
+/// One signing certificate.
+#[derive(Debug, Clone, Serialize)]
+pub struct CertSummary {
+    /// Subject, one line.
+    pub subject: String,
+    /// SHA-1 thumbprint (as AD FS and Entra show it).
+    pub sha1_thumbprint: String,
+    /// SHA-256 thumbprint.
+    pub sha256_thumbprint: String,
+    /// Start of validity.
+    pub not_before: String,
+    /// End of validity.
+    pub not_after: String,
+    /// Whether it has expired now.
+    pub expired: bool,
+}
+
+impl CertSummary {
+    fn from_info(i: &CertInfo) -> Self {
+        let expired = chrono::DateTime::parse_from_rfc3339(&i.not_after)
+            .map(|t| t < chrono::Utc::now())
+            .unwrap_or(false);
+        CertSummary {
+            subject: i.subject.clone(),
+            sha1_thumbprint: i.sha1_thumbprint.clone(),
+            sha256_thumbprint: i.sha256_thumbprint.clone(),
+            not_before: i.not_before.clone(),
+            not_after: i.not_after.clone(),
+            expired,
+        }
+    }
+}
+
+fn prepare_out(dir: &Path) -> Result<(), Error> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::Usage(format!(
+            "--out {}: exists and is not a folder",
+            dir.display()
+        )));
+    }
+    std::fs::create_dir_all(dir).map_err(|error| Error::Write {
+        path: dir.display().to_string(),
+        error,
+    })
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<String, Error> {
+    std::fs::write(path, bytes).map_err(|error| Error::Write {
+        path: path.display().to_string(),
+        error,
+    })?;
+    Ok(path.display().to_string())
+}
+
+/// The metadata URL AD FS publishes beside a sign-in URL: same scheme, host and port.
+pub fn metadata_url_for(sign_in_url: &str) -> Option<String> {
+    let u = url::Url::parse(sign_in_url).ok()?;
+    let host = u.host_str()?;
+    let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
+    let host = if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    };
+    Some(format!("{}://{host}{port}{METADATA_PATH}", u.scheme()))
+}
+
+/// Asks getuserrealm about the user's domain and, when federated, fetches the IdP's metadata.
+pub fn discover(o: &DiscoverOptions) -> Result<Discovery, Error> {
+    let (_, domain) = split_user(&o.user)?;
+    let login_base = base(&o.login_base, "--login-base-url")?;
+    if let Some(m) = &o.metadata_url {
+        base(m, "--metadata-url")?;
+    }
+    if let Some(dir) = &o.out {
+        prepare_out(dir)?;
+    }
+    let mut u = url::Url::parse(&format!("{login_base}/getuserrealm.srf"))
+        .map_err(|e| Error::Usage(format!("--login-base-url: {e}")))?;
+    u.query_pairs_mut()
+        .append_pair("login", &o.user)
+        .append_pair("json", "1");
+    let userrealm_url = u.to_string();
+    let raw = get(&userrealm_url, None, Service::UserRealm, &o.policy)?;
+    let v: serde_json::Value = serde_json::from_slice(&raw).map_err(|e| Error::Http {
+        url: userrealm_url.clone(),
+        status: Some(200),
+        detail: format!("the answer is not getuserrealm JSON ({e})"),
+    })?;
+    let field = |k: &str| {
+        v.get(k)
+            .and_then(|x| x.as_str())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let namespace_type = field("NameSpaceType").ok_or_else(|| Error::Http {
+        url: userrealm_url.clone(),
+        status: Some(200),
+        detail: "the answer has no NameSpaceType".into(),
+    })?;
+    let federated = namespace_type.eq_ignore_ascii_case("Federated");
+    let sign_in_url = field("AuthURL");
+    let mut d = Discovery {
+        user: o.user.clone(),
+        domain: domain.to_string(),
+        userrealm_url,
+        namespace_type,
+        federated,
+        federation_protocol: field("federation_protocol"),
+        sign_in_url: sign_in_url.clone(),
+        domain_name: field("DomainName"),
+        federation_brand_name: field("FederationBrandName"),
+        cloud_instance: field("CloudInstanceName"),
+        mex_url: field("MEXURL"),
+        active_auth_url: field("federation_active_auth_url"),
+        metadata_url: None,
+        metadata: None,
+        files: Vec::new(),
+        notes: Vec::new(),
+    };
+    if let Some(dir) = &o.out {
+        d.files.push(write_file(&dir.join("userrealm.json"), &raw)?);
+    }
+    if !federated {
+        d.notes.push(if d.namespace_type.eq_ignore_ascii_case("Managed") {
+            format!("{domain} is not federated: Entra authenticates this domain itself (NameSpaceType Managed)")
+        } else {
+            format!(
+                "{domain} is not known to Entra ID as a verified domain (NameSpaceType {})",
+                d.namespace_type
+            )
+        });
+        return Ok(d);
+    }
+    d.metadata_url = o
+        .metadata_url
+        .clone()
+        .or_else(|| sign_in_url.as_deref().and_then(metadata_url_for));
+    if !o.fetch_metadata {
+        return Ok(d);
+    }
+    let Some(murl) = d.metadata_url.clone() else {
+        d.notes
+            .push("no sign-in URL to derive the metadata location from; give it with --metadata-url".into());
+        return Ok(d);
+    };
+    let raw_md = get(&murl, None, Service::Metadata, &o.policy)?;
+    let md = trust::parse_metadata(&raw_md, &murl, &[]).map_err(|e| Error::Http {
+        url: murl.clone(),
+        status: Some(200),
+        detail: format!("not usable as metadata: {e}"),
+    })?;
+    d.metadata = Some(MetadataSummary {
+        entity_id: md.entity_id.clone(),
+        sign_in_url: md.sign_in_url.clone(),
+        signing_certificates: md.anchors.iter().map(|a| CertSummary::from_info(&a.info)).collect(),
+    });
+    if let Some(dir) = &o.out {
+        let p = dir.join("metadata.xml");
+        d.files.push(write_file(&p, &raw_md)?);
+        d.notes.push(format!(
+            "Next: fedcheck check <TOKEN> --metadata {} (fetched over the network: compare its signing \
+thumbprints with the domain's signingCertificate from `fedcheck fetch-config`)",
+            p.display()
+        ));
+    }
+    Ok(d)
+}
+
+/// The discovery as terminal text.
+pub fn render_text(d: &Discovery) -> String {
+    let mut s = String::new();
+    let mut line = |k: &str, v: &str| s.push_str(&format!("{k:<22}{v}\n"));
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    line("User:", &d.user);
+    line("Namespace type:", &d.namespace_type);
+    if d.federated {
+        line("Federation protocol:", &opt(&d.federation_protocol));
+        line("IdP sign-in URL:", &opt(&d.sign_in_url));
+        if let Some(b) = &d.federation_brand_name {
+            line("Brand name:", b);
+        }
+        if let Some(m) = &d.mex_url {
+            line("MEX URL:", m);
+        }
+        line("Metadata URL:", &opt(&d.metadata_url));
+    }
+    if let Some(m) = &d.metadata {
+        line("Metadata entityID:", &opt(&m.entity_id));
+        for c in &m.signing_certificates {
+            line(
+                "Signing certificate:",
+                &format!(
+                    "SHA-1 {}, valid until {}{} ({})",
+                    c.sha1_thumbprint,
+                    c.not_after,
+                    if c.expired { " EXPIRED" } else { "" },
+                    c.subject
+                ),
+            );
+        }
+    }
+    for f in &d.files {
+        line("Wrote:", f);
+    }
+    for n in &d.notes {
+        s.push_str(n);
+        s.push('\n');
+    }
+    s
+}
+
+/// Reads the Graph token: from `token_file` (trimmed; a leading `Bearer ` is dropped), else from [`TOKEN_ENV`].
+pub fn resolve_token(token_file: Option<&Path>) -> Result<Secret, Error> {
+    let (raw, origin) = match token_file {
+        Some(p) => {
+            let f = std::fs::File::open(p)
+                .map_err(|e| Error::Usage(format!("--token-file {}: cannot read: {e}", p.display())))?;
+            let bytes = read_capped(f, 64 * 1024)
+                .map_err(|e| Error::Usage(format!("--token-file {}: cannot read: {e} (limit 64 KiB)", p.display())))?;
+            let s = String::from_utf8(bytes)
+                .map_err(|_| Error::Usage(format!("--token-file {}: not UTF-8 text", p.display())))?;
+            (s, format!("--token-file {}", p.display()))
+        }
+        None => match std::env::var(TOKEN_ENV) {
+            Ok(s) if !s.trim().is_empty() => (s, TOKEN_ENV.to_string()),
+            _ => {
+                return Err(Error::Usage(format!(
+                    "no Graph token: put the bearer token in a file and pass --token-file FILE, or set {TOKEN_ENV} \
+(a token for https://graph.microsoft.com with Domain.Read.All, e.g. from \
+`az account get-access-token --resource-type ms-graph --query accessToken -o tsv`)"
+                )))
+            }
+        },
+    };
+    let t = raw.trim();
+    let t = t.strip_prefix("Bearer ").map(str::trim).unwrap_or(t);
+    if t.is_empty() {
+        return Err(Error::Usage(format!("{origin}: the token is empty")));
+    }
+    if t.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::Usage(format!(
+            "{origin}: the token holds spaces or line breaks; put only the token in it"
+        )));
+    }
+    Ok(Secret(t.to_string()))
+}
+
+/// The federation settings fetched from Graph.
+#[derive(Debug, Clone)]
+pub struct FederationConfig {
+    /// The URL requested.
+    pub url: String,
+    /// The answer, verbatim: the `--federation-config` input.
+    pub raw: Vec<u8>,
+    /// The parsed answer.
+    pub json: serde_json::Value,
+}
+
+impl FederationConfig {
+    /// The entries of `value` (empty for a managed domain).
+    pub fn entries(&self) -> &[serde_json::Value] {
+        self.json["value"].as_array().map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// One line per entry: issuerUri, protocol, MFA behaviour, certificate expiry.
+    pub fn summary(&self, domain: &str) -> String {
+        if self.entries().is_empty() {
+            return format!(
+                "{domain}: no federation configuration (the domain is managed: Entra authenticates it itself)"
+            );
+        }
+        let mut out = Vec::new();
+        for e in self.entries() {
+            let s = |k: &str| e[k].as_str().unwrap_or("-").to_string();
+            let mfa = match e["federatedIdpMfaBehavior"].as_str() {
+                Some(m) => m.to_string(),
+                None => "unset (legacy SupportsMfa applies if it was ever set)".into(),
+            };
+            let mut l = format!(
+                "{domain}: issuerUri {}, preferredAuthenticationProtocol {}, federatedIdpMfaBehavior {mfa}",
+                s("issuerUri"),
+                s("preferredAuthenticationProtocol")
+            );
+            for (k, label) in [
+                ("signingCertificate", "signingCertificate"),
+                ("nextSigningCertificate", "next"),
+            ] {
+                if let Some(b64) = e[k].as_str().filter(|x| !x.is_empty()) {
+                    match trust::parse_cert(b64.as_bytes(), k) {
+                        Ok(a) => l.push_str(&format!(", {label} expires {}", a.info.not_after)),
+                        Err(_) => l.push_str(&format!(", {label} not parseable")),
+                    }
+                }
+            }
+            out.push(l);
+        }
+        out.join("\n")
+    }
+}
+
+/// GETs `{graph_base}/v1.0/domains/{domain}/federationConfiguration` with the bearer token.
+pub fn fetch_federation_config(
+    domain: &str,
+    token: &Secret,
+    graph_base: &str,
+    policy: &HttpPolicy,
+) -> Result<FederationConfig, Error> {
+    if !valid_domain(domain) {
+        return Err(Error::Usage(format!(
+            "--domain \"{domain}\": not a domain name (e.g. contoso.com)"
+        )));
+    }
+    let graph_base = base(graph_base, "--graph-base-url")?;
+    let mut u = url::Url::parse(&graph_base).map_err(|e| Error::Usage(format!("--graph-base-url: {e}")))?;
+    u.path_segments_mut()
+        .map_err(|_| Error::Usage("--graph-base-url: cannot be a base URL".into()))?
+        .pop_if_empty()
+        .extend(["v1.0", "domains", domain, "federationConfiguration"]);
+    let url = u.to_string();
+    let raw = get(&url, Some(token), Service::Graph, policy)?;
+    let json: serde_json::Value = serde_json::from_slice(&raw).map_err(|e| Error::Http {
+        url: url.clone(),
+        status: Some(200),
+        detail: format!("the answer is not JSON ({e})"),
+    })?;
+    if !json["value"].is_array() {
+        return Err(Error::Http {
+            url,
+            status: Some(200),
+            detail: "the answer has no \"value\" array; not a federationConfiguration list".into(),
+        });
+    }
+    Ok(FederationConfig { url, raw, json })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn users_and_domains() {
+        assert!(split_user("a@contoso.com").is_ok());
+        assert!(split_user("contoso.com").is_err());
+        assert!(split_user("@contoso.com").is_err());
+        assert!(split_user("a@contoso").is_err());
+        assert!(split_user("a@con/toso.com").is_err());
+        assert!(!valid_domain("contoso.com/../x"));
+    }
+
+    #[test]
+    fn metadata_url_keeps_port() {
+        assert_eq!(
+            metadata_url_for("http://127.0.0.1:4321/adfs/ls/?username=a").as_deref(),
+            Some("http://127.0.0.1:4321/FederationMetadata/2007-06/FederationMetadata.xml")
+        );
+        assert_eq!(
+            metadata_url_for("https://sts.contoso.com/adfs/ls/").as_deref(),
+            Some("https://sts.contoso.com/FederationMetadata/2007-06/FederationMetadata.xml")
+        );
+    }
+
+    #[test]
+    fn backoff() {
+        let p = HttpPolicy::default();
+        assert_eq!(p.delay(0, None), Duration::from_millis(500));
+        assert_eq!(p.delay(2, None), Duration::from_millis(2000));
+        assert_eq!(p.delay(0, Some(Duration::from_secs(60))), Duration::from_secs(10));
+        assert_eq!(format!("{:?}", Secret::new("abc")), "Secret([redacted])");
+    }
+}
