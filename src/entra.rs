@@ -373,7 +373,7 @@ pub fn predict(
         return p(
             Outcome::Rejected,
             "Entra rejects the token: the domain is configured for the other federation protocol".into(),
-            Some("AADSTS50008"),
+            None,
         );
     }
     match (behavior.behavior, claim_present) {
