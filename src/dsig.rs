@@ -420,13 +420,16 @@ fn ds_children(doc: &Document, parent: NodeId, within: &str) -> Result<Vec<(Stri
     Ok(out)
 }
 
-/// Counts the elements whose `ID`, `AssertionID` or `Id` attribute equals `id`.
+/// Counts the elements whose `ID`, `AssertionID`, `Id` or `xml:id` attribute equals `id` (libxml2 registers
+/// `xml:id` itself, so a duplicate there would make libxmlsec1 resolve the reference elsewhere).
 fn id_count(doc: &Document, id: &str) -> usize {
     doc.elements()
         .filter(|e| {
-            e.attrs
-                .iter()
-                .any(|a| matches!(a.local.as_str(), "ID" | "AssertionID" | "Id") && a.value == id)
+            e.attrs.iter().any(|a| {
+                let id_like = matches!(a.local.as_str(), "ID" | "AssertionID" | "Id")
+                    || (a.local == "id" && a.ns.as_deref() == Some(crate::xml::XML_NS));
+                id_like && a.value == id
+            })
         })
         .count()
 }

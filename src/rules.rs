@@ -510,8 +510,11 @@ fn locate(protocol: Protocol, c: &Claims) -> (Vec<String>, Vec<String>) {
                 near.push("the assertion has no AuthnStatement/AuthnContext/AuthnContextClassRef".into());
             }
             if c.authn_methods.len() > 1 && !evidence.is_empty() {
+                // Entra reads one AuthnContextClassRef; with several, which one it takes is not documented, so
+                // an MFA value among others is not counted (fail closed).
+                evidence.clear();
                 near.push(format!(
-                    "{} AuthnContextClassRef values; Entra expects exactly one",
+                    "{} AuthnContextClassRef values (several AuthnStatements or AuthnContexts), one of them multipleauthn; Entra expects exactly one, so this does not count",
                     c.authn_methods.len()
                 ));
             }

@@ -296,7 +296,8 @@ pub fn analyze(xml: &[u8], anchors: &[TrustAnchor], engines: Engines, limits: &L
     let mut profile = Profile::tokens();
     profile.verify_crypto = engines.fedcheck;
     let mut signatures = Vec::new();
-    for (index, sig) in dsig::find_signatures(&doc).into_iter().enumerate() {
+    let signature_nodes = dsig::find_signatures(&doc);
+    for (index, sig) in signature_nodes.iter().copied().enumerate() {
         let check = dsig::verify(&doc, sig, anchors, &profile);
         let signed_element = check
             .parent
@@ -317,7 +318,7 @@ pub fn analyze(xml: &[u8], anchors: &[TrustAnchor], engines: Engines, limits: &L
                 checked: false,
                 detail: "not run: the signature is outside fedcheck's SAML signature profile, so it is not handed to libxmlsec1 (which would process it)".into(),
             }),
-            _ => Some(xmlsec::verify(xml, index, id_attr, anchors)),
+            _ => Some(xmlsec::verify_expecting(xml, index, Some(signature_nodes.len()), id_attr, anchors)),
         };
         signatures.push(combine(check, signed_element, reference_id, engines, opinion, anchors));
     }
@@ -513,10 +514,24 @@ fn claims_from_canonical(canonical: &[u8], assertion_ns: &str, limits: &Limits) 
     }
 }
 
+/// Trims XML whitespace only (space, tab, CR, LF): Unicode spaces such as U+00A0 are part of a value.
+fn xml_trim(s: &str) -> &str {
+    s.trim_matches([' ', '\t', '\n', '\r'])
+}
+
+/// The text of an element with simple content, XML-whitespace-trimmed. An element with element children is not a
+/// valid claim value (anyURI, string): its text is marked so it can never equal an expected value.
+fn simple_text(doc: &Document, n: NodeId) -> String {
+    let text = doc.text(n);
+    if doc.child_elements(n).next().is_some() {
+        format!("(invalid: element content) {}", xml_trim(&text))
+    } else {
+        xml_trim(&text).to_string()
+    }
+}
+
 fn first_text(doc: &Document, parent: NodeId, ns: &str, local: &str) -> Option<String> {
-    doc.find_all(parent, ns, local)
-        .first()
-        .map(|n| doc.text(*n).trim().to_string())
+    doc.find_all(parent, ns, local).first().map(|n| simple_text(doc, *n))
 }
 
 fn attr_of(doc: &Document, node: NodeId, name: &str) -> Option<String> {
@@ -534,16 +549,14 @@ pub fn extract_claims(doc: &Document, assertion: NodeId) -> Claims {
     let ns = SAML2_NS;
     let mut c = Claims {
         assertion_id: attr_of(doc, assertion, "ID"),
-        issuer: doc
-            .child_named(assertion, ns, "Issuer")
-            .map(|i| doc.text(i).trim().to_string()),
+        issuer: doc.child_named(assertion, ns, "Issuer").map(|i| simple_text(doc, i)),
         issue_instant: attr_of(doc, assertion, "IssueInstant"),
         ..Claims::default()
     };
     if let Some(subject) = doc.child_named(assertion, ns, "Subject") {
         if let Some(n) = doc.child_named(subject, ns, "NameID") {
             c.name_id = Some(NameId {
-                value: doc.text(n).trim().to_string(),
+                value: simple_text(doc, n),
                 format: attr_of(doc, n, "Format"),
             });
         }
@@ -562,7 +575,7 @@ pub fn extract_claims(doc: &Document, assertion: NodeId) -> Claims {
         c.not_on_or_after = attr_of(doc, cond, "NotOnOrAfter");
         for ar in doc.children_named(cond, ns, "AudienceRestriction") {
             for a in doc.children_named(ar, ns, "Audience") {
-                c.audiences.push(doc.text(a).trim().to_string());
+                c.audiences.push(simple_text(doc, a));
             }
         }
     }
@@ -572,7 +585,7 @@ pub fn extract_claims(doc: &Document, assertion: NodeId) -> Claims {
         }
         if let Some(ctx) = doc.child_named(st, ns, "AuthnContext") {
             for r in doc.children_named(ctx, ns, "AuthnContextClassRef") {
-                c.authn_methods.push(doc.text(r).trim().to_string());
+                c.authn_methods.push(simple_text(doc, r));
             }
         }
     }
@@ -583,7 +596,7 @@ pub fn extract_claims(doc: &Document, assertion: NodeId) -> Claims {
                 namespace: attr_of(doc, a, "NameFormat"),
                 values: doc
                     .children_named(a, ns, "AttributeValue")
-                    .map(|v| doc.text(v).trim().to_string())
+                    .map(|v| simple_text(doc, v))
                     .collect(),
             });
         }
@@ -604,7 +617,7 @@ fn extract_saml11(doc: &Document, assertion: NodeId) -> Claims {
         c.not_on_or_after = attr_of(doc, cond, "NotOnOrAfter");
         for ar in doc.children_named(cond, ns, "AudienceRestrictionCondition") {
             for a in doc.children_named(ar, ns, "Audience") {
-                c.audiences.push(doc.text(a).trim().to_string());
+                c.audiences.push(simple_text(doc, a));
             }
         }
     }
@@ -618,14 +631,14 @@ fn extract_saml11(doc: &Document, assertion: NodeId) -> Claims {
             if c.name_id.is_none() {
                 if let Some(n) = doc.child_named(subject, ns, "NameIdentifier") {
                     c.name_id = Some(NameId {
-                        value: doc.text(n).trim().to_string(),
+                        value: simple_text(doc, n),
                         format: attr_of(doc, n, "Format"),
                     });
                 }
             }
             if let Some(sc) = doc.child_named(subject, ns, "SubjectConfirmation") {
                 for m in doc.children_named(sc, ns, "ConfirmationMethod") {
-                    let method = doc.text(m).trim().to_string();
+                    let method = simple_text(doc, m);
                     if !c.subject_confirmations.iter().any(|x| x.method == method) {
                         c.subject_confirmations.push(Confirmation {
                             method,
@@ -640,7 +653,7 @@ fn extract_saml11(doc: &Document, assertion: NodeId) -> Claims {
         match st_el.local.as_str() {
             "AuthenticationStatement" => {
                 if let Some(m) = st_el.attr("AuthenticationMethod") {
-                    c.authn_methods.push(m.trim().to_string());
+                    c.authn_methods.push(xml_trim(m).to_string());
                 }
                 if c.authn_instant.is_none() {
                     c.authn_instant = st_el.attr("AuthenticationInstant").map(str::to_string);
@@ -653,7 +666,7 @@ fn extract_saml11(doc: &Document, assertion: NodeId) -> Claims {
                         namespace: attr_of(doc, a, "AttributeNamespace"),
                         values: doc
                             .children_named(a, ns, "AttributeValue")
-                            .map(|v| doc.text(v).trim().to_string())
+                            .map(|v| simple_text(doc, v))
                             .collect(),
                     });
                 }
@@ -671,9 +684,7 @@ fn envelope_fields(doc: &Document, envelope: Envelope) -> EnvelopeFields {
         Envelope::Saml2Response => {
             f.destination = attr_of(doc, root, "Destination");
             f.in_response_to = attr_of(doc, root, "InResponseTo");
-            f.issuer = doc
-                .child_named(root, SAML2_NS, "Issuer")
-                .map(|i| doc.text(i).trim().to_string());
+            f.issuer = doc.child_named(root, SAML2_NS, "Issuer").map(|i| simple_text(doc, i));
             if let Some(status) = doc.child_named(root, SAMLP_NS, "Status") {
                 if let Some(code) = doc.child_named(status, SAMLP_NS, "StatusCode") {
                     let mut s = attr_of(doc, code, "Value").unwrap_or_default();
@@ -691,12 +702,12 @@ fn envelope_fields(doc: &Document, envelope: Envelope) -> EnvelopeFields {
                     .find_all(*a, "http://www.w3.org/2005/08/addressing", "Address")
                     .first()
                 {
-                    f.applies_to = Some(doc.text(*addr).trim().to_string());
+                    f.applies_to = Some(simple_text(doc, *addr));
                 } else if let Some(addr) = doc
                     .find_all(*a, "http://schemas.xmlsoap.org/ws/2004/08/addressing", "Address")
                     .first()
                 {
-                    f.applies_to = Some(doc.text(*addr).trim().to_string());
+                    f.applies_to = Some(simple_text(doc, *addr));
                 }
             }
         }

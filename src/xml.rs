@@ -636,6 +636,7 @@ impl Parser {
 
         let mut ns_decls = Vec::new();
         let mut raw_attrs: Vec<(Option<String>, String, String)> = Vec::new();
+        check_attribute_spacing(s.attributes_raw(), offset)?;
         for (count, a) in s.attributes().with_checks(true).enumerate() {
             if count >= self.limits.max_attributes {
                 return Err(XmlError::TooManyAttributes {
@@ -665,8 +666,7 @@ impl Parser {
                     uri: value,
                 });
             } else if let Some(p) = key.strip_prefix("xmlns:") {
-                let bad = p.is_empty()
-                    || p.contains(':')
+                let bad = !is_ncname(p)
                     || p == "xmlns"
                     || value.is_empty()
                     || (p == "xml") != (value == XML_NS)
@@ -748,10 +748,58 @@ impl Parser {
     }
 }
 
+/// XML 1.0 (5th ed.) NameStartChar, without ':'.
+fn is_name_start(c: char) -> bool {
+    matches!(c,
+        'A'..='Z' | '_' | 'a'..='z' | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{2FF}'
+        | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}' | '\u{200C}'..='\u{200D}' | '\u{2070}'..='\u{218F}'
+        | '\u{2C00}'..='\u{2FEF}' | '\u{3001}'..='\u{D7FF}' | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}'
+        | '\u{10000}'..='\u{EFFFF}')
+}
+
+/// XML 1.0 NameChar, without ':'.
+fn is_name_char(c: char) -> bool {
+    is_name_start(c) || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
+}
+
+/// Whether `s` is an XML NCName (a name without a colon). quick-xml does not check name syntax, and a
+/// parser that accepts `<1a/>` or `<x<y/>` sees a different tree than libxml2 would.
+pub(crate) fn is_ncname(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(is_name_start) && chars.all(is_name_char)
+}
+
+/// Refuses attributes not separated by whitespace (`a=""b=""`), which quick-xml accepts and libxml2 does not.
+fn check_attribute_spacing(raw: &[u8], offset: usize) -> Result<(), XmlError> {
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while i < raw.len() {
+        let b = raw[i];
+        match quote {
+            Some(q) if b == q => {
+                quote = None;
+                if let Some(&next) = raw.get(i + 1) {
+                    if !matches!(next, b' ' | b'\t' | b'\n' | b'\r' | b'/') {
+                        return Err(XmlError::Syntax {
+                            message: "attributes must be separated by whitespace".into(),
+                            offset,
+                        });
+                    }
+                }
+            }
+            Some(_) => {}
+            None if b == b'"' || b == b'\'' => quote = Some(b),
+            None => {}
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
 fn split_qname(qname: &str, offset: usize) -> Result<(Option<String>, String), XmlError> {
     match qname.split_once(':') {
-        None => Ok((None, qname.to_string())),
-        Some((p, l)) if !p.is_empty() && !l.is_empty() && !l.contains(':') => Ok((Some(p.to_string()), l.to_string())),
+        None if is_ncname(qname) => Ok((None, qname.to_string())),
+        Some((p, l)) if is_ncname(p) && is_ncname(l) => Ok((Some(p.to_string()), l.to_string())),
         _ => Err(XmlError::Syntax {
             message: format!("invalid qualified name {qname:?}"),
             offset,
@@ -923,5 +971,20 @@ mod tests {
             Err(XmlError::InvalidChar { code: 1, .. })
         ));
         assert!(Document::parse("<a>\u{FFFD}\u{10000}\t</a>".as_bytes(), &l).is_ok());
+    }
+
+    #[test]
+    fn refuses_invalid_names_and_unspaced_attributes() {
+        let l = Limits::default();
+        for bad in [
+            "<r><1a/></r>",
+            "<r xmlns:s=\"urn:s\"><x<s:A/></r>",
+            "<r b=\"\"c=\"\"/>",
+            "<r xmlns:1p=\"urn:x\"/>",
+            "<r><a:-b xmlns:a=\"urn:a\"/></r>",
+        ] {
+            assert!(Document::parse(bad.as_bytes(), &l).is_err(), "accepted {bad}");
+        }
+        assert!(Document::parse("<r a=\"1\" b='2'><é.x-y_z/></r>".as_bytes(), &l).is_ok());
     }
 }

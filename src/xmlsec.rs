@@ -123,6 +123,19 @@ fn take_messages() -> Vec<String> {
 
 /// Verifies the `sig_index`-th `ds:Signature` (document order) of `xml` with libxmlsec1, trying each anchor.
 pub fn verify(xml: &[u8], sig_index: usize, id_attr: &str, anchors: &[TrustAnchor]) -> Opinion {
+    verify_expecting(xml, sig_index, None, id_attr, anchors)
+}
+
+/// Like [`verify`], but first checks that libxml2, parsing strictly, sees the document as fedcheck does: well-formed
+/// and with exactly `signatures` `ds:Signature` elements. Otherwise libxmlsec1 is not asked (its parser recovers
+/// from errors and could number the signatures differently), and the opinion says so.
+pub fn verify_expecting(
+    xml: &[u8],
+    sig_index: usize,
+    signatures: Option<usize>,
+    id_attr: &str,
+    anchors: &[TrustAnchor],
+) -> Opinion {
     let _guard = LOCK.lock().unwrap_or_else(|p| p.into_inner());
     if anchors.is_empty() {
         return Opinion {
@@ -139,7 +152,7 @@ pub fn verify(xml: &[u8], sig_index: usize, id_attr: &str, anchors: &[TrustAncho
     });
     install_handlers();
     take_messages();
-    let isolated = match isolate(xml, sig_index) {
+    let isolated = match isolate(xml, sig_index, signatures) {
         Ok(x) => x,
         Err(detail) => {
             take_messages();
@@ -183,13 +196,18 @@ pub fn verify(xml: &[u8], sig_index: usize, id_attr: &str, anchors: &[TrustAncho
 }
 
 /// Returns a document in which the wanted signature is the first one: earlier signatures are renamed.
-fn isolate(xml: &[u8], sig_index: usize) -> Result<Vec<u8>, String> {
-    if sig_index == 0 {
+fn isolate(xml: &[u8], sig_index: usize, signatures: Option<usize>) -> Result<Vec<u8>, String> {
+    if sig_index == 0 && signatures.is_none() {
         return Ok(xml.to_vec());
     }
+    let strict = libxml::parser::ParserOptions {
+        recover: false,
+        no_net: true,
+        ..Default::default()
+    };
     let doc = libxml::parser::Parser::default()
-        .parse_string(xml)
-        .map_err(|e| format!("libxml2 could not parse the document: {e:?}"))?;
+        .parse_string_with_options(xml, strict)
+        .map_err(|_| "not run: libxml2 does not accept the document as well-formed XML".to_string())?;
     let root = doc.get_root_element().ok_or("libxml2 found no root element")?;
     let mut sigs = Vec::new();
     let mut stack = vec![root];
@@ -203,8 +221,15 @@ fn isolate(xml: &[u8], sig_index: usize) -> Result<Vec<u8>, String> {
         kids.reverse();
         stack.extend(kids);
     }
-    if sig_index >= sigs.len() {
-        return Err("libxml2 sees fewer signatures than fedcheck".into());
+    if signatures.is_some_and(|n| n != sigs.len()) || sig_index >= sigs.len() {
+        return Err(format!(
+            "not run: libxml2 sees {} signature(s) where fedcheck sees {}",
+            sigs.len(),
+            signatures.map_or_else(|| format!("at least {}", sig_index + 1), |n| n.to_string())
+        ));
+    }
+    if sig_index == 0 {
+        return Ok(xml.to_vec());
     }
     // Rename (not remove) the signatures before the wanted one, so libxmlsec1's first-Signature search skips
     // them. Renaming keeps every subtree in place: an assertion nested inside an earlier signature (a wrapping

@@ -642,6 +642,49 @@ def build():
     add("parser-utf16-declared", '<?xml version="1.0" encoding="UTF-16"?>\n' + M2 + "\n", "saml2",
         "UTF-8 bytes declaring encoding=\"UTF-16\" (encoding confusion)", "XML 1.0 section 4.3.3", "error", "UTF-16")
 
+    # ------------------------------------------------------------------ review findings (IdP-signed shapes Entra
+    # would not read as MFA, and markup only a lenient parser accepts)
+    SRC_REVIEW = "fedcheck security review (2026-11-25)"
+
+    def signed_variant2(aid, edit):
+        """A password assertion edited before the IdP (idp-signing, xmlsec1) signs it, inside an unsigned Response."""
+        a = edit(T.saml2_assertion(aid, classref=PPT, sig=sig_tpl(f"#{aid}")))
+        return response2("_r" + aid[2:], [xmlsec_sign(a, "idp-signing", "saml2")])
+
+    ctx = f"<saml:AuthnContext><saml:AuthnContextClassRef>{PPT}</saml:AuthnContextClassRef></saml:AuthnContext>"
+    add("saml2-two-authnstatements",
+        signed_variant2("_a9101", lambda a: once(a, "</saml:AuthnStatement>", "</saml:AuthnStatement>"
+                                                 f'<saml:AuthnStatement AuthnInstant="{T.ISSUE}">'
+                                                 f"<saml:AuthnContext><saml:AuthnContextClassRef>{MFA}"
+                                                 "</saml:AuthnContextClassRef></saml:AuthnContext>"
+                                                 "</saml:AuthnStatement>")),
+        "saml2", "the IdP signed two AuthnStatements, password then multipleauthn: Entra expects one ClassRef, so "
+        "the MFA value among others does not count", SRC_REVIEW, "fail", "Entra expects exactly one",
+        mfa_signed=True)
+    add("saml2-classref-element-content",
+        signed_variant2("_a9102", lambda a: once(a, f"<saml:AuthnContextClassRef>{PPT}</saml:AuthnContextClassRef>",
+                                                 "<saml:AuthnContextClassRef>http://schemas.microsoft.com/claims/"
+                                                 "<x:y xmlns:x=\"urn:x\">multipleauthn</x:y>"
+                                                 "</saml:AuthnContextClassRef>")),
+        "saml2", "the IdP signed a ClassRef whose text is split by a child element (claims/<x:y>multipleauthn</x:y>): "
+        "anyURI content cannot hold elements, so it is not read as multipleauthn", SRC_REVIEW, "fail",
+        "invalid: element content")
+    add("saml2-classref-unicode-spaces",
+        signed_variant2("_a9103", lambda a: once(a, f"<saml:AuthnContextClassRef>{PPT}</saml:AuthnContextClassRef>",
+                                                 f"<saml:AuthnContextClassRef>\u00a0{MFA}\u2003"
+                                                 "</saml:AuthnContextClassRef>")),
+        "saml2", "the IdP signed a ClassRef with U+00A0 before and U+2003 after multipleauthn: only XML whitespace is "
+        "trimmed, so it is not the MFA value", SRC_REVIEW, "fail", "is not the MFA claim")
+    add("saml2-xmlid-duplicate", once(M2, "<samlp:Status>", '<samlp:Status xml:id="_a0001">'), "saml2",
+        "an unsigned samlp:Status carrying xml:id equal to the signed assertion's ID (libxml2 registers xml:id, so "
+        "the reference could resolve there)", SRC_REVIEW, "fail", 'ID "_a0001" occurs 2 times', mfa_signed=True)
+    add("parser-invalid-element-name", once(M2, "<samlp:Status>", "<1a/><samlp:Status>"), "saml2",
+        "an element named 1a (not an XML name) next to the signed assertion; a recovering parser reads it as text",
+        "XML 1.0 section 2.3 (names)", "error", "invalid qualified name")
+    add("parser-unspaced-attributes", once(M2, "<samlp:Status>", '<samlp:Status a=""b="">'), "saml2",
+        "attributes not separated by whitespace (a=\"\"b=\"\"); libxml2 ends the element early",
+        "XML 1.0 section 3.1 (start tags)", "error", "separated by whitespace")
+
     with open(os.path.join(OUT, "manifest.json"), "w", encoding="utf-8") as f:
         json.dump(CASES, f, indent=2, ensure_ascii=False)
         f.write("\n")
