@@ -564,71 +564,27 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { EXIT_PASS });
         }
     };
-    match cli.command {
-        Command::Check(args) => match check(args) {
-            Ok(code) => ExitCode::from(code),
-            Err(e) => {
-                eprintln!("fedcheck: error: {e:#}");
-                ExitCode::from(EXIT_USAGE)
-            }
-        },
-        Command::Bundle(args) => match bundle(args) {
-            Ok(code) => ExitCode::from(code),
-            Err(e) => {
-                eprintln!("fedcheck: error: {e:#}");
+    let is_bundle = matches!(cli.command, Command::Bundle(_));
+    let result = match cli.command {
+        Command::Check(args) => check(args),
+        Command::Bundle(args) => bundle(args),
+        Command::VerifyBundle(args) => verify_bundle(args),
+        Command::LintConfig(args) => lint_config(args),
+        Command::Test(args) => test_plan(args),
+        Command::Serve(args) => serve(args),
+        Command::CheckToken(args) => check_token(args),
+        Command::Discover(args) => discover(args),
+        Command::FetchConfig(args) => fetch_config(args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("fedcheck: error: {e:#}");
+            if is_bundle {
                 eprintln!("fedcheck: no bundle was written");
-                ExitCode::from(EXIT_USAGE)
             }
-        },
-        Command::VerifyBundle(args) => match verify_bundle(args) {
-            Ok(code) => ExitCode::from(code),
-            Err(e) => {
-                eprintln!("fedcheck: error: {e:#}");
-                ExitCode::from(EXIT_USAGE)
-            }
-        },
-        Command::LintConfig(args) => match lint_config(args) {
-            Ok(code) => ExitCode::from(code),
-            Err(e) => {
-                eprintln!("fedcheck: error: {e:#}");
-                ExitCode::from(EXIT_USAGE)
-            }
-        },
-        Command::Test(args) => match test_plan(args) {
-            Ok(code) => ExitCode::from(code),
-            Err(e) => {
-                eprintln!("fedcheck: error: {e:#}");
-                ExitCode::from(EXIT_USAGE)
-            }
-        },
-        Command::Serve(args) => match serve(args) {
-            Ok(code) => ExitCode::from(code),
-            Err(e) => {
-                eprintln!("fedcheck: error: {e:#}");
-                ExitCode::from(EXIT_USAGE)
-            }
-        },
-        Command::CheckToken(args) => match check_token(args) {
-            Ok(code) => ExitCode::from(code),
-            Err(e) => {
-                eprintln!("fedcheck: error: {e:#}");
-                ExitCode::from(EXIT_USAGE)
-            }
-        },
-        Command::Discover(args) => match discover(args) {
-            Ok(code) => ExitCode::from(code),
-            Err(e) => {
-                eprintln!("fedcheck: error: {e:#}");
-                ExitCode::from(EXIT_USAGE)
-            }
-        },
-        Command::FetchConfig(args) => match fetch_config(args) {
-            Ok(code) => ExitCode::from(code),
-            Err(e) => {
-                eprintln!("fedcheck: error: {e:#}");
-                ExitCode::from(EXIT_USAGE)
-            }
-        },
+            ExitCode::from(EXIT_USAGE)
+        }
     }
 }
 
