@@ -110,12 +110,7 @@ pub fn link(report: &Report, entra: &jwt::Report, skew: Duration) -> Chain {
                 "signed by a trusted key, MFA signal where Entra reads it",
             )
         } else {
-            let failed: Vec<&str> = tk
-                .checks
-                .iter()
-                .filter(|c| c.status == Status::Fail)
-                .map(|c| c.id)
-                .collect();
+            let failed = tk.failed_checks();
             step(
                 "idp-token",
                 Status::Fail,

@@ -6,7 +6,7 @@
 //! domain's MFA behaviour and a token's facts into Entra's outcome, in words and with the AADSTS code users see;
 //! [`checks`] cross-checks a token against the settings (issuer, signing certificate, protocol, prompt behaviour).
 
-use crate::rules::{Check, Status};
+use crate::rules::{check, Check, Status};
 use crate::token::Protocol;
 use crate::trust::{parse_cert, TrustAnchor};
 use serde::Serialize;
@@ -448,15 +448,6 @@ pub struct TokenFacts<'a> {
     pub keyinfo_cert: Option<&'a crate::trust::CertInfo>,
     /// The `issuer` check already compared the issuer with the domain's issuerUri (no second check needed).
     pub issuer_checked: bool,
-}
-
-fn check(id: &'static str, status: Status, message: impl Into<String>, fix: Option<&str>) -> Check {
-    Check {
-        id,
-        status,
-        message: message.into(),
-        fix: fix.map(str::to_string),
-    }
 }
 
 /// Cross-checks a token against the domain settings, and predicts Entra's outcome.

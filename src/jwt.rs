@@ -8,7 +8,7 @@
 //!
 //! The token text itself is never part of a report: only its decoded header and claims are.
 
-use crate::rules::{Check, Status};
+use crate::rules::{check, Check, Status};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
@@ -619,15 +619,6 @@ pub struct Report {
     pub verdict: &'static str,
     /// One per token found.
     pub tokens: Vec<TokenReport>,
-}
-
-fn check(id: &'static str, status: Status, message: impl Into<String>, fix: Option<&str>) -> Check {
-    Check {
-        id,
-        status,
-        message: message.into(),
-        fix: fix.map(str::to_string),
-    }
 }
 
 fn hstr(m: &Map<String, Value>, k: &str) -> Option<String> {

@@ -505,6 +505,7 @@ fn settings(trust: &TrustArgs, eval: &EvalArgs) -> anyhow::Result<Settings> {
     let federation = trust.federation(&mut anchors)?;
     Ok(Settings {
         federation,
+        stand_in: None,
         anchors,
         metadata,
         expect_issuer: trust.expect_issuer.clone(),

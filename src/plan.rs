@@ -403,6 +403,7 @@ impl LoadedPlan {
             engines,
             xml_limits: Limits::default(),
             federation,
+            stand_in: None,
         })
     }
 }

@@ -102,12 +102,7 @@ pub fn token_verdict_reason(tk: &TokenReport) -> String {
         Verdict::Pass => "signed by a trusted key, Entra will see MFA".to_string(),
         Verdict::Error => "the verification engines disagree; do not rely on this token".to_string(),
         Verdict::Fail => {
-            let failed: Vec<&str> = tk
-                .checks
-                .iter()
-                .filter(|c| c.status == Status::Fail)
-                .map(|c| c.id)
-                .collect();
+            let failed = tk.failed_checks();
             if failed.is_empty() {
                 "the MFA signal is missing from the signed claims".to_string()
             } else {

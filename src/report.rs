@@ -63,7 +63,66 @@ pub struct Report {
     pub chain: Option<crate::chain::Chain>,
 }
 
+/// A token's verdict: error when the engines disagree, pass only when no check fails and signed claims carry MFA.
+fn verdict_of(disagreement: bool, checks: &[Check], mfa: bool, signed_claims: bool) -> Verdict {
+    if disagreement {
+        Verdict::Error
+    } else if rules::worst(checks) == Status::Fail || !mfa || !signed_claims {
+        Verdict::Fail
+    } else {
+        Verdict::Pass
+    }
+}
+
+/// Counts the token verdicts and derives the run's verdict (error when any input or token is unusable).
+fn summarize(tokens: &[TokenReport], input_errors: usize) -> (Summary, Verdict) {
+    let mut summary = Summary {
+        tokens: tokens.len(),
+        ..Summary::default()
+    };
+    for t in tokens {
+        match t.verdict {
+            Verdict::Pass => summary.pass += 1,
+            Verdict::Fail => summary.fail += 1,
+            Verdict::Error => summary.error += 1,
+        }
+    }
+    summary.error += input_errors;
+    let verdict = if summary.error > 0 || tokens.is_empty() {
+        Verdict::Error
+    } else if summary.fail > 0 {
+        Verdict::Fail
+    } else {
+        Verdict::Pass
+    };
+    (summary, verdict)
+}
+
+impl TokenReport {
+    /// Ids of the checks that failed.
+    pub fn failed_checks(&self) -> Vec<&'static str> {
+        self.checks
+            .iter()
+            .filter(|c| c.status == Status::Fail)
+            .map(|c| c.id)
+            .collect()
+    }
+}
+
 impl Report {
+    /// Recomputes every token's verdict and the summary after checks were added or changed (as `serve` does with
+    /// its relying-party checks). Tokens already judged `error` stay so.
+    pub fn rejudge(&mut self) {
+        for t in &mut self.tokens {
+            if t.error.is_none() && t.verdict != Verdict::Error {
+                t.verdict = verdict_of(false, &t.checks, t.mfa.satisfied, t.claims.is_some());
+            }
+        }
+        let (summary, verdict) = summarize(&self.tokens, self.errors.len());
+        self.summary = summary;
+        self.verdict = verdict;
+    }
+
     /// Adds the end-to-end chain; a failing chain makes a passing verdict fail.
     pub fn attach_chain(&mut self, chain: crate::chain::Chain) {
         if chain.verdict != Verdict::Pass && self.verdict == Verdict::Pass {
@@ -220,6 +279,8 @@ pub struct Settings {
     pub xml_limits: Limits,
     /// The domain's federation settings (`--federation-config`), when given.
     pub federation: Option<crate::entra::FederationConfig>,
+    /// Judging for a local stand-in of Entra's sign-in endpoint (`serve`).
+    pub stand_in: Option<rules::StandIn>,
 }
 
 /// Runs the checks over loaded tokens and input errors.
@@ -241,6 +302,7 @@ pub fn run(tokens: Vec<RawToken>, input_errors: Vec<InputError>, s: &Settings) -
         expect_issuer_source: source,
         at: s.at,
         skew: s.skew,
+        stand_in: s.stand_in.as_ref(),
     };
     let mut reports = Vec::new();
     for raw in tokens {
@@ -253,25 +315,7 @@ pub fn run(tokens: Vec<RawToken>, input_errors: Vec<InputError>, s: &Settings) -
             message: e.kind.to_string(),
         })
         .collect();
-    let mut summary = Summary {
-        tokens: reports.len(),
-        ..Summary::default()
-    };
-    for r in &reports {
-        match r.verdict {
-            Verdict::Pass => summary.pass += 1,
-            Verdict::Fail => summary.fail += 1,
-            Verdict::Error => summary.error += 1,
-        }
-    }
-    summary.error += errors.len();
-    let verdict = if summary.error > 0 || reports.is_empty() {
-        Verdict::Error
-    } else if summary.fail > 0 {
-        Verdict::Fail
-    } else {
-        Verdict::Pass
-    };
+    let (summary, verdict) = summarize(&reports, errors.len());
     let mut engines = Vec::new();
     if s.engines.fedcheck {
         engines.push("fedcheck");
@@ -368,13 +412,7 @@ fn judge(raw: RawToken, s: &Settings, ctx: &Context) -> TokenReport {
         prediction
     });
     let disagreement = t.signatures.iter().any(|s| s.disagreement.is_some());
-    let verdict = if disagreement {
-        Verdict::Error
-    } else if rules::worst(&checks) == Status::Fail || !mfa.satisfied || t.claims.is_none() {
-        Verdict::Fail
-    } else {
-        Verdict::Pass
-    };
+    let verdict = verdict_of(disagreement, &checks, mfa.satisfied, t.claims.is_some());
     // The signature the claims rest on (or the most relevant one when none verified).
     let primary = t
         .signatures

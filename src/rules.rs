@@ -90,6 +90,16 @@ pub struct Mfa {
     pub near_misses: Vec<String>,
 }
 
+/// A local stand-in for Entra's sign-in endpoint (`fedcheck serve`): a test IdP posts to the stand-in's own ACS URL
+/// and may use a test realm, so those values are accepted with an `info` check saying what Entra requires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StandIn {
+    /// The stand-in's assertion consumer URL.
+    pub acs: String,
+    /// The realm it sends (`wtrealm`, AuthnRequest Issuer).
+    pub realm: String,
+}
+
 /// What the checks need besides the token.
 #[derive(Debug, Clone)]
 pub struct Context<'a> {
@@ -103,9 +113,12 @@ pub struct Context<'a> {
     pub at: DateTime<Utc>,
     /// Allowed clock skew.
     pub skew: Duration,
+    /// Judging for a local stand-in (`serve`) rather than for Entra itself.
+    pub stand_in: Option<&'a StandIn>,
 }
 
-fn check(id: &'static str, status: Status, message: impl Into<String>, fix: Option<&str>) -> Check {
+/// Builds a check (the one constructor every module uses).
+pub(crate) fn check(id: &'static str, status: Status, message: impl Into<String>, fix: Option<&str>) -> Check {
     Check {
         id,
         status,
@@ -603,6 +616,11 @@ fn rfc(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// The stand-in's ACS URL, when judging for `serve` at an address other than Entra's.
+fn stand_in_acs<'a>(ctx: &Context<'a>) -> Option<&'a str> {
+    ctx.stand_in.map(|s| s.acs.as_str()).filter(|a| *a != ENTRA_ACS)
+}
+
 fn parse_time(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s.trim())
         .ok()
@@ -611,8 +629,16 @@ fn parse_time(s: &str) -> Option<DateTime<Utc>> {
 
 fn claim_checks(token: &Token, c: &Claims, ctx: &Context, out: &mut Vec<Check>) {
     // Audience.
+    let test_realm = ctx.stand_in.map(|s| s.realm.as_str()).filter(|r| *r != ENTRA_AUDIENCE);
     if c.audiences.iter().any(|a| a == ENTRA_AUDIENCE) {
         out.push(check("audience", Status::Pass, ENTRA_AUDIENCE, None));
+    } else if let Some(realm) = test_realm.filter(|r| c.audiences.iter().any(|a| a == r)) {
+        out.push(check(
+            "audience",
+            Status::Info,
+            format!("audience {realm}: the test relying party (--realm); for Entra it must be {ENTRA_AUDIENCE}"),
+            None,
+        ));
     } else {
         out.push(check(
             "audience",
@@ -723,7 +749,11 @@ fn claim_checks(token: &Token, c: &Claims, ctx: &Context, out: &mut Vec<Check>) 
             let bearer: Vec<_> = c.subject_confirmations.iter().filter(|s| s.method == BEARER2).collect();
             if bearer.is_empty() {
                 out.push(check("subject.confirmation", Status::Fail, "no bearer SubjectConfirmation", Some("add SubjectConfirmation Method urn:oasis:names:tc:SAML:2.0:cm:bearer with Recipient https://login.microsoftonline.com/login.srf")));
-            } else if let Some(b) = bearer.iter().find(|b| b.recipient.as_deref() == Some(ENTRA_ACS)) {
+            } else if let Some(b) = bearer.iter().find(|b| {
+                b.recipient.as_deref() == Some(ENTRA_ACS)
+                    || stand_in_acs(ctx).is_some_and(|a| b.recipient.as_deref() == Some(a))
+            }) {
+                let recipient = b.recipient.as_deref().unwrap_or_default();
                 let late = b
                     .not_on_or_after
                     .as_deref()
@@ -739,11 +769,18 @@ fn claim_checks(token: &Token, c: &Claims, ctx: &Context, out: &mut Vec<Check>) 
                         ),
                         Some("post the token promptly; check the IdP clock"),
                     ));
-                } else {
+                } else if recipient == ENTRA_ACS {
                     out.push(check(
                         "subject.confirmation",
                         Status::Pass,
                         format!("bearer, Recipient {ENTRA_ACS}"),
+                        None,
+                    ));
+                } else {
+                    out.push(check(
+                        "subject.confirmation",
+                        Status::Info,
+                        format!("bearer, Recipient {recipient}: this stand-in's ACS; for Entra it must be {ENTRA_ACS}"),
                         None,
                     ));
                 }
@@ -828,7 +865,7 @@ fn claim_checks(token: &Token, c: &Claims, ctx: &Context, out: &mut Vec<Check>) 
     }
 }
 
-fn envelope_checks(token: &Token, _ctx: &Context, out: &mut Vec<Check>) {
+fn envelope_checks(token: &Token, ctx: &Context, out: &mut Vec<Check>) {
     let f = &token.envelope_fields;
     let signed_note = if f.signed { "" } else { " (from the unsigned envelope)" };
     if token.protocol == Protocol::Saml2 && token.envelope == crate::token::Envelope::Saml2Response {
@@ -837,6 +874,12 @@ fn envelope_checks(token: &Token, _ctx: &Context, out: &mut Vec<Check>) {
                 "response.destination",
                 Status::Pass,
                 format!("{ENTRA_ACS}{signed_note}"),
+                None,
+            )),
+            Some(d) if stand_in_acs(ctx) == Some(d) => out.push(check(
+                "response.destination",
+                Status::Info,
+                format!("Destination {d}: this stand-in's ACS; for Entra it must be {ENTRA_ACS}"),
                 None,
             )),
             Some(d) => out.push(check(

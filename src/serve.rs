@@ -24,8 +24,8 @@
 //! messages (no stack traces, no internal detail).
 
 use crate::input::{self, InputFormat, InputLimits, RawToken};
-use crate::report::{self, Report, Settings, Style, TokenReport, Verdict};
-use crate::rules::{self, Check, Status, ENTRA_ACS, ENTRA_AUDIENCE};
+use crate::report::{self, Report, Settings, Style, Verdict};
+use crate::rules::{self, check, Check, Status};
 use crate::token::Protocol;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -673,6 +673,10 @@ async fn consume(
     if !st.cfg.fixed_time {
         settings.at = Utc::now();
     }
+    settings.stand_in = Some(rules::StandIn {
+        acs: st.acs_url.clone(),
+        realm: st.cfg.realm.clone(),
+    });
     let raw = tokens.clone();
     let run_settings = settings.clone();
     let judged = tokio::task::spawn_blocking(move || report::run(tokens, vec![], &run_settings)).await;
@@ -770,17 +774,8 @@ fn log_post(rep: &Report, info: &ServeInfo) {
     let _ = out.flush();
 }
 
-fn check(id: &'static str, status: Status, message: String, fix: Option<&str>) -> Check {
-    Check {
-        id,
-        status,
-        message,
-        fix: fix.map(str::to_string),
-    }
-}
-
-/// Adds what a relying party judges beyond the token itself (correlation, replay), accepts the stand-in's own
-/// address and realm, and recomputes the verdicts.
+/// Adds what a relying party judges beyond the token itself (correlation, replay) and recomputes the verdicts.
+/// (The stand-in's own address and realm are accepted by the rules themselves: `Settings::stand_in`.)
 fn relying_party_checks(st: &AppState, rep: &mut Report, wctx: Option<&str>) -> ServeInfo {
     let mut info = ServeInfo {
         acs_url: st.acs_url.clone(),
@@ -794,7 +789,6 @@ fn relying_party_checks(st: &AppState, rep: &mut Report, wctx: Option<&str>) -> 
         if t.error.is_some() {
             continue;
         }
-        accept_stand_in(st, t, rep.evaluated_at.as_str(), rep.skew_seconds);
         // Correlation.
         let corr = match t.protocol {
             Some(Protocol::Saml2) => {
@@ -840,10 +834,9 @@ fn relying_party_checks(st: &AppState, rep: &mut Report, wctx: Option<&str>) -> 
                 }
             }
         }
-        t.verdict = token_verdict(t);
     }
     info.unsolicited = !answered_any;
-    recompute(rep);
+    rep.rejudge();
     info
 }
 
@@ -889,111 +882,6 @@ fn correlation(
             false,
         ))
     }
-}
-
-/// A test IdP posts here, so it addresses its tokens to this server, not to login.srf, and a test relying party
-/// may carry its own identifier: those exact values are accepted, with a note of what Entra requires.
-fn accept_stand_in(st: &AppState, t: &mut TokenReport, evaluated_at: &str, skew_seconds: i64) {
-    let acs = st.acs_url.as_str();
-    let realm = st.cfg.realm.as_str();
-    let claims = t.claims.clone();
-    let destination = t.envelope_fields.as_ref().and_then(|f| f.destination.clone());
-    for c in &mut t.checks {
-        if c.status != Status::Fail {
-            continue;
-        }
-        match c.id {
-            "subject.confirmation" if acs != ENTRA_ACS => {
-                let Some(cl) = &claims else { continue };
-                let Some(b) = cl
-                    .subject_confirmations
-                    .iter()
-                    .find(|s| s.method.ends_with(":cm:bearer") && s.recipient.as_deref() == Some(acs))
-                else {
-                    continue;
-                };
-                let at = DateTime::parse_from_rfc3339(evaluated_at).map(|d| d.with_timezone(&Utc));
-                let late = match (b.not_on_or_after.as_deref().map(DateTime::parse_from_rfc3339), at) {
-                    (Some(Ok(t)), Ok(at)) => at >= t.with_timezone(&Utc) + chrono::Duration::seconds(skew_seconds),
-                    _ => false,
-                };
-                *c = if late {
-                    check(
-                        "subject.confirmation",
-                        Status::Fail,
-                        format!(
-                            "bearer confirmation expired at {}",
-                            b.not_on_or_after.as_deref().unwrap_or("")
-                        ),
-                        Some("post the token promptly; check the IdP clock"),
-                    )
-                } else {
-                    check(
-                        "subject.confirmation",
-                        Status::Info,
-                        format!("bearer, Recipient {acs}: this stand-in's ACS; for Entra it must be {ENTRA_ACS}"),
-                        None,
-                    )
-                };
-            }
-            "response.destination" if acs != ENTRA_ACS && destination.as_deref() == Some(acs) => {
-                *c = check(
-                    "response.destination",
-                    Status::Info,
-                    format!("Destination {acs}: this stand-in's ACS; for Entra it must be {ENTRA_ACS}"),
-                    None,
-                );
-            }
-            "audience"
-                if realm != ENTRA_AUDIENCE
-                    && claims
-                        .as_ref()
-                        .is_some_and(|cl| cl.audiences.iter().any(|a| a == realm)) =>
-            {
-                *c = check(
-                    "audience",
-                    Status::Info,
-                    format!(
-                        "audience {realm}: the test relying party (--realm); for Entra it must be {ENTRA_AUDIENCE}"
-                    ),
-                    None,
-                );
-            }
-            _ => {}
-        }
-    }
-}
-
-fn token_verdict(t: &TokenReport) -> Verdict {
-    if t.error.is_some() || t.verdict == Verdict::Error {
-        Verdict::Error
-    } else if rules::worst(&t.checks) == Status::Fail || !t.mfa.satisfied || t.claims.is_none() {
-        Verdict::Fail
-    } else {
-        Verdict::Pass
-    }
-}
-
-fn recompute(rep: &mut Report) {
-    let (mut pass, mut fail, mut error) = (0, 0, rep.errors.len());
-    for t in &rep.tokens {
-        match t.verdict {
-            Verdict::Pass => pass += 1,
-            Verdict::Fail => fail += 1,
-            Verdict::Error => error += 1,
-        }
-    }
-    rep.summary.tokens = rep.tokens.len();
-    rep.summary.pass = pass;
-    rep.summary.fail = fail;
-    rep.summary.error = error;
-    rep.verdict = if error > 0 || rep.tokens.is_empty() {
-        Verdict::Error
-    } else if fail > 0 {
-        Verdict::Fail
-    } else {
-        Verdict::Pass
-    };
 }
 
 fn result_page(status: StatusCode, rep: &Report, info: &ServeInfo) -> Response {
@@ -1080,6 +968,7 @@ fn result_page(status: StatusCode, rep: &Report, info: &ServeInfo) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::ENTRA_AUDIENCE;
     use std::io::Read;
 
     #[test]
