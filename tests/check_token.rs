@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use serde_json::Value;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -27,16 +27,6 @@ fn args(input: &str, jwks: &str, extra: &[&str]) -> Vec<String> {
         .collect();
     a.extend(extra.iter().map(|s| s.to_string()));
     a
-}
-
-async fn run_blocking(a: Vec<String>) -> (Out, Duration) {
-    tokio::task::spawn_blocking(move || {
-        let start = Instant::now();
-        let out = run(&a);
-        (out, start.elapsed())
-    })
-    .await
-    .expect("join the blocking run")
 }
 
 async fn serve(template: ResponseTemplate) -> MockServer {

@@ -22,13 +22,7 @@ async fn check_with_metadata(token: &str, url: String, extra: &[&str]) -> (Out, 
         .map(|s| s.to_string())
         .collect();
     args.extend(extra.iter().map(|s| s.to_string()));
-    tokio::task::spawn_blocking(move || {
-        let start = Instant::now();
-        let out = run(&args);
-        (out, start.elapsed())
-    })
-    .await
-    .expect("join the blocking run")
+    run_blocking(args).await
 }
 
 async fn serve(template: ResponseTemplate) -> MockServer {

@@ -176,3 +176,20 @@ pub fn snapshot_name(path: &str) -> String {
     };
     stem.replace('/', "__")
 }
+
+/// Replaces what may legitimately change between builds (the tool version) before a snapshot.
+pub fn stabilize(mut report: Value) -> Value {
+    report["tool"]["version"] = Value::String("[version]".into());
+    report
+}
+
+/// Runs the binary off the async runtime (for tests that serve HTTP with wiremock), with the time it took.
+pub async fn run_blocking(args: Vec<String>) -> (Out, std::time::Duration) {
+    tokio::task::spawn_blocking(move || {
+        let start = std::time::Instant::now();
+        let out = run(&args);
+        (out, start.elapsed())
+    })
+    .await
+    .expect("join the blocking run")
+}
