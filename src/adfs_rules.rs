@@ -21,6 +21,12 @@
 //!
 //! Keywords and property names are case-insensitive (the claim rule language accepts `type` and `Type`); claim
 //! types are compared case-insensitively.
+//!
+//! Beside the MFA rules, the lint reads the other rules Azure AD Connect writes on the trust: `nameidentifier`
+//! (from the ImmutableID), the `insideCorporateNetwork` and `multifactorauthenticationinstant` pass-throughs, and
+//! `issuerid` for several federated domains (which UPN suffixes get which issuer, and the subdomain trap).
+//! [`crate::lint::adfs_rp`] reuses this module for the `IssuanceTransformRules` and `AdditionalAuthenticationRules`
+//! of a whole relying-party trust export.
 
 use crate::rules::{Check, Status, AMR_URI, AUTHMETHOD_URI, MULTIPLEAUTHN, WIAORMULTIAUTHN};
 use serde::Serialize;
@@ -1409,7 +1415,341 @@ did not evaluate it, so the other findings may miss what it does."
             )),
         }
     }
+    lint_aadconnect(set, &mut out);
     out
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Azure AD Connect's other rules: nameidentifier, insideCorporateNetwork, multifactorauthenticationinstant, issuerid
+
+/// Where Microsoft documents the rules Azure AD Connect writes on the Microsoft 365 relying party trust.
+pub const DOC_AADCONNECT_RULES: &str =
+    "https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-fed-management";
+/// Where Microsoft documents issuerid for several federated domains (and subdomains).
+pub const DOC_MULTIPLE_DOMAINS: &str =
+    "https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-install-multiple-domains";
+/// Where Microsoft documents "skip MFA for requests from federated users on my intranet" (trusted IPs).
+pub const DOC_TRUSTED_IPS: &str =
+    "https://learn.microsoft.com/entra/identity/authentication/howto-mfa-mfasettings#trusted-ips";
+
+/// The name identifier claim type (the SAML 1.1 NameIdentifier AD FS writes).
+pub const NAMEIDENTIFIER_URI: &str = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier";
+/// AD FS's claim that the request came from inside the corporate network.
+pub const INSIDE_CORPNET_URI: &str = "http://schemas.microsoft.com/ws/2012/01/insidecorporatenetwork";
+/// AD FS's claim with the instant of the last multi-factor authentication.
+pub const MFA_INSTANT_URI: &str =
+    "http://schemas.microsoft.com/ws/2017/04/identity/claims/multifactorauthenticationinstant";
+
+/// The pattern Microsoft documents for issuerid when subdomains are federated too (the last two labels).
+const SUBDOMAIN_PATTERN: &str = "^((.*)([.|@]))?(?<domain>[^.]*[.].*)$";
+/// The pattern `-SupportMultipleDomain` writes: the whole UPN suffix, subdomains included.
+const WHOLE_SUFFIX_PATTERN: &str = ".+@(?<domain>.+)";
+
+/// True when the rule passes the incoming claim of type `uri` through unchanged.
+fn passes_through(rule: &Rule, uri: &str) -> bool {
+    rule.action.verb == Verb::Issue
+        && match &rule.action.body {
+            Body::Copy { tag } => tag_tests(rule, tag)
+                .and_then(type_eq)
+                .is_some_and(|t| t.eq_ignore_ascii_case(uri)),
+            _ => false,
+        }
+}
+
+/// For `issue(Type = ..., Value = tag.Value)`: the claim type the tag selects.
+fn value_source_type<'r>(rule: &'r Rule) -> Option<&'r str> {
+    match &rule.action.body {
+        Body::New {
+            value: Some(Expr::Ref {
+                tag,
+                property: Property::Value,
+            }),
+            ..
+        } => tag_tests(rule, tag).and_then(type_eq),
+        _ => None,
+    }
+}
+
+/// The literal value a `New` action issues, if it is one.
+fn literal_value(rule: &Rule) -> Option<&str> {
+    match &rule.action.body {
+        Body::New {
+            value: Some(Expr::Str(v)),
+            ..
+        } => Some(v.as_str()),
+        _ => None,
+    }
+}
+
+/// The UPN suffixes an Azure AD Connect issuerid pattern enumerates: `(?i)(^([^@]+)@)(?<domain>(a\.com|b\.com))$`.
+fn enumerated_domains(pattern: &str) -> Option<Vec<String>> {
+    let rest = pattern.strip_prefix("(?i)(^([^@]+)@)(?<domain>(")?;
+    let inner = rest.strip_suffix("))$")?;
+    let domains: Vec<String> = inner
+        .split('|')
+        .map(|d| d.replace("\\.", "."))
+        .filter(|d| !d.is_empty())
+        .collect();
+    if domains.is_empty()
+        || domains
+            .iter()
+            .any(|d| !d.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+    {
+        return None;
+    }
+    Some(domains)
+}
+
+fn lint_aadconnect(set: &RuleSet, out: &mut Vec<LintCheck>) {
+    // adfs.nameidentifier: Entra reads the NameIdentifier as the user's ImmutableID.
+    let nameid: Vec<&Rule> = set
+        .rules
+        .iter()
+        .filter(|r| issues_type(r, NAMEIDENTIFIER_URI))
+        .collect();
+    if nameid.is_empty() {
+        out.push(lc(
+            "adfs.nameidentifier",
+            Status::Warn,
+            format!(
+                "no rule issues nameidentifier ({NAMEIDENTIFIER_URI}): Entra reads the token's NameIdentifier as the user's \
+ImmutableID, and fedcheck cannot tell from these rules alone where AD FS would take one from"
+            ),
+            Some(format!(
+                "Add the rule Azure AD Connect writes (\"Issue nameidentifier\"):\nc:[Type == \"{IMMUTABLEID_URI}\"]\n => \
+issue(Type = \"{NAMEIDENTIFIER_URI}\", Value = c.Value, Properties[\"http://schemas.xmlsoap.org/ws/2005/05/identity/\
+claimproperties/format\"] = \"urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified\");\nthen confirm with `fedcheck check` \
+on a real token."
+            )),
+            None,
+        ));
+    }
+    for r in &nameid {
+        match value_source_type(r) {
+            Some(t) if t.eq_ignore_ascii_case(IMMUTABLEID_URI) => out.push(lc(
+                "adfs.nameidentifier",
+                Status::Pass,
+                format!("{} issues nameidentifier with the value of the ImmutableID claim", rule_label(r)),
+                None,
+                Some(r),
+            )),
+            other => out.push(lc(
+                "adfs.nameidentifier",
+                Status::Warn,
+                format!(
+                    "{} issues nameidentifier from {}, not from the ImmutableID claim: Entra needs the NameIdentifier to \
+equal the user's ImmutableID, which fedcheck cannot confirm here",
+                    rule_label(r),
+                    other
+                        .map(|t| format!("the claim {t}"))
+                        .unwrap_or_else(|| "something else".to_string())
+                ),
+                Some(
+                    "Issue nameidentifier with Value = c.Value from the ImmutableID claim (Azure AD Connect's rule \
+\"Issue nameidentifier\"), or check with `fedcheck check` that the NameIdentifier equals the user's ImmutableID."
+                        .into(),
+                ),
+                Some(r),
+            )),
+        }
+    }
+
+    // adfs.inside-corporate-network: Entra can skip MFA for federated users "on my intranet".
+    let corpnet: Vec<&Rule> = set
+        .rules
+        .iter()
+        .filter(|r| issues_type(r, INSIDE_CORPNET_URI))
+        .collect();
+    if corpnet.is_empty() {
+        out.push(lc(
+            "adfs.inside-corporate-network",
+            Status::Info,
+            "no rule issues insidecorporatenetwork: Entra's trusted-IPs option \"skip multifactor authentication for \
+requests from federated users on my intranet\" never applies to these users"
+                .into(),
+            None,
+            None,
+        ));
+    }
+    for r in &corpnet {
+        if passes_through(r, INSIDE_CORPNET_URI) {
+            out.push(lc(
+                "adfs.inside-corporate-network",
+                Status::Info,
+                format!(
+                    "{} passes AD FS's own insidecorporatenetwork claim through (Azure AD Connect's rule): with \
+Entra's trusted-IPs option \"skip multifactor authentication for requests from federated users on my intranet\", users \
+inside the corporate network skip MFA",
+                    rule_label(r)
+                ),
+                None,
+                Some(r),
+            ));
+            continue;
+        }
+        let literal_true = literal_value(r).is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let (status, why) = match (literal_true, r.conditions.is_empty()) {
+            (true, true) => (
+                Status::Fail,
+                "security: it says every sign-in comes from inside the corporate network".to_string(),
+            ),
+            (true, false) => (
+                Status::Warn,
+                format!(
+                    "it sets true when {}: only as good as that condition",
+                    r.conditions.iter().map(condition_text).collect::<Vec<_>>().join(" && ")
+                ),
+            ),
+            (false, _) => (Status::Warn, "fedcheck cannot tell what value it issues".to_string()),
+        };
+        out.push(lc(
+            "adfs.inside-corporate-network",
+            status,
+            format!(
+                "{} issues insidecorporatenetwork itself instead of passing AD FS's claim through; {why}. With Entra's \
+trusted-IPs option for federated users, a true value skips MFA",
+                rule_label(r)
+            ),
+            Some(format!(
+                "Pass AD FS's own claim through instead (Azure AD Connect's rule \"Pass through claim - \
+insideCorporateNetwork\"):\nc:[Type == \"{INSIDE_CORPNET_URI}\"]\n => issue(claim = c);"
+            )),
+            Some(r),
+        ));
+    }
+
+    // adfs.mfa-instant: multifactorauthenticationinstant should come from AD FS itself.
+    let instant: Vec<&Rule> = set.rules.iter().filter(|r| issues_type(r, MFA_INSTANT_URI)).collect();
+    if instant.is_empty() {
+        out.push(lc(
+            "adfs.mfa-instant",
+            Status::Info,
+            "no rule issues multifactorauthenticationinstant (Azure AD Connect passes it through); Entra's sign-in \
+frequency uses authenticationinstant for WS-Fed"
+                .into(),
+            None,
+            None,
+        ));
+    }
+    for r in &instant {
+        if passes_through(r, MFA_INSTANT_URI) {
+            out.push(lc(
+                "adfs.mfa-instant",
+                Status::Info,
+                format!(
+                    "{} passes AD FS's own multifactorauthenticationinstant through (Azure AD Connect's rule)",
+                    rule_label(r)
+                ),
+                None,
+                Some(r),
+            ));
+        } else {
+            out.push(lc(
+                "adfs.mfa-instant",
+                Status::Warn,
+                format!(
+                    "{} makes up multifactorauthenticationinstant instead of passing AD FS's own claim through: it can \
+state a time at which no MFA happened. Microsoft does not document how Entra uses this claim for WS-Fed, so fedcheck \
+cannot say what it changes",
+                    rule_label(r)
+                ),
+                Some(format!(
+                    "Pass AD FS's own claim through instead (Azure AD Connect's rule \"Pass through claim - \
+multifactorauthenticationinstant\"):\nc:[Type == \"{MFA_INSTANT_URI}\"]\n => issue(claim = c);"
+                )),
+                Some(r),
+            ));
+        }
+    }
+
+    // adfs.issuer-id-domains: which issuerid each UPN suffix gets (several federated domains).
+    for r in set.rules.iter().filter(|r| issues_type(r, ISSUERID_URI)) {
+        let call = match &r.action.body {
+            Body::New {
+                value: Some(Expr::Call { name, args }),
+                ..
+            } if name.eq_ignore_ascii_case("regexreplace") && args.len() == 3 => match (&args[1], &args[2]) {
+                (Expr::Str(p), Expr::Str(repl)) => Some((p.as_str(), repl.as_str())),
+                _ => None,
+            },
+            _ => None,
+        };
+        let (status, message, fix) = match (call, literal_value(r)) {
+            (_, Some(v)) => (
+                Status::Info,
+                format!("{} issues the fixed issuerid {v}", rule_label(r)),
+                None,
+            ),
+            (Some((p, repl)), None) if p == WHOLE_SUFFIX_PATTERN => (
+                Status::Warn,
+                format!(
+                    "{} makes issuerid from the whole UPN suffix ({repl}): a user of a subdomain (alice@sub.contoso.com) \
+gets http://sub.contoso.com/..., but a subdomain is federated through its root domain, whose issuerUri differs, and \
+Entra refuses the token (AADSTS50107)",
+                    rule_label(r)
+                ),
+                Some(format!(
+                    "If users sign in with subdomain UPNs, use the pattern Microsoft documents for subdomains:\n\
+Value = regexreplace(c.Value, \"{SUBDOMAIN_PATTERN}\", \"{repl}\")"
+                )),
+            ),
+            (Some((p, repl)), None) if p == SUBDOMAIN_PATTERN => (
+                Status::Pass,
+                format!(
+                    "{} makes issuerid from the last two labels of the UPN suffix ({repl}), the pattern Microsoft \
+documents for federated subdomains",
+                    rule_label(r)
+                ),
+                None,
+            ),
+            (Some((p, repl)), None) => match enumerated_domains(p) {
+                Some(domains) => (
+                    Status::Info,
+                    format!(
+                        "{} issues issuerid {repl} for the UPN suffixes {} (Azure AD Connect, several federated \
+domains): each domain's issuerUri in Entra must be exactly that value (AADSTS50107 otherwise); a user with another UPN \
+suffix, subdomains included, gets the UPN itself as issuerid (RegExReplace leaves a value that does not match unchanged)",
+                        rule_label(r),
+                        domains.join(", ")
+                    ),
+                    None,
+                ),
+                None => (
+                    Status::Warn,
+                    format!(
+                        "{} builds issuerid with the pattern {p:?}, which fedcheck does not evaluate: each federated \
+domain's issuerUri in Entra must equal what it produces",
+                        rule_label(r)
+                    ),
+                    None,
+                ),
+            },
+            (None, None) => (
+                Status::Warn,
+                format!(
+                    "{} issues issuerid from an expression fedcheck does not evaluate: each federated domain's \
+issuerUri in Entra must equal what it produces",
+                    rule_label(r)
+                ),
+                None,
+            ),
+        };
+        out.push(lc("adfs.issuer-id-domains", status, message, fix, Some(r)));
+    }
+}
+
+/// Where the product or Microsoft documents what a claim-rule check looks at.
+pub fn check_docs(id: &str) -> &'static [&'static str] {
+    match id {
+        "adfs.amr-passthrough" | "adfs.mfa-unconditional" => &[
+            DOC_AADCONNECT_RULES,
+            "https://learn.microsoft.com/entra/identity/authentication/how-to-mfa-expected-inbound-assertions",
+        ],
+        "adfs.issuer-id" | "adfs.issuer-id-domains" => &[DOC_MULTIPLE_DOMAINS, DOC_AADCONNECT_RULES],
+        "adfs.inside-corporate-network" => &[DOC_AADCONNECT_RULES, DOC_TRUSTED_IPS],
+        "adfs.unparsed" => &["https://learn.microsoft.com/windows-server/identity/ad-fs/technical-reference/the-role-of-the-claim-rule-language"],
+        _ => &[DOC_AADCONNECT_RULES],
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -13,7 +13,8 @@
 //! ```
 //!
 //! Beside the pipeline, reusing it unchanged: serve (a local stand-in for Entra's sign-in endpoint, axum on tokio),
-//! plan (TOML test plans with JUnit output) and snapshot (normalized verdict summaries for CI).
+//! plan (TOML test plans with JUnit output) and snapshot (normalized verdict summaries for CI). lint (with
+//! adfs_rules) reads the IdP's configuration instead of a token: AD FS, Keycloak, Shibboleth, Okta.
 //!
 //! The invariant the whole crate serves: a claim is reported as signed only if it was parsed from the canonical
 //! octets whose digest is in a `SignedInfo` that verified with a trusted key.
@@ -28,6 +29,7 @@ pub mod dsig;
 pub mod entra;
 pub mod input;
 pub mod jwt;
+pub mod lint;
 pub mod plan;
 pub mod render;
 pub mod report;

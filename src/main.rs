@@ -110,19 +110,25 @@ With --at and --redaction-key two runs over the same inputs produce byte-identic
     )]
     Test(TestArgs),
 
-    /// Lint the IdP's configuration: AD FS claim rules (issuance transform rules) for the Entra relying party.
+    /// Lint the IdP's configuration: AD FS claim rules or relying-party trust, Keycloak, Shibboleth, Okta.
     ///
-    /// Reads the text of (Get-AdfsRelyingPartyTrust -Name "Microsoft Office 365 Identity
-    /// Platform").IssuanceTransformRules (UTF-8, or UTF-16 with BOM as PowerShell writes it),
-    /// parses the claim rule language and checks: the authnmethodsreferences pass-through rule,
-    /// rules that issue multipleauthn without testing for MFA (a security finding), and rules
-    /// fedcheck could not understand. Example:
+    /// Reads what decides, for every user, whether the token Entra gets is signed and carries MFA:
+    /// AD FS issuance transform rules (text, UTF-8 or UTF-16 with BOM as PowerShell writes it), an
+    /// AD FS relying-party trust (Get-AdfsRelyingPartyTrust | ConvertTo-Json), a Keycloak realm
+    /// export (kc.sh export), Shibboleth's conf/ directory or one of its files, or Okta API JSON
+    /// (the Office 365 app and its authentication policy rules). The kind is detected from the
+    /// input; --kind forces it. Each finding names the setting and where the product documents
+    /// it. Examples:
     ///
     ///   fedcheck lint-config o365-rules.txt --format json
+    ///
+    ///   fedcheck lint-config o365-trust.json
+    ///
+    ///   fedcheck lint-config /opt/shibboleth-idp/conf
     #[command(
         verbatim_doc_comment,
-        after_long_help = "Exit codes: 0 no check failed; 1 a check failed (no pass-through, MFA claimed \
-unconditionally); 2 unusable input (unreadable, over 1 MiB, empty, not an AD FS claim rule set)."
+        after_long_help = "Exit codes: 0 no check failed (warnings allowed); 1 a check failed; 2 unusable input \
+(unreadable, too large, empty, not UTF-8/UTF-16 with BOM, not a configuration fedcheck reads, or not the --kind given)."
     )]
     LintConfig(LintConfigArgs),
 
@@ -179,7 +185,7 @@ alg none and HS* are refused. The token itself is never printed, only its header
 /// `fedcheck lint-config`.
 #[derive(Args, Debug)]
 struct LintConfigArgs {
-    /// The configuration file, or `-` for stdin.
+    /// The configuration file (a directory for Shibboleth's conf/), or `-` for stdin.
     #[arg(value_name = "FILE")]
     file: String,
 
@@ -187,43 +193,59 @@ struct LintConfigArgs {
     #[arg(long, value_enum, default_value = "text")]
     format: OutputFormat,
 
-    /// The kind of configuration (default: detected; only adfs is supported).
+    /// The kind of configuration (default: detected from the input).
     #[arg(long, value_enum)]
     kind: Option<ConfigKind>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum ConfigKind {
-    /// AD FS claim rules (issuance transform rules).
-    Adfs,
+    /// AD FS claim rules (issuance transform rules) as text.
+    #[value(alias = "adfs")]
+    AdfsRules,
+    /// AD FS relying-party trust: Get-AdfsRelyingPartyTrust | ConvertTo-Json.
+    AdfsRp,
+    /// Keycloak realm export (kc.sh export) or SAML client export.
+    Keycloak,
+    /// Shibboleth IdP: the conf/ directory or one of its files.
+    Shibboleth,
+    /// Okta API JSON: the Office 365 app and its policy rules.
+    Okta,
 }
 
 fn lint_config(a: LintConfigArgs) -> anyhow::Result<u8> {
-    use fedcheck::adfs_rules::{self, MAX_INPUT};
-    use std::io::Read as _;
-    let ConfigKind::Adfs = a.kind.unwrap_or(ConfigKind::Adfs);
-    let mut bytes = Vec::new();
-    let shown = if a.file == "-" {
-        "<stdin>".to_string()
+    use fedcheck::lint::{self, Input, Kind, LintError, MAX_FILE};
+    let kind = a.kind.map(|k| match k {
+        ConfigKind::AdfsRules => Kind::AdfsRules,
+        ConfigKind::AdfsRp => Kind::AdfsRp,
+        ConfigKind::Keycloak => Kind::Keycloak,
+        ConfigKind::Shibboleth => Kind::Shibboleth,
+        ConfigKind::Okta => Kind::Okta,
+    });
+    let input = if a.file == "-" {
+        let name = "<stdin>".to_string();
+        match lint::read_bounded(std::io::stdin().lock(), MAX_FILE) {
+            Ok(Some(bytes)) => Input::Bytes { name, bytes },
+            Ok(None) => {
+                return Err(anyhow!(
+                    "{name}: larger than {} MiB; fedcheck reads configuration files up to that size",
+                    MAX_FILE / (1024 * 1024)
+                ))
+            }
+            Err(e) => {
+                return Err(anyhow!(LintError::CannotRead {
+                    file: name,
+                    reason: e.to_string()
+                }))
+            }
+        }
     } else {
-        a.file.clone()
+        lint::read_path(&a.file)?
     };
-    let reader: Box<dyn std::io::Read> = if a.file == "-" {
-        Box::new(std::io::stdin().lock())
-    } else {
-        Box::new(std::fs::File::open(&a.file).with_context(|| format!("{shown}: cannot open"))?)
-    };
-    reader
-        .take(MAX_INPUT + 1)
-        .read_to_end(&mut bytes)
-        .with_context(|| format!("{shown}: cannot read"))?;
-    if bytes.len() as u64 > MAX_INPUT {
-        return Err(anyhow!("{shown}: larger than 1 MiB; not a claim rule set"));
-    }
-    let rep = adfs_rules::run(&shown, &bytes).map_err(|e| anyhow!("{}", e.0))?;
+    let rep = lint::lint(&input, kind)?;
     let text = match a.format {
-        OutputFormat::Json => adfs_rules::to_json(&rep) + "\n",
-        OutputFormat::Text => adfs_rules::to_text(&rep),
+        OutputFormat::Json => rep.to_json() + "\n",
+        OutputFormat::Text => rep.to_text(),
     };
     let mut out = std::io::stdout().lock();
     if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
