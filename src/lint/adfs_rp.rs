@@ -410,7 +410,14 @@ fn additional_rules(trust: &Value) -> Option<(RuleSet, Mfa)> {
             "AdditionalAuthenticationRules trigger MFA only {}",
             triggers
                 .iter()
-                .map(|r| format!("(line {}) {}", r.line, adfs_rules::summary(r)))
+                .map(|r| {
+                    let summary = adfs_rules::summary(r);
+                    let when = summary
+                        .split_once(", when ")
+                        .map(|(_, w)| w.to_string())
+                        .unwrap_or(summary);
+                    format!("when {when} (line {})", r.line)
+                })
                 .collect::<Vec<_>>()
                 .join("; or ")
         ))
@@ -451,11 +458,21 @@ fn mfa_required(trust: &Value, name: &str) -> Vec<Finding> {
     let any_all = found.iter().any(|m| matches!(m, Mfa::All(_)));
     let any_partly = found.iter().any(|m| matches!(m, Mfa::Partly(_)));
     let any_unknown = found.iter().any(|m| matches!(m, Mfa::Unknown(_)));
-    let acp_value = trust.get("AccessControlPolicyName").filter(|v| !v.is_null()).map(show);
+    let acp_value = format!(
+        "{} / {}",
+        trust
+            .get("AccessControlPolicyName")
+            .filter(|v| !v.is_null())
+            .map(show)
+            .unwrap_or_else(|| "null".into()),
+        match &extra {
+            Some((set, _)) => format!("{} rule(s)", set.rules.len() + set.unparsed.len()),
+            None => "null".into(),
+        }
+    );
     let what = parts.join("; ");
-    let elsewhere = "AD FS also does MFA when a global additional authentication rule requires it \
-(Get-AdfsAdditionalAuthenticationRule, not part of this export) and when Entra asks for it \
-(federatedIdpMfaBehavior = enforceMfaByFederatedIdp)";
+    let elsewhere = "a global additional authentication rule requires it (Get-AdfsAdditionalAuthenticationRule, not \
+part of this export) or Entra asks for it (federatedIdpMfaBehavior = enforceMfaByFederatedIdp)";
     let fix = format!(
         "Require MFA on the trust: Set-AdfsRelyingPartyTrust -TargetName \"{name}\" -AccessControlPolicyName \"Permit \
 everyone and require MFA\" (AD FS 2016 and later), or -AdditionalAuthenticationRules '=> issue(Type = \
@@ -471,8 +488,8 @@ everyone and require MFA\" (AD FS 2016 and later), or -AdditionalAuthenticationR
         (
             Status::Warn,
             format!(
-                "the trust requires MFA only for some sign-ins: {what}. The others reach Entra without an MFA claim; \
-{elsewhere}"
+                "the trust requires MFA only for some sign-ins: {what}. The others reach Entra without an MFA claim \
+unless {elsewhere}"
             ),
         )
     } else if any_unknown {
@@ -483,15 +500,12 @@ everyone and require MFA\" (AD FS 2016 and later), or -AdditionalAuthenticationR
     } else {
         (
             Status::Fail,
-            format!(
-                "the trust requires MFA for no one: {what}. Its tokens carry no MFA claim unless {}",
-                elsewhere.trim_start_matches("AD FS also does MFA ")
-            ),
+            format!("the trust requires MFA for no one: {what}. Its tokens carry no MFA claim unless {elsewhere}"),
         )
     };
     let mut f = Finding::new("adfs-rp.mfa-required", status, message)
-        .setting("AccessControlPolicyName, ResultantPolicy, AdditionalAuthenticationRules")
-        .value_opt(acp_value)
+        .setting("AccessControlPolicyName (ResultantPolicy.Serialized) / AdditionalAuthenticationRules")
+        .value(acp_value)
         .docs(&[docs::ADFS_ACP, docs::ADFS_AUTHN_POLICIES, docs::ENTRA_MFA_ADFS]);
     if status != Status::Pass {
         f = f.fix(fix);

@@ -414,7 +414,7 @@ fn config_text(r: &ConfigReport) -> String {
                     let _ = writeln!(s, "      setting: {setting} = {}", one_line(v, 160));
                 }
                 None => {
-                    let _ = writeln!(s, "      setting: {setting} (absent)");
+                    let _ = writeln!(s, "      setting: {setting}");
                 }
             }
         }
