@@ -105,7 +105,7 @@ SAML metadata (https://nexus.microsoftonline-p.com/federationmetadata/saml20/fed
             str_at(client, "clientId").unwrap_or("?")
         ),
     };
-    checks.push(client_check(client, realm_name));
+    checks.push(client_check(client, realm.map(|_| realm_name)));
     checks.push(acs(client));
     checks.push(assertion_signature(client));
     checks.push(signature_algorithm(client));
@@ -145,8 +145,26 @@ fn attr_setting(key: &str) -> String {
     format!("clients[clientId={ENTRA_AUDIENCE}].attributes[\"{key}\"]")
 }
 
-fn client_check(client: &Value, realm: &str) -> Finding {
+fn client_check(client: &Value, realm: Option<&str>) -> Finding {
     let protocol = str_at(client, "protocol");
+    let client_id = str_at(client, "clientId").unwrap_or("?");
+    if client_id != ENTRA_AUDIENCE {
+        return Finding::new(
+            "keycloak.client",
+            Status::Warn,
+            format!(
+                "the exported client's ID is {client_id}, not {ENTRA_AUDIENCE} (Entra's entity ID, the issuer of its \
+AuthnRequests): Keycloak matches Entra's requests to a client by that ID; the findings below are about this client"
+            ),
+        )
+        .setting("clientId")
+        .value(client_id)
+        .docs(&[docs::KC_SAML_CLIENT]);
+    }
+    let whose = match realm {
+        Some(r) => format!("realm \"{r}\" has"),
+        None => "the exported client is".to_string(),
+    };
     let enabled = client.get("enabled").and_then(Value::as_bool).unwrap_or(true);
     let f = if protocol != Some("saml") {
         Finding::new(
@@ -173,7 +191,7 @@ which Keycloak does not offer)",
         Finding::new(
             "keycloak.client",
             Status::Pass,
-            format!("realm \"{realm}\" has the SAML client {ENTRA_AUDIENCE} (Entra's entity ID), enabled"),
+            format!("{whose} the SAML client {ENTRA_AUDIENCE} (Entra's entity ID), enabled"),
         )
         .setting("clientId")
         .value(ENTRA_AUDIENCE)
@@ -1063,10 +1081,10 @@ during that sign-in, as Keycloak documents",
             "keycloak.second-factor",
             Status::Fail,
             format!(
-                "{} asks for a second factor only for some users: {d}. The others sign in with one factor{}",
+                "{} asks for a second factor only for some users: {d}{}",
                 flow.how,
                 if totp_default {
-                    " (Configure OTP is a default action, so new users set one up; existing users without one are not asked)"
+                    ". Configure OTP is a default action, so new users set one up; existing users without one are not asked"
                 } else {
                     ""
                 }

@@ -51,7 +51,7 @@ impl Role {
             Role::Filter => "attribute-filter.xml",
             Role::Mfa => "authn/mfa-authn-config.xml",
             Role::Registry => "attribute registry (attributes/*.xml)",
-            Role::Properties => "properties (idp.properties, authn/authn.properties)",
+            Role::Properties => "properties",
         }
     }
 }
@@ -396,18 +396,22 @@ pub fn lint_dir(name: &str, path: &Path) -> Result<ConfigReport, LintError> {
     } else {
         (path.to_path_buf(), name.trim_end_matches('/').to_string())
     };
-    let files: [(&str, Role); 7] = [
-        ("relying-party.xml", Role::RelyingParty),
-        ("saml-nameid.xml", Role::NameId),
-        ("attribute-resolver.xml", Role::Resolver),
-        ("attribute-filter.xml", Role::Filter),
-        ("idp.properties", Role::Properties),
-        ("authn/authn.properties", Role::Properties),
-        ("authn/mfa-authn-config.xml", Role::Mfa),
+    // Later properties files override earlier ones, as the IdP loads them (idp.properties first).
+    // (file, role, listed as missing when absent)
+    let files: [(&str, Role, bool); 9] = [
+        ("relying-party.xml", Role::RelyingParty, true),
+        ("saml-nameid.xml", Role::NameId, true),
+        ("attribute-resolver.xml", Role::Resolver, true),
+        ("attribute-filter.xml", Role::Filter, true),
+        ("idp.properties", Role::Properties, true),
+        ("authn/authn.properties", Role::Properties, true),
+        ("authn/duo.properties", Role::Properties, false),
+        ("authn/duo-oidc.properties", Role::Properties, false),
+        ("authn/mfa-authn-config.xml", Role::Mfa, true),
     ];
     let mut conf = Conf::default();
     let mut found = 0;
-    for (rel, role) in files {
+    for (rel, role, expected) in files {
         let shown_file = format!("{shown}/{rel}");
         match read_optional(&shown, &base.join(rel))? {
             Some(bytes) => {
@@ -415,11 +419,12 @@ pub fn lint_dir(name: &str, path: &Path) -> Result<ConfigReport, LintError> {
                 let text = decode(&shown_file, &bytes)?;
                 conf.add(role, &shown_file, &text)?;
             }
-            None => conf.inputs.push(InputFile {
+            None if expected => conf.inputs.push(InputFile {
                 path: shown_file,
                 role: role.label().into(),
                 status: "missing",
             }),
+            None => {}
         }
     }
     if found == 0 {
