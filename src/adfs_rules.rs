@@ -1457,7 +1457,7 @@ fn passes_through(rule: &Rule, uri: &str) -> bool {
 }
 
 /// For `issue(Type = ..., Value = tag.Value)`: the claim type the tag selects.
-fn value_source_type<'r>(rule: &'r Rule) -> Option<&'r str> {
+fn value_source_type(rule: &Rule) -> Option<&str> {
     match &rule.action.body {
         Body::New {
             value: Some(Expr::Ref {

@@ -21,6 +21,8 @@ pub const AUTHN_CONTEXT_MAPPER: &str = "saml-authn-context-class-ref-mapper";
 pub const NAMEID_MAPPER: &str = "saml-user-attribute-nameid-mapper";
 /// Deepest nesting of sub-flows followed.
 const MAX_FLOW_DEPTH: usize = 16;
+/// Most flow steps evaluated for one client (the input is untrusted: sub-flows can be shared many times over).
+const MAX_FLOW_STEPS: usize = 10_000;
 
 /// Lints a realm export, an array of realms, or a client export.
 pub fn lint(file: &str, encoding: Encoding, v: &Value) -> Result<ConfigReport, LintError> {
@@ -137,7 +139,7 @@ fn entra_client(realm: &Value) -> Option<&Value> {
 }
 
 /// A client attribute as a string (`"true"`, or `true` in hand-written imports).
-fn attr<'a>(client: &'a Value, key: &str) -> Option<String> {
+fn attr(client: &Value, key: &str) -> Option<String> {
     client.get("attributes")?.get(key).filter(|v| !v.is_null()).map(show)
 }
 
@@ -703,7 +705,7 @@ fn bound_flow(realm: &Value, client: &Value) -> FlowRef {
     };
     let mut loa_levels = Vec::new();
     if let Some(a) = &alias {
-        collect_levels(realm, a, 0, &mut loa_levels);
+        collect_levels(realm, a, &mut std::collections::HashSet::new(), &mut loa_levels);
     }
     let (requested, requested_how) = requested_level(Some(realm), client);
     FlowRef {
@@ -783,8 +785,9 @@ fn subflow_alias(exec: &Value) -> Option<&str> {
     }
 }
 
-fn collect_levels(realm: &Value, alias: &str, depth: usize, out: &mut Vec<String>) {
-    if depth > MAX_FLOW_DEPTH {
+fn collect_levels(realm: &Value, alias: &str, seen: &mut std::collections::HashSet<String>, out: &mut Vec<String>) {
+    // Each flow is read once, so flows that include each other (or themselves) end.
+    if seen.len() > MAX_FLOW_STEPS || !seen.insert(alias.to_string()) {
         return;
     }
     let Some(flow) = find_flow(realm, alias) else { return };
@@ -793,7 +796,7 @@ fn collect_levels(realm: &Value, alias: &str, depth: usize, out: &mut Vec<String
             continue;
         }
         if let Some(sub) = subflow_alias(e) {
-            collect_levels(realm, sub, depth + 1, out);
+            collect_levels(realm, sub, seen, out);
         } else if str_at(e, "authenticator") == Some("conditional-level-of-authentication") {
             if let Some(l) = exec_config(realm, e)
                 .and_then(|c| c.get("loa-condition-level"))
@@ -856,13 +859,38 @@ fn conditional_otp(realm: &Value, exec: &Value) -> Factor {
     }
 }
 
+/// State of one evaluation: the flows being evaluated (to stop at cycles) and the steps left.
+struct Walk {
+    stack: Vec<String>,
+    budget: usize,
+}
+
+/// Evaluates the flow `alias` for a client asking for `requested`.
+fn evaluate(realm: &Value, alias: &str, requested: Option<i64>) -> Option<Factor> {
+    let mut walk = Walk {
+        stack: Vec::new(),
+        budget: MAX_FLOW_STEPS,
+    };
+    eval_flow(realm, alias, requested, &mut walk)
+}
+
 /// Evaluates one flow. `None`: contributes nothing (disabled, a session cookie, an unused redirector).
-fn eval_flow(realm: &Value, alias: &str, requested: Option<i64>, depth: usize) -> Option<Factor> {
-    if depth > MAX_FLOW_DEPTH {
+fn eval_flow(realm: &Value, alias: &str, requested: Option<i64>, walk: &mut Walk) -> Option<Factor> {
+    if walk.stack.len() > MAX_FLOW_DEPTH {
         return Some(Factor::Unknown(format!(
             "sub-flows nested deeper than {MAX_FLOW_DEPTH}"
         )));
     }
+    if walk.stack.iter().any(|a| a == alias) {
+        return Some(Factor::Unknown(format!("the flow \"{alias}\" includes itself")));
+    }
+    walk.stack.push(alias.to_string());
+    let result = eval_flow_steps(realm, alias, requested, walk);
+    walk.stack.pop();
+    result
+}
+
+fn eval_flow_steps(realm: &Value, alias: &str, requested: Option<i64>, walk: &mut Walk) -> Option<Factor> {
     let Some(flow) = find_flow(realm, alias) else {
         return Some(Factor::Unknown(format!("the flow \"{alias}\" is not in the export")));
     };
@@ -877,12 +905,18 @@ fn eval_flow(realm: &Value, alias: &str, requested: Option<i64>, depth: usize) -
         if req == "DISABLED" {
             continue;
         }
+        if walk.budget == 0 {
+            return Some(Factor::Unknown(format!(
+                "the flows are too large to evaluate (over {MAX_FLOW_STEPS} steps)"
+            )));
+        }
+        walk.budget -= 1;
         let authenticator = str_at(e, "authenticator").unwrap_or("");
         if authenticator.starts_with("conditional-") && subflow_alias(e).is_none() {
             continue; // a condition: read by the conditional sub-flow that holds it
         }
         let result = if let Some(sub) = subflow_alias(e) {
-            let inner = eval_flow(realm, sub, requested, depth + 1);
+            let inner = eval_flow(realm, sub, requested, walk);
             if req == "CONDITIONAL" {
                 match (loa_condition(realm, sub), requested) {
                     // A level-of-authentication sub-flow runs when the requested level reaches its level.
@@ -1067,7 +1101,7 @@ fn second_factor(realm: Option<&Value>, flow: Option<&FlowRef>) -> Finding {
     let fix = "Make a second factor Required for every user in the flow this client signs in with: e.g. duplicate \
 \"browser\", set the OTP (or WebAuthn) step to Required instead of inside the Conditional sub-flow, and bind it to the \
 client (Advanced > Authentication flow overrides > Browser Flow)";
-    let f = match eval_flow(realm, alias, flow.requested, 0) {
+    let f = match evaluate(realm, alias, flow.requested) {
         Some(Factor::Yes(d)) => Finding::new(
             "keycloak.second-factor",
             Status::Pass,
@@ -1145,8 +1179,8 @@ mod tests {
     #[test]
     fn default_browser_flow_is_conditional_otp() {
         let r = realm(sub("Browser - Conditional OTP", "CONDITIONAL", 20));
-        let Some(Factor::Partly(d)) = eval_flow(&r, "browser", None, 0) else {
-            panic!("{:?}", eval_flow(&r, "browser", None, 0))
+        let Some(Factor::Partly(d)) = evaluate(&r, "browser", None) else {
+            panic!("{:?}", evaluate(&r, "browser", None))
         };
         assert!(d.contains("Condition - user configured"), "{d}");
         assert!(d.contains("auth-username-password-form alone"), "{d}");
@@ -1155,17 +1189,34 @@ mod tests {
     #[test]
     fn required_otp_is_a_second_factor() {
         let r = realm(exec("auth-otp-form", "REQUIRED", 20));
-        assert!(matches!(eval_flow(&r, "browser", None, 0), Some(Factor::Yes(_))));
+        assert!(matches!(evaluate(&r, "browser", None), Some(Factor::Yes(_))));
         let r = realm(exec("auth-otp-form", "DISABLED", 20));
-        assert!(matches!(eval_flow(&r, "browser", None, 0), Some(Factor::No(_))));
+        assert!(matches!(evaluate(&r, "browser", None), Some(Factor::No(_))));
         let r = realm(exec("duo-universal", "REQUIRED", 20));
-        assert!(matches!(eval_flow(&r, "browser", None, 0), Some(Factor::Unknown(_))));
+        assert!(matches!(evaluate(&r, "browser", None), Some(Factor::Unknown(_))));
+    }
+
+    #[test]
+    fn shared_sub_flows_do_not_explode() {
+        // Each level holds the next one eight times: 8^20 paths, evaluated within the step budget.
+        let flows: Vec<Value> = (0..20)
+            .map(|i| {
+                let next = format!("f{}", i + 1);
+                json!({"alias": format!("f{i}"), "authenticationExecutions": (0..8).map(|p| sub(&next, "REQUIRED", p)).collect::<Vec<_>>()})
+            })
+            .collect();
+        let r = json!({"realm": "x", "authenticationFlows": flows});
+        let start = std::time::Instant::now();
+        assert!(matches!(evaluate(&r, "f0", None), Some(Factor::Unknown(_))));
+        let mut levels = Vec::new();
+        collect_levels(&r, "f0", &mut std::collections::HashSet::new(), &mut levels);
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]
     fn self_referencing_flows_end() {
         let r = json!({"realm": "x", "authenticationFlows": [
             {"alias": "loop", "authenticationExecutions": [sub("loop", "REQUIRED", 10)]}]});
-        assert!(matches!(eval_flow(&r, "loop", None, 0), Some(Factor::Unknown(_))));
+        assert!(matches!(evaluate(&r, "loop", None), Some(Factor::Unknown(_))));
     }
 }

@@ -699,6 +699,140 @@ mod tests {
         assert!(e.contains("does not parse as JSON"), "{e}");
     }
 
+    /// Keys the linters read, so random documents reach their code paths.
+    const KEYS: &[&str] = &[
+        "realm",
+        "clients",
+        "clientId",
+        "protocol",
+        "attributes",
+        "protocolMappers",
+        "protocolMapper",
+        "config",
+        "authenticationFlows",
+        "alias",
+        "id",
+        "authenticationExecutions",
+        "authenticator",
+        "requirement",
+        "flowAlias",
+        "authenticatorFlow",
+        "autheticatorFlow",
+        "browserFlow",
+        "authenticationFlowBindingOverrides",
+        "browser",
+        "authenticatorConfig",
+        "clientScopes",
+        "defaultClientScopes",
+        "name",
+        "signOnMode",
+        "settings",
+        "app",
+        "type",
+        "actions",
+        "appSignOn",
+        "access",
+        "verificationMethod",
+        "factorMode",
+        "chains",
+        "next",
+        "conditions",
+        "people",
+        "groups",
+        "include",
+        "exclude",
+        "network",
+        "connection",
+        "_links",
+        "self",
+        "href",
+        "accessPolicy",
+        "status",
+        "priority",
+        "Identifier",
+        "IssuanceTransformRules",
+        "SamlResponseSignature",
+        "SignatureAlgorithm",
+        "AccessControlPolicyName",
+        "ResultantPolicy",
+        "Serialized",
+        "Enabled",
+        "AdditionalAuthenticationRules",
+        "signon",
+        "requireFactor",
+        "acr.loa.map",
+        "minimum.acr.value",
+    ];
+    const VALUES: &[&str] = &[
+        "urn:federation:MicrosoftOnline",
+        "saml",
+        "true",
+        "false",
+        "REQUIRED",
+        "ALTERNATIVE",
+        "CONDITIONAL",
+        "DISABLED",
+        "browser",
+        "auth-otp-form",
+        "conditional-level-of-authentication",
+        "ACCESS_POLICY",
+        "OKTA_SIGN_ON",
+        "ALLOW",
+        "DENY",
+        "1FA",
+        "2FA",
+        "ASSURANCE",
+        "AUTH_METHOD_CHAIN",
+        "office365",
+        "SAML_2_0",
+        "MessageOnly",
+        "https://x/api/v1/policies/rst1/rules/r",
+        "{\"http://schemas.microsoft.com/claims/multipleauthn\":2}",
+        "<PolicyMetadata xmlns=\"http://schemas.datacontract.org/2012/04/ADFS\"/>",
+        "=> issue(claim = c);",
+    ];
+
+    fn arb_json() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| serde_json::json!(n)),
+            proptest::sample::select(VALUES).prop_map(|s| serde_json::json!(s)),
+            "[a-zA-Z0-9 :/._-]{0,16}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(5, 96, 8, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::vec((proptest::sample::select(KEYS), inner), 0..8)
+                    .prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+        /// Any JSON, given to any kind, gives a report or a typed error: never a panic.
+        #[test]
+        fn any_json_is_handled(v in arb_json()) {
+            let _ = adfs_rp::lint("x.json", Encoding::Utf8, &v);
+            let _ = keycloak::lint("x.json", Encoding::Utf8, &v);
+            let _ = okta::lint("x.json", Encoding::Utf8, &v);
+            let _ = json_kind(&v);
+            let input = Input::Bytes { name: "x.json".into(), bytes: v.to_string().into_bytes() };
+            let _ = lint(&input, None);
+        }
+
+        /// Any text, as any kind, gives a report or a typed error.
+        #[test]
+        fn any_text_is_handled(t in "(<[a-zA-Z:]{1,8}( [a-z:]{1,6}=\"[a-zA-Z0-9.:/ #{}']{0,12}\")*/?>|</[a-z]{1,6}>|idp\\.[a-z.]{1,12} ?= ?[a-zA-Z/:,\\\\ ]{0,20}\n|[ -~\n]{0,12}){0,24}") {
+            for kind in [None, Some(Kind::Shibboleth), Some(Kind::AdfsRules), Some(Kind::Okta)] {
+                let input = Input::Bytes { name: "x".into(), bytes: t.clone().into_bytes() };
+                let _ = lint(&input, kind);
+            }
+        }
+    }
+
     #[test]
     fn bounded_read_reports_overflow() {
         assert_eq!(read_bounded(&b"abc"[..], 3).unwrap(), Some(b"abc".to_vec()));

@@ -56,10 +56,11 @@ impl Role {
     }
 }
 
-/// A parsed XML file.
+/// A parsed XML file, with its `id` attributes indexed (Spring refers to beans by id).
 struct Xml {
     name: String,
     doc: Document,
+    ids: std::collections::HashMap<String, NodeId>,
 }
 
 impl Xml {
@@ -69,15 +70,23 @@ impl Xml {
             max_attributes: 256,
             max_nodes: 200_000,
         };
-        Document::parse(text.as_bytes(), &limits)
-            .map(|doc| Xml {
-                name: name.to_string(),
-                doc,
-            })
-            .map_err(|e| LintError::Unrecognized {
-                file: name.to_string(),
-                reason: format!("not XML fedcheck reads: {e}"),
-            })
+        let doc = Document::parse(text.as_bytes(), &limits).map_err(|e| LintError::Unrecognized {
+            file: name.to_string(),
+            reason: format!("not XML fedcheck reads: {e}"),
+        })?;
+        let mut ids = std::collections::HashMap::new();
+        let root = doc.root();
+        for n in std::iter::once(root).chain(doc.descendants(root)) {
+            if let Some(id) = doc.element(n).and_then(|e| e.attr("id")) {
+                // The first element with an id wins, as a reader going top-down finds it.
+                ids.entry(id.to_string()).or_insert(n);
+            }
+        }
+        Ok(Xml {
+            name: name.to_string(),
+            doc,
+            ids,
+        })
     }
 
     fn all(&self, ns: &str, local: &str) -> Vec<NodeId> {
@@ -104,10 +113,7 @@ impl Xml {
 
     /// The element whose `id` attribute is `id`.
     fn by_id(&self, id: &str) -> Option<NodeId> {
-        let root = self.doc.root();
-        std::iter::once(root)
-            .chain(self.doc.descendants(root))
-            .find(|n| self.attr(*n, "id") == Some(id))
+        self.ids.get(id).copied()
     }
 
     fn children(&self, id: NodeId) -> Vec<NodeId> {
@@ -227,11 +233,7 @@ pub(crate) fn parse_properties(text: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut logical = String::new();
     for raw in text.lines().take(MAX_PROPERTY_LINES) {
-        let line = if logical.is_empty() {
-            raw.trim_start()
-        } else {
-            raw.trim_start()
-        };
+        let line = raw.trim_start();
         if logical.is_empty() && (line.starts_with('#') || line.starts_with('!') || line.is_empty()) {
             continue;
         }
