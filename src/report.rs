@@ -239,6 +239,9 @@ pub struct TokenReport {
     pub protocol: Option<Protocol>,
     /// The document's root kind.
     pub envelope: Option<token::Envelope>,
+    /// The character encoding the document arrived in (`UTF-8`, `UTF-16LE`, `ISO-8859-1`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
     /// The token's verdict.
     pub verdict: Verdict,
     /// When the token could not be analyzed: why.
@@ -380,6 +383,7 @@ fn judge(raw: RawToken, s: &Settings, ctx: &Context) -> TokenReport {
                 source: raw.source,
                 protocol: None,
                 envelope: None,
+                encoding: None,
                 verdict: Verdict::Error,
                 error: Some(e.to_string()),
                 signature: empty_sig,
@@ -398,7 +402,7 @@ fn judge(raw: RawToken, s: &Settings, ctx: &Context) -> TokenReport {
             protocol: t.protocol,
             issuer: t.claims.as_ref().and_then(|c| c.issuer.as_deref()),
             signing_anchor: t.signing_anchor.and_then(|i| s.anchors.get(i)),
-            signed: t.claims.is_some() && t.signatures.iter().all(|x| x.valid),
+            signed: t.signature_verdict().valid,
             mfa: mfa.satisfied,
             at: s.at,
             keyinfo_cert: t
@@ -413,16 +417,12 @@ fn judge(raw: RawToken, s: &Settings, ctx: &Context) -> TokenReport {
     });
     let disagreement = t.signatures.iter().any(|s| s.disagreement.is_some());
     let verdict = verdict_of(disagreement, &checks, mfa.satisfied, t.claims.is_some());
-    // The signature the claims rest on (or the most relevant one when none verified).
-    let primary = t
-        .signatures
-        .iter()
-        .find(|x| x.valid && x.signed_element == "Assertion")
-        .or_else(|| t.signatures.iter().find(|x| x.valid))
-        .or_else(|| t.signatures.iter().find(|x| x.signed_element == "Assertion"))
-        .or_else(|| t.signatures.first());
+    // The signature the claims rest on (or the most relevant one when none verified); the same verdict as the
+    // `signature.valid` check.
+    let sv = t.signature_verdict();
+    let primary = sv.primary.map(|i| &t.signatures[i]);
     let signature = SignatureSummary {
-        valid: t.claims.is_some() && primary.is_some_and(|p| p.valid),
+        valid: sv.valid,
         claims_signed_by: t.signed_by,
         engines: primary.map(|p| p.engines.clone()).unwrap_or_default(),
         certificate: token::signing_cert(&t, &s.anchors).cloned(),
@@ -443,6 +443,7 @@ fn judge(raw: RawToken, s: &Settings, ctx: &Context) -> TokenReport {
         source: raw.source,
         protocol: Some(t.protocol),
         envelope: Some(t.envelope),
+        encoding: Some(t.encoding.clone()),
         verdict,
         error: None,
         signature,

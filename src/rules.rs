@@ -147,6 +147,7 @@ pub fn evaluate(token: &Token, ctx: &Context) -> (Vec<Check>, Mfa) {
 }
 
 fn signature_checks(token: &Token, ctx: &Context, out: &mut Vec<Check>) {
+    structure_checks(token, out);
     if token.signatures.is_empty() {
         out.push(check(
             "signature.present",
@@ -175,126 +176,22 @@ fn signature_checks(token: &Token, ctx: &Context, out: &mut Vec<Check>) {
         ),
         None,
     ));
-
-    // signature.valid: the signature Entra relies on (the assertion's, else any).
-    let primary = token
-        .signatures
-        .iter()
-        .find(|s| s.valid && s.signed_element == "Assertion")
-        .or_else(|| token.signatures.iter().find(|s| s.valid))
-        .or_else(|| token.signatures.iter().find(|s| s.signed_element == "Assertion"))
-        .or_else(|| token.signatures.first());
-    let Some(primary) = primary else { return };
-    let broken: Vec<&crate::token::SignatureReport> = token
-        .signatures
-        .iter()
-        .filter(|s| !s.valid && !std::ptr::eq(*s, primary))
-        .collect();
-    if primary.valid && broken.is_empty() {
-        out.push(check(
-            "signature.valid",
-            Status::Pass,
-            format!(
-                "the {} signature verifies ({})",
-                primary.signed_element,
-                engines_line(primary)
-            ),
-            None,
-        ));
-    } else if primary.valid {
-        // Every signature present must verify: a broken Response signature next to a valid Assertion signature
-        // means the message was altered (or mis-signed), and Entra rejects it.
-        let (reason, fix) = failure(broken[0]);
-        out.push(check(
-            "signature.valid",
-            Status::Fail,
-            format!(
-                "the {} signature verifies, but the {} signature ({}) does not: {reason}",
-                primary.signed_element,
-                broken[0].signed_element,
-                broken[0].reference_id.as_deref().unwrap_or("no ID")
-            ),
-            Some(fix),
-        ));
-    } else {
-        let (reason, fix) = failure(primary);
-        out.push(check(
-            "signature.valid",
-            Status::Fail,
-            format!("the {} signature does not verify: {reason}", primary.signed_element),
-            Some(fix),
-        ));
+    let verdict = token.signature_verdict();
+    let Some(primary) = verdict.primary.map(|i| &token.signatures[i]) else {
+        return;
+    };
+    out.push(signature_valid_check(token, &verdict));
+    if let Some(c) = engines_check(token) {
+        out.push(c);
     }
-
-    // Engines.
-    if let Some(d) = token.signatures.iter().find_map(|s| s.disagreement.clone()) {
-        out.push(check(
-            "signature.engines-agree",
-            Status::Fail,
-            format!("the verification engines disagree: {d}"),
-            Some("do not rely on this token; report it to the fedcheck maintainers with the input (the verdict is an error, never a pass)"),
-        ));
-    } else if let Some(s) = token.signatures.iter().find_map(|s| s.stricter.clone()) {
-        out.push(check(
-            "signature.engines-agree",
-            Status::Info,
-            format!("libxmlsec1 accepts the signature but fedcheck's stricter SAML profile refuses it: {s}"),
-            None,
-        ));
-    } else if let Some(s) = token.signatures.iter().find(|s| s.second_opinion_skipped) {
-        let why = s
-            .engines
-            .iter()
-            .find(|e| e.name == "libxmlsec1")
-            .map(|e| e.detail.clone())
-            .unwrap_or_default();
-        out.push(check(
-            "signature.engines-agree",
-            Status::Info,
-            format!(
-                "libxmlsec1 gave no opinion on the {} signature: {why}",
-                s.signed_element
-            ),
-            None,
-        ));
-    } else if token.signatures.iter().any(|s| s.engines.len() > 1) {
-        out.push(check(
-            "signature.engines-agree",
-            Status::Pass,
-            "fedcheck and libxmlsec1 agree",
-            None,
-        ));
+    if let Some(c) = algorithm_check(primary) {
+        out.push(c);
     }
-
-    // Algorithm.
-    let sm = primary.check.declared.signature_method.clone().unwrap_or_default();
-    let dm = primary.check.declared.digest_method.clone().unwrap_or_default();
-    if sm.starts_with("https://") || dm.starts_with("https://") {
-        out.push(check(
-            "signature.algorithm",
-            Status::Fail,
-            format!("algorithm URIs use https:// ({sm}, {dm}); the identifiers are http://www.w3.org/..."),
-            Some("copy the algorithm URIs from the XML Signature specification, not from documentation pages that print them with https://"),
-        ));
-    } else if sm.ends_with("sha1") || dm.ends_with("sha1") {
-        out.push(check(
-            "signature.algorithm",
-            Status::Warn,
-            format!("SHA-1 is used ({sm}, digest {dm}); Entra still accepts it but it is deprecated"),
-            Some("switch the relying party trust to SHA-256 (AD FS: Set-AdfsRelyingPartyTrust -SignatureAlgorithm http://www.w3.org/2001/04/xmldsig-more#rsa-sha256)"),
-        ));
-    } else if !sm.is_empty() {
-        out.push(check(
-            "signature.algorithm",
-            Status::Pass,
-            format!("{sm}, digest {dm}"),
-            None,
-        ));
+    if let Some(c) = reference_check(token) {
+        out.push(c);
     }
-
     // Was the assertion itself signed (Entra requires it)?
-    let assertion_signed = token.signed_by == Some(SignedBy::AssertionSignature);
-    if assertion_signed {
+    if token.signed_by == Some(SignedBy::AssertionSignature) {
         out.push(check(
             "signature.assertion-signed",
             Status::Pass,
@@ -309,8 +206,233 @@ fn signature_checks(token: &Token, ctx: &Context, out: &mut Vec<Check>) {
             Some("configure the IdP to sign the assertion (Okta/Ping: 'Assertion Signature'; Keycloak: 'Sign assertions' ON)"),
         ));
     }
+    certificate_checks(primary, ctx, out);
+}
 
-    // Certificate.
+/// What the document holds besides one assertion of its own protocol: assertions of the other SAML version, and
+/// encrypted assertions fedcheck cannot read.
+fn structure_checks(token: &Token, out: &mut Vec<Check>) {
+    if let Some(mix) = &token.protocol_mix {
+        out.push(check(
+            "token.protocol",
+            Status::Fail,
+            format!("{mix}: Entra reads a SAML 2.0 assertion from a SAML-P Response and a SAML 1.1 assertion from a WS-Federation response, never the other version, so those assertions are ignored"),
+            Some("configure the IdP to issue the token type of the domain's protocol (Get-MgDomainFederationConfiguration preferredAuthenticationProtocol: saml -> SAML 2.0, wsFed -> SAML 1.1)"),
+        ));
+    }
+    if token.encrypted_assertions > 0 {
+        out.push(check(
+            "assertion.encrypted",
+            Status::Fail,
+            format!(
+                "the Response carries {} EncryptedAssertion(s): fedcheck cannot decrypt them (that needs the service provider's private key) so their signature and claims cannot be checked, and none of their claims count; Microsoft documents no assertion encryption for federated domains",
+                token.encrypted_assertions
+            ),
+            Some("turn off assertion encryption for the Entra relying party (Entra's federation settings hold no token-decryption certificate), then capture a new token"),
+        ));
+    }
+}
+
+/// `signature.valid`: every signature present verified, and the claims rest on one of them. The same verdict is
+/// the JSON field `tokens[].signature.valid` ([`Token::signature_verdict`]).
+fn signature_valid_check(token: &Token, verdict: &crate::token::SignatureVerdict) -> Check {
+    let Some(primary) = verdict.primary.map(|i| &token.signatures[i]) else {
+        return check("signature.valid", Status::Fail, "no signature", None);
+    };
+    if verdict.valid {
+        return check(
+            "signature.valid",
+            Status::Pass,
+            format!(
+                "the {} signature verifies ({})",
+                primary.signed_element,
+                engines_line(primary)
+            ),
+            None,
+        );
+    }
+    if !primary.valid {
+        let (reason, fix) = failure(primary);
+        return check(
+            "signature.valid",
+            Status::Fail,
+            format!("the {} signature does not verify: {reason}", primary.signed_element),
+            Some(fix),
+        );
+    }
+    if let Some(broken) = verdict.broken.map(|i| &token.signatures[i]) {
+        // Every signature present must verify: a broken Response signature next to a valid Assertion signature
+        // means the message was altered (or mis-signed), and Entra rejects it.
+        let (reason, fix) = failure(broken);
+        return check(
+            "signature.valid",
+            Status::Fail,
+            format!(
+                "the {} signature verifies, but the {} signature ({}) does not: {reason}",
+                primary.signed_element,
+                broken.signed_element,
+                broken.reference_id.as_deref().unwrap_or("no ID")
+            ),
+            Some(fix),
+        );
+    }
+    check(
+        "signature.valid",
+        Status::Fail,
+        format!(
+            "the {} signature verifies, but it covers no assertion Entra would read (an assertion nested in Advice, outside the document element, or one of several), so no claims rest on it",
+            primary.signed_element
+        ),
+        Some("sign the assertion itself (or the Response holding exactly one assertion) with the trusted key"),
+    )
+}
+
+/// `signature.engines-agree`.
+fn engines_check(token: &Token) -> Option<Check> {
+    if let Some(d) = token.signatures.iter().find_map(|s| s.disagreement.clone()) {
+        return Some(check(
+            "signature.engines-agree",
+            Status::Fail,
+            format!("the verification engines disagree: {d}"),
+            Some("do not rely on this token; report it to the fedcheck maintainers with the input (the verdict is an error, never a pass)"),
+        ));
+    }
+    if let Some(s) = token.signatures.iter().find_map(|s| s.stricter.clone()) {
+        return Some(check(
+            "signature.engines-agree",
+            Status::Info,
+            format!("libxmlsec1 accepts the signature but fedcheck's stricter SAML profile refuses it: {s}"),
+            None,
+        ));
+    }
+    if let Some(s) = token.signatures.iter().find(|s| s.second_opinion_skipped) {
+        let why = s
+            .engines
+            .iter()
+            .find(|e| e.name == "libxmlsec1")
+            .map(|e| e.detail.clone())
+            .unwrap_or_default();
+        return Some(check(
+            "signature.engines-agree",
+            Status::Info,
+            format!(
+                "libxmlsec1 gave no opinion on the {} signature: {why}",
+                s.signed_element
+            ),
+            None,
+        ));
+    }
+    token.signatures.iter().any(|s| s.engines.len() > 1).then(|| {
+        check(
+            "signature.engines-agree",
+            Status::Pass,
+            "fedcheck and libxmlsec1 agree",
+            None,
+        )
+    })
+}
+
+/// The algorithms Microsoft documents for domain federation: "This signature can be based on SHA1 or SHA256"
+/// (Use a SAML 2.0 IdP for single sign-on), enveloped, with exclusive canonicalization.
+const RSA_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#rsa-sha1";
+const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+const DIGEST_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#sha1";
+const DIGEST_SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
+
+/// `signature.algorithm`: the signature's algorithms against what Entra documents. Anything fedcheck verified
+/// but Microsoft does not document is a warning that says so, never a pass and never a failure.
+fn algorithm_check(primary: &crate::token::SignatureReport) -> Option<Check> {
+    let d = &primary.check.declared;
+    let sm = d.signature_method.clone().unwrap_or_default();
+    let dm = d.digest_method.clone().unwrap_or_default();
+    if sm.is_empty() {
+        return None;
+    }
+    if sm.starts_with("https://") || dm.starts_with("https://") {
+        return Some(check(
+            "signature.algorithm",
+            Status::Fail,
+            format!("algorithm URIs use https:// ({sm}, {dm}); the identifiers are http://www.w3.org/..."),
+            Some("copy the algorithm URIs from the XML Signature specification, not from documentation pages that print them with https://"),
+        ));
+    }
+    let mut notes = Vec::new();
+    if !crate::dsig::is_registered(&sm) {
+        notes.push(format!("signature method {sm} is not a registered XML Signature identifier (fedcheck reads it as the algorithm it names; other verifiers may refuse it)"));
+    } else if !matches!(sm.as_str(), RSA_SHA1 | RSA_SHA256) {
+        notes.push(format!("signature method {sm} verifies, but Microsoft documents only RSA-SHA1 and RSA-SHA256 for federation signing (\"This signature can be based on SHA1 or SHA256\"), so whether Entra accepts it is undocumented"));
+    }
+    if !dm.is_empty() && !crate::dsig::is_registered(&dm) {
+        notes.push(format!("digest method {dm} is not a registered XML Signature identifier (fedcheck reads it as the hash it names; other verifiers may refuse it)"));
+    } else if !matches!(dm.as_str(), DIGEST_SHA1 | DIGEST_SHA256 | "") {
+        notes.push(format!(
+            "digest method {dm} is undocumented for Entra (SHA-1 or SHA-256 are)"
+        ));
+    }
+    let c14n = d
+        .canonicalization
+        .iter()
+        .chain(d.transforms.iter().filter(|t| t.as_str() != crate::dsig::ENVELOPED));
+    if let Some(inclusive) = c14n
+        .into_iter()
+        .find(|a| matches!(crate::c14n::algorithm(a), Some((m, _)) if m != crate::c14n::Mode::Exclusive))
+    {
+        notes.push(format!("canonicalization {inclusive} is inclusive; Entra's documentation and the SAML profiles use exclusive c14n, so Entra's handling is undocumented"));
+    }
+    if !notes.is_empty() {
+        return Some(check(
+            "signature.algorithm",
+            Status::Warn,
+            notes.join("; "),
+            Some("sign with RSA-SHA256, digest SHA-256 and exclusive c14n (http://www.w3.org/2001/04/xmldsig-more#rsa-sha256, http://www.w3.org/2001/04/xmlenc#sha256, http://www.w3.org/2001/10/xml-exc-c14n#), the algorithms Entra documents"),
+        ));
+    }
+    if sm == RSA_SHA1 || dm == DIGEST_SHA1 {
+        return Some(check(
+            "signature.algorithm",
+            Status::Warn,
+            format!("SHA-1 is used ({sm}, digest {dm}); Entra still accepts it but it is deprecated"),
+            Some("switch the relying party trust to SHA-256 (AD FS: Set-AdfsRelyingPartyTrust -SignatureAlgorithm http://www.w3.org/2001/04/xmldsig-more#rsa-sha256)"),
+        ));
+    }
+    Some(check(
+        "signature.algorithm",
+        Status::Pass,
+        format!("{sm}, digest {dm}"),
+        None,
+    ))
+}
+
+/// `signature.reference`: verified signatures whose shape is outside SAML's signature profile but whose coverage
+/// is unambiguous: a whole-document reference (`URI=""` or no URI; SAML core 5.4.2 asks for the ID), or a
+/// signature not where the schema puts it. Strict consumers refuse them; Entra's handling is undocumented.
+fn reference_check(token: &Token) -> Option<Check> {
+    let mut notes = Vec::new();
+    for s in token.signatures.iter().filter(|s| s.valid) {
+        let id = s.reference_id.as_deref().unwrap_or("no ID");
+        if s.check.outcome.as_ref().is_ok_and(|v| v.whole_document) {
+            let how = match s.check.declared.reference_uri.as_deref() {
+                Some(_) => "Reference URI=\"\"",
+                None => "a Reference without URI",
+            };
+            notes.push(format!("the {} signature ({id}) covers the whole document through {how} instead of the element's ID (SAML core 5.4.2)", s.signed_element));
+        }
+        if let Some(expected) = s.check.misplaced {
+            notes.push(format!("the {} signature ({id}) is not where the SAML schema puts it ({expected}), so the message is not schema-valid", s.signed_element));
+        }
+    }
+    (!notes.is_empty()).then(|| {
+        check(
+            "signature.reference",
+            Status::Warn,
+            format!("{}; the signature verifies and covers the signed element, but strict SAML consumers refuse this shape and Entra's handling of it is undocumented", notes.join("; ")),
+            Some("configure the IdP to sign with a Reference to the element's ID and to place ds:Signature where the SAML schema puts it (right after Issuer in SAML 2.0)"),
+        )
+    })
+}
+
+/// `certificate.trusted`, `certificate.validity`, `certificate.key-size`, from the signature the claims rest on.
+fn certificate_checks(primary: &crate::token::SignatureReport, ctx: &Context, out: &mut Vec<Check>) {
     if ctx.anchors.is_empty() {
         out.push(check(
             "certificate.trusted",
@@ -320,81 +442,78 @@ fn signature_checks(token: &Token, ctx: &Context, out: &mut Vec<Check>) {
         ));
         return;
     }
-    match primary.anchor.and_then(|i| ctx.anchors.get(i)) {
-        Some(a) if primary.valid => {
-            out.push(check(
-                "certificate.trusted",
-                Status::Pass,
-                format!(
-                    "signed by {} (SHA-1 {}, from {})",
-                    a.info.subject, a.info.sha1_thumbprint, a.origin
-                ),
-                None,
-            ));
-            validity_check(a, ctx, out);
-            if a.info.key_type == "RSA" && a.info.key_bits < 2048 {
-                out.push(check(
-                    "certificate.key-size",
-                    Status::Fail,
-                    format!("RSA-{}", a.info.key_bits),
-                    Some("use an RSA key of at least 2048 bits"),
-                ));
-            } else {
-                out.push(check(
-                    "certificate.key-size",
-                    Status::Pass,
-                    format!("{}-{}", a.info.key_type, a.info.key_bits),
-                    None,
-                ));
-            }
-        }
-        _ => {
-            // KeyInfo naming a trust anchor while the signature failed: the failure is the signature's, not trust's.
-            let named_anchor = primary.check.declared.keyinfo_certificates.iter().find_map(|k| {
-                ctx.anchors
-                    .iter()
-                    .find(|a| a.info.sha256_thumbprint == k.sha256_thumbprint)
-            });
-            if let (Some(a), false) = (
-                named_anchor,
-                matches!(primary.check.outcome, Err(crate::dsig::SignatureError::WeakKey { .. })),
-            ) {
-                out.push(check(
-                    "certificate.trusted",
-                    Status::Info,
-                    format!(
-                        "KeyInfo names the trusted certificate {} (SHA-1 {}, from {}), but the signature itself did not verify (see signature.valid)",
-                        a.info.subject, a.info.sha1_thumbprint, a.origin
-                    ),
-                    None,
-                ));
-                return;
-            }
-            let mut msg = "no trusted certificate verified the token's signature".to_string();
-            if let Some(k) = primary.check.declared.keyinfo_certificates.first() {
-                msg.push_str(&format!(
-                    "; KeyInfo names {} (SHA-1 {}), which is not among the {} trusted certificate(s)",
-                    k.subject,
-                    k.sha1_thumbprint,
-                    ctx.anchors.len()
-                ));
-            }
-            if let Err(crate::dsig::SignatureError::WeakKey { bits }) = &primary.check.outcome {
-                out.push(check(
-                    "certificate.key-size",
-                    Status::Fail,
-                    format!("the signature verifies with a trusted certificate, but its key is RSA-{bits}"),
-                    Some("issue a token-signing certificate with an RSA key of at least 2048 bits and roll it over in Entra"),
-                ));
-                return;
-            }
-            out.push(check(
-                "certificate.trusted",
-                Status::Fail,
-                msg,
-                Some("compare the IdP's current token-signing certificate with the one Entra holds (Get-MgDomainFederationConfiguration signingCertificate) and the one given to fedcheck"),
-            ));
-        }
+    if let Some(a) = primary
+        .anchor
+        .and_then(|i| ctx.anchors.get(i))
+        .filter(|_| primary.valid)
+    {
+        out.push(check(
+            "certificate.trusted",
+            Status::Pass,
+            format!(
+                "signed by {} (SHA-1 {}, from {})",
+                a.info.subject, a.info.sha1_thumbprint, a.origin
+            ),
+            None,
+        ));
+        validity_check(a, ctx, out);
+        out.push(key_size_check(a));
+        return;
+    }
+    // KeyInfo naming a trust anchor while the signature failed: the failure is the signature's, not trust's.
+    let named_anchor = primary.check.declared.keyinfo_certificates.iter().find_map(|k| {
+        ctx.anchors
+            .iter()
+            .find(|a| a.info.sha256_thumbprint == k.sha256_thumbprint)
+    });
+    if let Some(a) = named_anchor {
+        out.push(check(
+            "certificate.trusted",
+            Status::Info,
+            format!(
+                "KeyInfo names the trusted certificate {} (SHA-1 {}, from {}), but the signature itself did not verify (see signature.valid)",
+                a.info.subject, a.info.sha1_thumbprint, a.origin
+            ),
+            None,
+        ));
+        return;
+    }
+    let mut msg = "no trusted certificate verified the token's signature".to_string();
+    if let Some(k) = primary.check.declared.keyinfo_certificates.first() {
+        msg.push_str(&format!(
+            "; KeyInfo names {} (SHA-1 {}), which is not among the {} trusted certificate(s)",
+            k.subject,
+            k.sha1_thumbprint,
+            ctx.anchors.len()
+        ));
+    }
+    out.push(check(
+        "certificate.trusted",
+        Status::Fail,
+        msg,
+        Some("compare the IdP's current token-signing certificate with the one Entra holds (Get-MgDomainFederationConfiguration signingCertificate) and the one given to fedcheck"),
+    ));
+}
+
+/// `certificate.key-size`: one rule whatever engine verified. Microsoft states no minimum RSA key size for
+/// federation signing keys (its error list has only AADSTS50032 WeakRsaKey), so 1024-2047 bits is a warning; below
+/// 1024 bits the key can be factored and the signature proves nothing about who made it.
+fn key_size_check(a: &TrustAnchor) -> Check {
+    let (kind, bits) = (a.info.key_type.as_str(), a.info.key_bits);
+    match kind {
+        "RSA" if bits < 1024 => check(
+            "certificate.key-size",
+            Status::Fail,
+            format!("RSA-{bits}: a key this small can be factored, so the signature does not show the IdP made it; Entra names an error for weak RSA keys (AADSTS50032 WeakRsaKey)"),
+            Some("issue a token-signing certificate with an RSA key of 2048 bits or more and roll it over in Entra"),
+        ),
+        "RSA" if bits < 2048 => check(
+            "certificate.key-size",
+            Status::Warn,
+            format!("RSA-{bits}: under 2048 bits; Microsoft documents no minimum key size for federation signing keys (its error list has only AADSTS50032 WeakRsaKey), so Entra's acceptance is undocumented"),
+            Some("issue a token-signing certificate with an RSA key of 2048 bits or more and roll it over in Entra (NIST SP 800-131A disallows RSA under 2048 bits for signing)"),
+        ),
+        _ => check("certificate.key-size", Status::Pass, format!("{kind}-{bits}"), None),
     }
 }
 
@@ -415,7 +534,6 @@ fn failure(sig: &crate::token::SignatureReport) -> (String, &'static str) {
         Err(E::UntrustedKey { .. }) => "the token was signed by a different key than the trusted one: check the IdP's current token-signing certificate and the one Entra has (signingCertificate), or pass the right --idp-cert",
         Err(E::NoTrustAnchors) => "give the IdP's token-signing certificate with --idp-cert, or its metadata with --metadata",
         Err(E::AlgorithmUriTypo { .. }) => "use the exact algorithm identifiers http://www.w3.org/2001/04/xmldsig-more#rsa-sha256 and http://www.w3.org/2001/04/xmlenc#sha256",
-        Err(E::WeakKey { .. }) => "issue a token-signing certificate with an RSA key of 2048 bits or more",
         _ => "sign the assertion with an enveloped, exclusive-c14n RSA-SHA256 signature over its ID, with the trusted signing key",
     };
     (reason, fix)
