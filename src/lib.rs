@@ -33,6 +33,7 @@ pub mod render;
 pub mod report;
 pub mod rules;
 pub mod serve;
+pub mod signins;
 pub mod snapshot;
 pub mod token;
 pub mod trust;
