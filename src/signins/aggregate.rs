@@ -458,11 +458,15 @@ impl Aggregator {
             }
         }
         let mut notes = Vec::new();
-        for i in &self.inputs {
+        let last_page_given = self
+            .inputs
+            .iter()
+            .any(|i| i.shape == super::Shape::GraphPage && !i.more_pages);
+        for i in self.inputs.iter().filter(|_| !last_page_given) {
             if i.more_pages {
                 notes.push(format!(
-                    "{}: the page carries @odata.nextLink: Graph has more sign-ins than this file holds; fetch every \
-                     page and give them all",
+                    "{}: the page carries @odata.nextLink and no page without it (the last one) was given: Graph has \
+                     more sign-ins than these files hold; fetch every page and give them all",
                     i.file
                 ));
             }
@@ -573,6 +577,9 @@ fn counts(u: &UserReport) -> String {
 /// The text output: one line per user, the ones without MFA first, with their apps and last single-factor time.
 pub fn to_text(r: &SigninsReport) -> String {
     let mut s = String::new();
+    if r.inputs.is_empty() {
+        return partner_text(r);
+    }
     let _ = writeln!(
         s,
         "fedcheck signins: {} input(s), {} sign-in(s) read, {} counted, {} user(s), {} without MFA",
@@ -655,10 +662,39 @@ pub fn to_text(r: &SigninsReport) -> String {
             let _ = writeln!(s, "  -       {}  {}", u.user, counts(u));
         }
     }
+    s.push_str(&partner_text(r));
+    if !r.unlisted_mfa_results.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nMFA result strings not in the rule's lists (counted as single_factor):"
+        );
+        for u in &r.unlisted_mfa_results {
+            let _ = writeln!(s, "  \"{}\": {} sign-in(s)", u.result, u.signins);
+        }
+    }
+    for n in &r.notes {
+        let _ = writeln!(s, "Note: {n}");
+    }
+    let _ = writeln!(
+        s,
+        "\nVerdict: {} of {} user(s) signed in without MFA; {} of {} user(s) with a successful sign-in were satisfied by \
+         the IdP's claim on every one.",
+        r.summary.users_without_mfa,
+        r.summary.users,
+        r.summary.users_mfa_claim_only,
+        r.summary.users_with_successful_signins
+    );
+    s
+}
+
+/// The Partner Center section of the text output.
+fn partner_text(r: &SigninsReport) -> String {
+    let mut s = String::new();
     if let Some(p) = &r.partner_report {
         let _ = writeln!(
             s,
-            "\nPartner Center MFA report {}: {} user(s) reached Partner Center without MFA; columns used: {} (user){} ({})",
+            "{}Partner Center MFA report {}: {} user(s) reached Partner Center without MFA; columns used: {} (user){} ({})",
+            if r.inputs.is_empty() { "" } else { "\n" },
             p.file,
             p.listed,
             p.columns.user,
@@ -697,26 +733,5 @@ pub fn to_text(r: &SigninsReport) -> String {
             );
         }
     }
-    if !r.unlisted_mfa_results.is_empty() {
-        let _ = writeln!(
-            s,
-            "\nMFA result strings not in the rule's lists (counted as single_factor):"
-        );
-        for u in &r.unlisted_mfa_results {
-            let _ = writeln!(s, "  \"{}\": {} sign-in(s)", u.result, u.signins);
-        }
-    }
-    for n in &r.notes {
-        let _ = writeln!(s, "Note: {n}");
-    }
-    let _ = writeln!(
-        s,
-        "\nVerdict: {} of {} user(s) signed in without MFA; {} of {} user(s) with a successful sign-in were satisfied by \
-         the IdP's claim on every one.",
-        r.summary.users_without_mfa,
-        r.summary.users,
-        r.summary.users_mfa_claim_only,
-        r.summary.users_with_successful_signins
-    );
     s
 }

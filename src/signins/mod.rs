@@ -329,3 +329,128 @@ pub enum SigninsError {
         what: String,
     },
 }
+
+/// Everything [`run`] needs besides the file names.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// `--input-format` (None: detect).
+    pub forced: Option<Shape>,
+    /// The filters.
+    pub filters: aggregate::Filters,
+    /// Limits.
+    pub limits: Limits,
+    /// Collect personal values for redaction (bundles).
+    pub collect_personal: bool,
+    /// Files given as Partner Center's report (`--partner-report`).
+    pub partner_reports: Vec<String>,
+}
+
+/// What [`run`] produced.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    /// The report.
+    pub report: aggregate::SigninsReport,
+    /// Personal values seen (kind, value), when collected.
+    pub personal: std::collections::BTreeSet<(&'static str, String)>,
+    /// The sign-in log files read, in order.
+    pub signin_files: Vec<String>,
+    /// The Partner Center report read, if any.
+    pub partner_file: Option<String>,
+}
+
+fn open(file: &str) -> Result<std::io::BufReader<std::fs::File>, SigninsError> {
+    let f = std::fs::File::open(file).map_err(|e| SigninsError::Io {
+        file: file.into(),
+        source: e,
+    })?;
+    match f.metadata() {
+        Ok(m) if m.is_dir() => Err(SigninsError::NotSignins {
+            file: file.into(),
+            why: "is a folder; give the export files".into(),
+        }),
+        _ => Ok(std::io::BufReader::with_capacity(64 * 1024, f)),
+    }
+}
+
+/// Reads every input (Partner Center's report first, then the sign-in logs, each streamed), and aggregates.
+/// `tick` is called with the number of bytes read, for a progress bar.
+pub fn run(files: &[String], opts: &RunOptions, tick: &dyn Fn(u64)) -> Result<RunOutput, SigninsError> {
+    use std::io::BufRead as _;
+    let mut partner_files: Vec<String> = opts.partner_reports.clone();
+    let mut signin_files: Vec<String> = Vec::new();
+    for f in files {
+        if partner_files.contains(f) {
+            continue;
+        }
+        let is_partner = match opts.forced {
+            Some(Shape::PartnerReport) => true,
+            Some(_) => false,
+            None => {
+                let mut r = open(f)?;
+                let head = r.fill_buf().map_err(|e| SigninsError::Io {
+                    file: f.clone(),
+                    source: e,
+                })?;
+                read::sniff(head).partner
+            }
+        };
+        if is_partner {
+            partner_files.push(f.clone());
+        } else {
+            signin_files.push(f.clone());
+        }
+    }
+    if partner_files.len() > 1 {
+        return Err(SigninsError::NotSignins {
+            file: partner_files[1].clone(),
+            why: format!(
+                "a second Partner Center MFA report (the first is {}); give one",
+                partner_files[0]
+            ),
+        });
+    }
+    let partner = match partner_files.first() {
+        Some(p) => Some(partner::read(p, read::Counting::new(open(p)?, tick), &opts.limits)?),
+        None => None,
+    };
+    let mut agg = aggregate::Aggregator::new(opts.filters.clone(), opts.limits, partner);
+    let mut personal = std::collections::BTreeSet::new();
+    for f in &signin_files {
+        let mut n: u64 = 0;
+        let input = read::Counting::new(open(f)?, tick);
+        let forced = opts.forced.filter(|s| *s != Shape::PartnerReport);
+        let summary = read::read_signins(f, input, forced, &opts.limits, opts.collect_personal, &mut |s| {
+            n += 1;
+            agg.add(f, n, &s)?;
+            for (k, v) in s.personal {
+                if personal.len() >= opts.limits.max_personal_values {
+                    return Err(SigninsError::TooMany {
+                        file: f.clone(),
+                        what: format!(
+                            "more than {} personal values to redact",
+                            opts.limits.max_personal_values
+                        ),
+                    });
+                }
+                personal.insert((k, v));
+            }
+            Ok(())
+        })?;
+        agg.input_done(summary);
+    }
+    let report = agg.finish();
+    if !signin_files.is_empty() && report.signins == 0 {
+        return Err(SigninsError::NotSignins {
+            file: signin_files.join(", "),
+            why: "no sign-in record in the inputs (an empty export proves nothing; check the period and the filter \
+                  used to export)"
+                .into(),
+        });
+    }
+    Ok(RunOutput {
+        report,
+        personal,
+        signin_files,
+        partner_file: partner_files.first().cloned(),
+    })
+}

@@ -123,6 +123,12 @@ pub fn read_signins(
     }
     let sn = sniff(&head);
     let csv_forced = matches!(forced, Some(Shape::PortalCsv | Shape::LogAnalyticsCsv));
+    if let Some(f) = forced.filter(|_| !csv_forced && !sn.json) {
+        return Err(SigninsError::NotSignins {
+            file: file.into(),
+            why: format!("not JSON, but --input-format names a JSON shape ({})", f.describe()),
+        });
+    }
     if sn.json && !csv_forced {
         read_json(file, r, forced, limits, personal, each)
     } else {
@@ -208,12 +214,12 @@ fn read_json(
         .map_err(|e| scan_error(file, e, n, limits.max_record_bytes))?;
     let container = outline.containers.first().copied();
     let shape = match (forced, first_shape) {
-        (Some(f), _) => f,
-        (None, Some(Shape::GraphArray)) | (None, None) => match container {
+        (Some(Shape::GraphArray), _) | (None, Some(Shape::GraphArray)) | (None, None) => match container {
             Some(Container::Page) => Shape::GraphPage,
             Some(Container::Lone) => Shape::Ndjson,
             _ => Shape::GraphArray,
         },
+        (Some(f), _) => f,
         (None, Some(s)) => s,
     };
     Ok(InputSummary {
