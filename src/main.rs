@@ -1096,6 +1096,15 @@ struct BundleArgs {
     /// The federated domain, for request.md (default: from --federation-config, else the tokens' UPN suffix).
     #[arg(long, value_name = "DOMAIN")]
     tenant_domain: Option<String>,
+
+    /// Entra sign-in log exports (any shape `fedcheck signins` reads): judged per user, copied (redacted) into
+    /// signins/ with summary.json, and summarized in the reports and request.md.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    signins: Vec<String>,
+
+    /// Partner Center's MFA report, joined with --signins by UPN.
+    #[arg(long, value_name = "FILE", requires = "signins")]
+    partner_report: Option<String>,
 }
 
 /// `fedcheck verify-bundle`.
@@ -1132,6 +1141,28 @@ fn bundle(a: BundleArgs) -> anyhow::Result<u8> {
         metadata_fetched_at: None,
     };
     bundle::preflight(&opts)?;
+    // The sign-in logs are read (and judged) before anything is written: an unusable export writes no bundle.
+    let signins = if a.signins.is_empty() {
+        None
+    } else {
+        let sopts = fedcheck::signins::RunOptions {
+            collect_personal: !a.no_redact,
+            partner_reports: a.partner_report.iter().cloned().collect(),
+            ..fedcheck::signins::RunOptions::default()
+        };
+        let mut all = a.signins.clone();
+        all.extend(a.partner_report.iter().cloned());
+        let progress = Progress::new(&all, false);
+        let result = fedcheck::signins::run(&a.signins, &sopts, &|n| progress.tick(n));
+        progress.done();
+        let out = result.map_err(|e| anyhow!("--signins: {e}"))?;
+        if out.signin_files.is_empty() {
+            return Err(anyhow!(
+                "--signins: no sign-in log among the files (only Partner Center's MFA report)"
+            ));
+        }
+        Some(out)
+    };
     let fetch_time = chrono::Utc::now();
     let settings = settings(&a.trust, &a.eval)?;
     if at_given {
@@ -1161,7 +1192,7 @@ fn bundle(a: BundleArgs) -> anyhow::Result<u8> {
             t.error.as_deref().unwrap_or_default()
         ));
     }
-    let written = bundle::write(&rep, &tokens, &settings, &opts)?;
+    let written = bundle::write_with_signins(&rep, &tokens, &settings, &opts, signins.as_ref())?;
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,
@@ -1189,6 +1220,9 @@ fn bundle(a: BundleArgs) -> anyhow::Result<u8> {
                 written.redaction.fields.join(", ")
             }
         );
+    }
+    if let Some(si) = &signins {
+        let _ = writeln!(out, "Sign-in logs: {}", fedcheck::render::signins_sentence(&si.report));
     }
     let _ = writeln!(
         out,

@@ -125,6 +125,12 @@ pub struct Summary {
     pub single_factor: u64,
     /// Of which `failed`.
     pub failed: u64,
+    /// The earliest sign-in counted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_signin: Option<String>,
+    /// The latest sign-in counted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_signin: Option<String>,
 }
 
 /// A result string that mentions MFA but is not in the rule's lists (counted as `single_factor`).
@@ -444,6 +450,16 @@ impl Aggregator {
             summary.mfa_entra += u.mfa_entra;
             summary.single_factor += u.single_factor;
             summary.failed += u.failed;
+            if let Some(f) = &u.first_signin {
+                if summary.first_signin.as_ref().is_none_or(|x| f < x) {
+                    summary.first_signin = Some(f.clone());
+                }
+            }
+            if let Some(l) = &u.last_signin {
+                if summary.last_signin.as_ref().is_none_or(|x| l > x) {
+                    summary.last_signin = Some(l.clone());
+                }
+            }
             let ok = u.mfa_claim + u.mfa_entra + u.single_factor;
             if u.without_mfa {
                 summary.users_without_mfa += 1;

@@ -413,8 +413,16 @@ pub fn run(files: &[String], opts: &RunOptions, tick: &dyn Fn(u64)) -> Result<Ru
         Some(p) => Some(partner::read(p, read::Counting::new(open(p)?, tick), &opts.limits)?),
         None => None,
     };
-    let mut agg = aggregate::Aggregator::new(opts.filters.clone(), opts.limits, partner);
     let mut personal = std::collections::BTreeSet::new();
+    if opts.collect_personal {
+        for u in partner.iter().flat_map(|p| &p.users) {
+            personal.insert(("upn", u.user.clone()));
+            if let Some(o) = &u.object_id {
+                personal.insert(("userid", o.clone()));
+            }
+        }
+    }
+    let mut agg = aggregate::Aggregator::new(opts.filters.clone(), opts.limits, partner);
     for f in &signin_files {
         let mut n: u64 = 0;
         let input = read::Counting::new(open(f)?, tick);

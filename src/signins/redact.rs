@@ -1,9 +1,86 @@
 //! Redaction of sign-in inputs for evidence bundles: every personal value collected while reading (user principal
 //! names, display names, user object IDs, IP addresses) is replaced by its placeholder wherever it occurs in the
-//! file's bytes, as written or JSON-escaped, in one Aho-Corasick pass (leftmost-longest, whole words only: a value
-//! inside a longer word is left alone). Field names are never values, so the file keeps its shape.
+//! file's bytes, as written or JSON-escaped, in one Aho-Corasick pass (leftmost-longest, ASCII case-insensitive,
+//! whole words only: a value inside a longer word is left alone). Field names are never values, so the file keeps
+//! its shape. A user principal name gets the placeholder the token copies use for it (kind `upn`, computed on the
+//! lower-cased value), so one user is one placeholder across the whole bundle.
 
+use super::aggregate::SigninsReport;
 use aho_corasick::{AhoCorasick, MatchKind};
+use std::collections::{BTreeSet, HashMap};
+
+/// The placeholders for a run's personal values.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// (value as written, placeholder), for the raw inputs.
+    pub pairs: Vec<(String, String)>,
+    /// Lower-cased user principal name -> placeholder, for the reports.
+    pub upn: HashMap<String, String>,
+    /// What was redacted, for the redaction note.
+    pub fields: Vec<String>,
+}
+
+/// Placeholders for every personal value; `token_pairs` are the token redactor's, reused for the same UPN;
+/// `placeholder(kind, value)` makes a new one.
+pub fn plan(
+    personal: &BTreeSet<(&'static str, String)>,
+    token_pairs: &[(String, String)],
+    placeholder: &dyn Fn(&str, &str) -> String,
+) -> Plan {
+    let known: HashMap<String, &String> = token_pairs.iter().map(|(v, p)| (v.to_lowercase(), p)).collect();
+    let mut plan = Plan::default();
+    let mut kinds = BTreeSet::new();
+    let mut seen = std::collections::HashSet::new();
+    for (kind, v) in personal {
+        let v = v.trim();
+        if v.is_empty() || !seen.insert((*kind, v.to_string())) {
+            continue;
+        }
+        let p = if *kind == "upn" {
+            let l = v.to_lowercase();
+            let p = match known.get(&l) {
+                Some(p) => (*p).clone(),
+                None => plan.upn.get(&l).cloned().unwrap_or_else(|| placeholder("upn", &l)),
+            };
+            plan.upn.insert(l, p.clone());
+            p
+        } else {
+            placeholder(kind, v)
+        };
+        kinds.insert(match *kind {
+            "upn" => "sign-in logs: user principal name",
+            "name" => "sign-in logs: user display name",
+            "userid" => "sign-in logs: user object ID",
+            "ip" => "sign-in logs: IP address",
+            _ => "sign-in logs: other",
+        });
+        plan.pairs.push((v.to_string(), p));
+    }
+    plan.pairs.extend(token_pairs.iter().cloned());
+    plan.fields = kinds.into_iter().map(str::to_string).collect();
+    plan
+}
+
+/// The report with every user principal name replaced by its placeholder.
+pub fn report(r: &SigninsReport, plan: &Plan) -> SigninsReport {
+    let mut r = r.clone();
+    let swap = |u: &mut String| {
+        if let Some(p) = plan.upn.get(&u.to_lowercase()) {
+            *u = p.clone();
+        }
+    };
+    for u in &mut r.users {
+        swap(&mut u.user);
+    }
+    if let Some(p) = &mut r.partner_report {
+        for u in &mut p.users {
+            swap(&mut u.user);
+        }
+    }
+    r.users
+        .sort_by(|a, b| b.without_mfa.cmp(&a.without_mfa).then_with(|| a.user.cmp(&b.user)));
+    r
+}
 
 /// Values to replace, with their placeholders.
 pub struct InputRedactor {
@@ -43,7 +120,7 @@ impl InputRedactor {
         }
         let ac = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
-            .ascii_case_insensitive(false)
+            .ascii_case_insensitive(true)
             .build(&pats)
             .map_err(|e| format!("cannot build the redaction matcher: {e}"))?;
         Ok(InputRedactor { ac: Some(ac), repl })
