@@ -10,6 +10,8 @@ use std::io::BufRead;
 pub enum CsvError {
     /// Reading failed.
     Io(std::io::Error),
+    /// The input ends inside a quoted field (an odd number of quotes): truncated.
+    Unterminated,
     /// A row larger than the limit.
     TooLarge,
     /// A row is not UTF-8.
@@ -27,6 +29,7 @@ pub struct Rows<R: BufRead> {
     /// Rows returned so far (the header is row 1).
     pub row: u64,
     first: bool,
+    quotes: u64,
 }
 
 impl<R: BufRead> Rows<R> {
@@ -41,6 +44,7 @@ impl<R: BufRead> Rows<R> {
             done: false,
             row: 0,
             first: true,
+            quotes: 0,
         }
     }
 
@@ -64,6 +68,8 @@ impl<R: BufRead> Rows<R> {
                 let (res, nin, nout, nend) =
                     self.core
                         .read_record(input, &mut self.out[out_len..], &mut self.ends[nends..]);
+                // RFC 4180 quotes come in pairs (a doubled quote is two): an odd count at the end is a cut field.
+                self.quotes += input[..nin].iter().filter(|b| **b == b'"').count() as u64;
                 (res, nin, nout, nend)
             };
             self.r.consume(nin);
@@ -87,6 +93,9 @@ impl<R: BufRead> Rows<R> {
                 }
                 ReadRecordResult::Record => {
                     self.row += 1;
+                    if self.quotes % 2 == 1 && self.r.fill_buf().map_err(CsvError::Io)?.is_empty() {
+                        return Err(CsvError::Unterminated);
+                    }
                     return self.fields(out_len, nends).map(Some);
                 }
                 ReadRecordResult::End => {

@@ -217,6 +217,11 @@ fn read_csv(file: &str, r: impl BufRead, limits: &Limits) -> Result<PartnerRepor
             record: row,
             limit: limits.max_record_bytes,
         },
+        CsvError::Unterminated => SigninsError::Csv {
+            file: file.into(),
+            row,
+            message: "the file ends inside a quoted field: it is truncated; export it again".into(),
+        },
         CsvError::NotUtf8 => SigninsError::Csv {
             file: file.into(),
             row,

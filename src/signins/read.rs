@@ -249,6 +249,11 @@ fn read_csv(
             record: row,
             limit: limits.max_record_bytes,
         },
+        CsvError::Unterminated => SigninsError::Csv {
+            file: file.into(),
+            row,
+            message: "the file ends inside a quoted field: it is truncated; export it again".into(),
+        },
         CsvError::NotUtf8 => SigninsError::Csv {
             file: file.into(),
             row,
@@ -294,6 +299,17 @@ fn read_csv(
             continue; // a blank line
         }
         n += 1;
+        if row.len() != headers.len() {
+            return Err(SigninsError::Csv {
+                file: file.into(),
+                row: rows.row,
+                message: format!(
+                    "{} field(s) where the header has {}: the file is truncated or was edited; export it again",
+                    row.len(),
+                    headers.len()
+                ),
+            });
+        }
         match map.sign_in(&row, personal) {
             Ok(s) => each(s)?,
             Err(RowProblem::NoStatus) => {
