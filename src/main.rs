@@ -355,10 +355,12 @@ impl SigninFormat {
     }
 }
 
-/// A progress bar on stderr for long reads: drawn only when stderr is a terminal, not --quiet, and after a second.
+/// A progress bar on stderr for long reads: drawn only when stderr is a terminal, not --quiet, and after a second
+/// (`FEDCHECK_PROGRESS_DELAY_MS` changes the delay, for tests).
 struct Progress {
     bar: indicatif::ProgressBar,
     start: std::time::Instant,
+    delay: std::time::Duration,
     enabled: bool,
     shown: std::cell::Cell<bool>,
 }
@@ -376,9 +378,14 @@ impl Progress {
         ) {
             bar.set_style(style.progress_chars("=> "));
         }
+        let delay = std::env::var("FEDCHECK_PROGRESS_DELAY_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map_or(std::time::Duration::from_secs(1), std::time::Duration::from_millis);
         Progress {
             bar,
             start: std::time::Instant::now(),
+            delay,
             enabled: !quiet && std::io::stderr().is_terminal(),
             shown: std::cell::Cell::new(false),
         }
@@ -386,7 +393,7 @@ impl Progress {
 
     fn tick(&self, n: u64) {
         self.bar.inc(n);
-        if self.enabled && !self.shown.get() && self.start.elapsed() > std::time::Duration::from_secs(1) {
+        if self.enabled && !self.shown.get() && self.start.elapsed() >= self.delay {
             self.shown.set(true);
             self.bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
         }

@@ -516,3 +516,40 @@ fn truncations_are_refused_and_mutations_never_panic() {
         }
     }
 }
+
+/// The progress bar: drawn on a terminal (here `script`'s pseudo-terminal, with the one-second delay set to 0), never
+/// with --quiet, never off a terminal (the other tests see an empty stderr).
+#[test]
+fn progress_bar_only_on_a_terminal_and_never_with_quiet() {
+    let Some(script) = ["/usr/bin/script", "/bin/script"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+    else {
+        eprintln!("note: script(1) not found; skipping the terminal check of the progress bar");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_fedcheck");
+    let file = common::testdata().join("signins/graph-beta-page.json");
+    let mut seen = Vec::new();
+    for quiet in [false, true] {
+        let typescript = dir.path().join(format!("ts-{quiet}"));
+        let cmd = format!(
+            "{bin} signins {} {} > /dev/null",
+            if quiet { "--quiet" } else { "" },
+            file.display()
+        );
+        let status = std::process::Command::new(script)
+            .args(["-qec", &cmd])
+            .arg(&typescript)
+            .env("FEDCHECK_PROGRESS_DELAY_MS", "0")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(1), "exit 1 through script");
+        let text = String::from_utf8_lossy(&std::fs::read(&typescript).unwrap()).into_owned();
+        seen.push(text.contains("reading sign-ins"));
+    }
+    assert_eq!(seen, vec![true, false], "bar on a terminal, none with --quiet");
+}
