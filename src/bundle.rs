@@ -1113,6 +1113,7 @@ fn verdict_word(v: Verdict) -> &'static str {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn request_text(
     shown: &Report,
     original: &Report,

@@ -290,11 +290,7 @@ fn read_csv(
         },
     })?;
     let mut n: u64 = 0;
-    loop {
-        let row = match rows.next_row().map_err(|e| csv_err(e, rows.row + 1))? {
-            Some(r) => r,
-            None => break,
-        };
+    while let Some(row) = rows.next_row().map_err(|e| csv_err(e, rows.row + 1))? {
         if row.len() == 1 && row[0].trim().is_empty() {
             continue; // a blank line
         }
