@@ -935,7 +935,10 @@ fn build_files(
                 .chain(signin_plan.iter().flat_map(|p| p.fields.iter().cloned()))
                 .collect(),
             values: r.len() + signin_plan.as_ref().map_or(0, |p| p.pairs.len() - r.len()),
-            method: "redacted:KIND:HEX, HEX = first 12 hex digits of HMAC-SHA256(key, KIND || 0x00 || value); KIND is nameid, immutableid, upn, email or attr (and name, userid, ip in sign-in logs)".into(),
+            method: format!(
+                "redacted:KIND:HEX, HEX = first 12 hex digits of HMAC-SHA256(key, KIND || 0x00 || value); KIND is nameid, immutableid, upn, email or attr{}",
+                if signin_plan.is_some() { " (and name, userid, ip in sign-in logs)" } else { "" }
+            ),
             key: key_source,
         },
         None => RedactionNote {
