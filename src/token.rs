@@ -423,60 +423,48 @@ fn top_level(doc: &Document, all: Vec<NodeId>) -> Vec<NodeId> {
         .collect()
 }
 
-/// Verifies every signature of the document with fedcheck's engine and, when asked, libxmlsec1.
+/// Verifies every signature of the document with fedcheck's engine and, when asked, libxmlsec1 (one libxml2 parse
+/// for all the signatures handed to it).
 fn verify_all(doc: &Document, xml: &[u8], anchors: &[TrustAnchor], engines: Engines) -> Vec<SignatureReport> {
     let mut profile = Profile::tokens();
     profile.verify_crypto = engines.fedcheck;
     let signature_nodes = dsig::find_signatures(doc);
-    let mut signatures = Vec::with_capacity(signature_nodes.len());
-    for (index, sig) in signature_nodes.iter().copied().enumerate() {
-        let check = dsig::verify(doc, sig, anchors, &profile);
-        let parent = check.parent.and_then(|p| doc.element(p));
-        let signed_element = parent.map(|e| e.local.clone()).unwrap_or_default();
-        let reference_id = parent.and_then(|e| e.attr("ID").or_else(|| e.attr("AssertionID")).map(str::to_string));
-        // libxmlsec1 resolves the reference by this ID attribute name: the signed element's own.
-        let id_attr = if parent.is_some_and(|e| e.is(SAML1_NS, "Assertion")) {
-            "AssertionID"
-        } else {
-            "ID"
-        };
-        let opinion = if engines.xmlsec {
-            Some(second_opinion(
-                &check,
-                xml,
-                index,
-                signature_nodes.len(),
-                id_attr,
-                anchors,
-            ))
-        } else {
-            None
-        };
-        signatures.push(combine(check, signed_element, reference_id, engines, opinion, anchors));
+    let checks: Vec<SignatureCheck> = signature_nodes
+        .iter()
+        .map(|&sig| dsig::verify(doc, sig, anchors, &profile))
+        .collect();
+    let mut opinions: Vec<Option<xmlsec::Opinion>> = checks.iter().map(|_| None).collect();
+    if engines.xmlsec {
+        let withheld: Vec<Option<xmlsec::Opinion>> = checks.iter().map(withheld_from_xmlsec).collect();
+        let wanted: Vec<bool> = withheld.iter().map(Option::is_none).collect();
+        let judged = xmlsec::verify_document(xml, Some(checks.len()), &wanted, anchors);
+        opinions = withheld.into_iter().zip(judged).map(|(w, j)| w.or(j)).collect();
     }
-    signatures
+    checks
+        .into_iter()
+        .zip(opinions)
+        .map(|(check, opinion)| {
+            let parent = check.parent.and_then(|p| doc.element(p));
+            let signed_element = parent.map(|e| e.local.clone()).unwrap_or_default();
+            let reference_id = parent.and_then(|e| e.attr("ID").or_else(|| e.attr("AssertionID")).map(str::to_string));
+            combine(check, signed_element, reference_id, engines, opinion, anchors)
+        })
+        .collect()
 }
 
-/// libxmlsec1's opinion on one signature, unless fedcheck must withhold the signature from it.
-fn second_opinion(
-    check: &SignatureCheck,
-    xml: &[u8],
-    index: usize,
-    count: usize,
-    id_attr: &str,
-    anchors: &[TrustAnchor],
-) -> xmlsec::Opinion {
+/// Why a signature is not handed to libxmlsec1, as its opinion; `None` when it is.
+fn withheld_from_xmlsec(check: &SignatureCheck) -> Option<xmlsec::Opinion> {
     // A signature outside fedcheck's profile (XSLT or XPath transforms, external references, ds:Object, ...) is
     // never handed to libxmlsec1, which would execute those transforms.
     if let Err(e) = &check.outcome {
         if structure_refused(e) {
-            return xmlsec::Opinion {
+            return Some(xmlsec::Opinion {
                 valid: false,
                 anchor: None,
                 checked: false,
                 unavailable: false,
                 detail: "not run: the signature is outside fedcheck's SAML signature profile, so it is not handed to libxmlsec1 (which would process it)".into(),
-            };
+            });
         }
     }
     // An algorithm libxmlsec1 does not implement: it cannot give an opinion, and says so.
@@ -489,16 +477,16 @@ fn second_opinion(
         .chain(d.transforms.iter());
     for uri in algorithms {
         if !xmlsec::implements(uri) {
-            return xmlsec::Opinion {
+            return Some(xmlsec::Opinion {
                 valid: false,
                 anchor: None,
                 checked: false,
                 unavailable: true,
                 detail: format!("not run: libxmlsec1 {} does not implement {uri}", xmlsec::version()),
-            };
+            });
         }
     }
-    xmlsec::verify_expecting(xml, index, Some(count), id_attr, anchors)
+    None
 }
 
 /// Claims read from a verified signature, and which.
