@@ -298,7 +298,7 @@ pub fn correlation_check(protocol: Protocol, in_response_to: Option<(&str, bool)
                         "capture.correlation",
                         Status::Warn,
                         format!(
-                            "the posted wctx {} is none of the wsignin1.0 requests' in the capture: {}",
+                            "the posted wctx {} matches the wctx of none of the wsignin1.0 requests in the capture: {}",
                             shorten(w),
                             list()
                         ),

@@ -366,7 +366,7 @@ fn enum_setting<T: Copy>(
                 },
                 (false, _) => Setting::Indeterminate {
                     reason: format!(
-                        "ConvertTo-Json wrote {property} as the number {raw}, and Microsoft documents no numbering for MSOnline's enumeration: re-export it as text (e.g. Select-Object with \"$($_.{property})\") or read the domain with Get-MgDomainFederationConfiguration"
+                        "ConvertTo-Json wrote {property} as the number {raw}, and Microsoft documents no numbering for MSOnline's enumeration: read the domain with Graph instead (Get-MgDomainFederationConfiguration | ConvertTo-Json, or fedcheck fetch-config)"
                     ),
                     raw,
                 },

@@ -986,7 +986,7 @@ fn upn_check(name: &str, u: &str, ctx: &Context) -> Check {
         return check(
             "subject.upn",
             Status::Warn,
-            format!("{name} = {u} is not in e-mail form (user@domain); Entra's UPN is"),
+            format!("{name} = {u} is not in e-mail form (user@domain), the form of an Entra userPrincipalName"),
             Some("issue the user's userPrincipalName as it is in Entra ID (user@domain)"),
         );
     };
@@ -1063,7 +1063,7 @@ fn instant_check(protocol: Protocol, c: &Claims, ctx: &Context) -> Check {
         Protocol::WsfedSaml11 => match (c.authn_instant.clone(), attr(AUTHN_INSTANT_URI)) {
             (Some(v), _) => (
                 Some(v),
-                "AuthenticationStatement/@AuthenticationInstant (the authenticationinstant claim)".to_string(),
+                "AuthenticationStatement/@AuthenticationInstant, the authenticationinstant claim".to_string(),
                 "Entra's sign-in frequency counts from it (for WS-Fed, the instant of the first factor)",
             ),
             (None, Some(v)) => (

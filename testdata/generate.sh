@@ -46,5 +46,7 @@ rm -rf "$TD/saml2" "$TD/wsfed" "$TD/encoded" "$TD/metadata" "$TD/c14n" "$TD/mani
 PYTHONDONTWRITEBYTECODE=1 SIGNXML_PY="$VENV/bin/python" NPM_SAML_NODE_PATH="$NPMDIR/node_modules" python3 "$TD/gen/build.py" "$TD"
 PYTHONDONTWRITEBYTECODE=1 python3 "$TD/gen/adversarial.py" "$TD"
 PYTHONDONTWRITEBYTECODE=1 python3 "$TD/gen/entra.py" "$TD"
+PYTHONDONTWRITEBYTECODE=1 python3 "$TD/gen/capture.py" "$TD"
+PYTHONDONTWRITEBYTECODE=1 python3 "$TD/gen/subject.py" "$TD"
 PYTHONDONTWRITEBYTECODE=1 python3 "$TD/gen/jwt.py" "$TD"
 bash "$TD/gen/adfs.sh" "$TD"
