@@ -1353,10 +1353,16 @@ fn certificate_update_check(cfg: &FederationConfig, protocol: Option<Protocol>) 
                 })
                 .unwrap_or_else(|| "no lastRunDateTime".into());
             match s.result.as_deref() {
+                Some(r) if r.eq_ignore_ascii_case("success") && protocol == Some(Protocol::Saml2) => check(
+                    "entra.certificate-update",
+                    Status::Info,
+                    format!("signingCertificateUpdateStatus reports {r} ({last}){saml_note}"),
+                    None,
+                ),
                 Some(r) if r.eq_ignore_ascii_case("success") => check(
                     "entra.certificate-update",
                     Status::Pass,
-                    format!("the last automatic certificate update from metadata succeeded ({last}){saml_note}"),
+                    format!("the last automatic certificate update from metadata succeeded ({last})"),
                     None,
                 ),
                 result => {
