@@ -691,7 +691,7 @@ pub fn select<'a>(
             issuer_matched: true,
             why: "its issuerUri equals the token's issuer".into(),
         },
-        [several @ ..] if !several.is_empty() => {
+        several if !several.is_empty() => {
             let pick = several.iter().find(|c| signed_by(c)).copied();
             Selection {
                 config: pick.unwrap_or(several[0]),

@@ -642,3 +642,28 @@ fn the_upn_must_be_in_the_domain_whose_settings_matched() {
         "{upn}"
     );
 }
+
+#[test]
+fn chain_lets_the_entra_token_decide_when_the_export_cannot() {
+    // MSOnline cannot show federatedIdpMfaBehavior: the domain-setting link is information, and the Entra token
+    // (amr contains mfa) proves what happened.
+    let out = entra_check(&[
+        "wsfed/mfa-authmethod-sha256.xml",
+        "--federation-config",
+        "entra/msol-supportsmfa.json",
+        "--entra-token",
+        "jwt/good.jwt",
+        "--entra-jwks",
+        "jwt/jwks.json",
+    ]);
+    let r = out.json();
+    assert_eq!(
+        r["tokens"][0]["entra"]["outcome"],
+        "indeterminate",
+        "{}",
+        out.describe()
+    );
+    assert_eq!(r["chain"]["entries"][0]["steps"][1]["status"], "info", "{}", r["chain"]);
+    assert_eq!(r["chain"]["verdict"], "pass", "{}", r["chain"]);
+    assert_eq!(out.code, 0, "{}", out.describe());
+}
