@@ -104,6 +104,8 @@ pub struct RawToken {
     pub source: Source,
     /// The token XML document.
     pub xml: Vec<u8>,
+    /// For a token found in a HAR capture: the sign-in requests captured with it, and the `wctx` posted with it.
+    pub capture: Option<crate::capture::TokenCapture>,
 }
 
 /// Limits that keep hostile or mistaken inputs from exhausting memory or time.
@@ -421,6 +423,7 @@ impl Tokens {
         self.list.push(RawToken {
             source,
             xml: payload.xml,
+            capture: None,
         });
         Ok(())
     }
@@ -906,7 +909,60 @@ fn har_input(name: &str, json: &[u8], tokens: &mut Tokens) -> Result<(), InputEr
     if tokens.list.is_empty() {
         return Err(InputErrorKind::HarNoTokens { entries: entries.len() });
     }
+    har_correlation(&entries, &mut tokens.list);
     Ok(())
+}
+
+/// Gives every token of a HAR the sign-in requests captured with it and the `wctx` posted with it.
+fn har_correlation(entries: &[HarEntry], list: &mut [RawToken]) {
+    let requests: Vec<crate::capture::HttpRequest> = entries
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| {
+            let r = e.request.as_ref()?;
+            Some(crate::capture::HttpRequest {
+                entry: i,
+                method: r.method.clone().unwrap_or_default(),
+                url: r.url.clone().unwrap_or_default(),
+                form: r.post_data.as_ref().map(har_form).unwrap_or_default(),
+            })
+        })
+        .collect();
+    let found = std::sync::Arc::new(crate::capture::har_requests(&requests));
+    for t in list.iter_mut() {
+        let posted = t
+            .source
+            .har_entry
+            .and_then(|i| requests.iter().find(|r| r.entry == i))
+            .filter(|r| r.method.eq_ignore_ascii_case("POST") && t.source.field.as_deref() == Some(WRESULT));
+        t.capture = Some(crate::capture::TokenCapture {
+            requests: found.clone(),
+            wctx: posted.and_then(|r| r.form.iter().find(|(k, _)| k == "wctx").map(|(_, v)| v.clone())),
+        });
+    }
+}
+
+/// The decoded form fields of a HAR request body: `params` (values percent-encoded, as browsers export them)
+/// or else the urlencoded `text`.
+fn har_form(post: &HarPostData) -> Vec<(String, String)> {
+    let params: Vec<(String, String)> = post
+        .params
+        .iter()
+        .flatten()
+        .filter_map(|p| {
+            let name = p.name.as_deref()?;
+            let value = p.value.as_deref().unwrap_or("");
+            let decoded = String::from_utf8_lossy(&percent_decode(value.as_bytes(), true)).into_owned();
+            Some((name.to_string(), decoded))
+        })
+        .collect();
+    if !params.is_empty() {
+        return params;
+    }
+    post.text
+        .as_deref()
+        .map(|t| form_urlencoded::parse(t.trim_ascii().as_bytes()).into_owned().collect())
+        .unwrap_or_default()
 }
 
 fn har_request_tokens(

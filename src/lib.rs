@@ -24,6 +24,7 @@
 pub mod adfs_rules;
 pub mod bundle;
 pub mod c14n;
+pub mod capture;
 pub mod chain;
 pub mod discovery;
 pub mod dsig;

@@ -51,7 +51,7 @@ enum Command {
     #[command(
         verbatim_doc_comment,
         after_long_help = "Exit codes: 0 every token passes (signed by a trusted key, MFA satisfied, all requirements met); \
-1 a check failed; 2 unusable input or arguments; 3 the signature engines disagree.\n\n\
+1 a check failed (or, with --fail-on warn, warned); 2 unusable input or arguments; 3 the signature engines disagree.\n\n\
 Signatures count only with keys you give (--idp-cert, --metadata); a certificate inside the token is never trusted by itself."
     )]
     Check(CheckArgs),
@@ -69,7 +69,8 @@ Signatures count only with keys you give (--idp-cert, --metadata); a certificate
     ///       --attach-config adfs-rules.txt --attach purchase-order.pdf --out evidence/
     #[command(
         verbatim_doc_comment,
-        after_long_help = "Exit codes (when the bundle was written, like check): 0 every token passes; 1 a check failed; \
+        after_long_help = "Exit codes (when the bundle was written, like check): 0 every token passes; 1 a check failed \
+(or, with --fail-on warn, warned); \
 3 the signature engines disagree. 2: bad input (missing attachment, --out not empty without --force, unwritable \
 location, a token that cannot be parsed): nothing is written.\n\n\
 With --at and --redaction-key two runs over the same inputs produce byte-identical bundles."
@@ -106,7 +107,8 @@ With --at and --redaction-key two runs over the same inputs produce byte-identic
     ///   fedcheck test idp-regression.toml --junit fedcheck-junit.xml
     #[command(
         verbatim_doc_comment,
-        after_long_help = "Exit codes: 0 every case as expected; 1 a case is not as expected; 2 the plan is unusable."
+        after_long_help = "Exit codes: 0 every case as expected; 1 a case is not as expected (or, with --fail-on warn, a \
+token warned); 2 the plan is unusable."
     )]
     Test(TestArgs),
 
@@ -530,6 +532,9 @@ struct TestArgs {
     /// Also write the results as JUnit XML to FILE, for CI systems.
     #[arg(long, value_name = "FILE")]
     junit: Option<std::path::PathBuf>,
+
+    #[command(flatten)]
+    policy: PolicyArgs,
 }
 
 #[derive(Args, Debug)]
@@ -589,6 +594,9 @@ struct CheckArgs {
 
     #[command(flatten)]
     chain: ChainArgs,
+
+    #[command(flatten)]
+    policy: PolicyArgs,
 
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
@@ -681,9 +689,11 @@ struct TrustArgs {
     #[arg(long, default_value_t = 15, value_name = "SECONDS")]
     fetch_timeout: u64,
 
-    /// The domain's Entra federation settings: Graph GET /domains/{domain}/federationConfiguration JSON, or
-    /// Get-MsolDomainFederationSettings | ConvertTo-Json. Tokens are cross-checked against it (issuer, signing
-    /// certificate, protocol) and Entra's outcome is predicted from its MFA behaviour; its certificates are trusted.
+    /// The domain's Entra federation settings: Graph GET /domains/{domain}/federationConfiguration JSON,
+    /// Get-MgDomainFederationConfiguration | ConvertTo-Json, Get-EntraDomainFederationSettings or the deprecated
+    /// Get-MsolDomainFederationSettings | ConvertTo-Json, one domain or several (an array). Tokens are cross-checked
+    /// against the domain whose issuerUri they carry (issuer, signing certificate, protocol) and Entra's outcome is
+    /// predicted from its MFA behaviour; its certificates are trusted.
     #[arg(long, value_name = "FILE")]
     federation_config: Option<String>,
 }
@@ -702,6 +712,28 @@ struct EvalArgs {
     /// Signature engines: both (fedcheck and libxmlsec1 must agree), fedcheck only (fast), or xmlsec only.
     #[arg(long, value_enum, default_value = "both")]
     engines: EngineChoice,
+
+    /// The federated domain the users belong to, e.g. contoso.com: subject.upn warns when a token's UPN is in
+    /// another domain (default: the domain named by --federation-config; bundle also puts it in request.md).
+    #[arg(long, value_name = "DOMAIN")]
+    tenant_domain: Option<String>,
+}
+
+/// Which findings make the exit code 1 (check, bundle, test).
+#[derive(Args, Debug, Clone)]
+struct PolicyArgs {
+    /// Exit 1 on any failed check (fail, the default) or also on any warning (warn): the strict form for CI jobs
+    /// and exception requests. The report's verdict is unchanged.
+    #[arg(long, value_enum, default_value = "fail", value_name = "LEVEL")]
+    fail_on: FailOn,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    /// Exit 1 when a check fails.
+    Fail,
+    /// Exit 1 when a check fails or warns.
+    Warn,
 }
 
 impl TrustArgs {
@@ -741,7 +773,7 @@ impl TrustArgs {
     fn federation(
         &self,
         anchors: &mut Vec<trust::TrustAnchor>,
-    ) -> anyhow::Result<Option<fedcheck::entra::FederationConfig>> {
+    ) -> anyhow::Result<Option<fedcheck::entra::FederationSettings>> {
         match &self.federation_config {
             Some(path) => {
                 let cfg =
@@ -790,8 +822,18 @@ fn settings(trust: &TrustArgs, eval: &EvalArgs) -> anyhow::Result<Settings> {
     let engines = eval.engines();
     let (mut anchors, metadata) = trust.resolve()?;
     let federation = trust.federation(&mut anchors)?;
+    let tenant_domain = match &eval.tenant_domain {
+        Some(d) if d.trim().is_empty() || d.contains(['@', '/', ' ']) => {
+            return Err(anyhow!(
+                "--tenant-domain: \"{d}\" is not a domain name (e.g. contoso.com)"
+            ))
+        }
+        Some(d) => Some(d.trim().trim_end_matches('.').to_ascii_lowercase()),
+        None => None,
+    };
     Ok(Settings {
         federation,
+        tenant_domain,
         stand_in: None,
         anchors,
         metadata,
@@ -878,6 +920,34 @@ fn main() -> ExitCode {
     }
 }
 
+/// The exit code under `--fail-on`: with `warn`, a passing report that has warnings exits 1 (said on stderr).
+fn exit_code_with(rep: &report::Report, policy: &PolicyArgs) -> u8 {
+    let code = exit_code(rep);
+    if code != EXIT_PASS || policy.fail_on == FailOn::Fail {
+        return code;
+    }
+    let warned: Vec<String> = rep
+        .tokens
+        .iter()
+        .enumerate()
+        .flat_map(|(i, t)| {
+            t.checks
+                .iter()
+                .filter(|c| c.status == fedcheck::rules::Status::Warn)
+                .map(move |c| format!("token {} {}", i + 1, c.id))
+        })
+        .collect();
+    if warned.is_empty() {
+        return code;
+    }
+    eprintln!(
+        "fedcheck: --fail-on warn: {} warning(s) ({}): exit 1",
+        warned.len(),
+        warned.join(", ")
+    );
+    EXIT_FAIL
+}
+
 /// The exit code for a report: 0 pass, 1 fail, 3 when the signature engines disagree, 2 for unusable input.
 fn exit_code(rep: &report::Report) -> u8 {
     let engines_disagree = rep.tokens.iter().any(|t| {
@@ -949,7 +1019,7 @@ fn check(a: CheckArgs) -> anyhow::Result<u8> {
     if let Some(path) = &a.snapshot {
         return snapshot(path, &rep, a.update_snapshots);
     }
-    Ok(exit_code(&rep))
+    Ok(exit_code_with(&rep, &a.policy))
 }
 
 /// `check --snapshot`: the exit code says whether the verdict still matches the committed snapshot.
@@ -991,7 +1061,21 @@ fn test_plan(a: TestArgs) -> anyhow::Result<u8> {
             return Err(anyhow!("cannot write the summary: {e}"));
         }
     }
-    Ok(if result.unexpected() == 0 { EXIT_PASS } else { EXIT_FAIL })
+    if result.unexpected() > 0 {
+        return Ok(EXIT_FAIL);
+    }
+    if a.policy.fail_on == FailOn::Warn {
+        let warned = result.warnings();
+        if !warned.is_empty() {
+            eprintln!(
+                "fedcheck: --fail-on warn: {} warning(s) ({}): exit 1",
+                warned.len(),
+                warned.join(", ")
+            );
+            return Ok(EXIT_FAIL);
+        }
+    }
+    Ok(EXIT_PASS)
 }
 
 fn serve(a: ServeArgs) -> anyhow::Result<u8> {
@@ -1066,6 +1150,9 @@ struct BundleArgs {
     #[command(flatten)]
     chain: ChainArgs,
 
+    #[command(flatten)]
+    policy: PolicyArgs,
+
     /// The bundle folder to create (must not exist or be empty, unless --force); DIR.zip is written beside it.
     #[arg(long, value_name = "DIR")]
     out: std::path::PathBuf,
@@ -1099,10 +1186,6 @@ struct BundleArgs {
     /// The IdP product and version, for request.md (default: guessed from the metadata entityID).
     #[arg(long, value_name = "TEXT")]
     idp_product: Option<String>,
-
-    /// The federated domain, for request.md (default: from --federation-config, else the tokens' UPN suffix).
-    #[arg(long, value_name = "DOMAIN")]
-    tenant_domain: Option<String>,
 
     /// Entra sign-in log exports (any shape `fedcheck signins` reads): judged per user, copied (redacted) into
     /// signins/ with summary.json, and summarized in the reports and request.md.
@@ -1142,7 +1225,7 @@ fn bundle(a: BundleArgs) -> anyhow::Result<u8> {
             attributes: a.redact.clone(),
         },
         idp_product: a.idp_product.clone(),
-        tenant_domain: a.tenant_domain.clone(),
+        tenant_domain: a.eval.tenant_domain.clone(),
         command_line: std::env::args().collect(),
         fixed_time: None,
         metadata_fetched_at: None,
@@ -1245,7 +1328,7 @@ fn bundle(a: BundleArgs) -> anyhow::Result<u8> {
         }
     );
     let _ = out.flush();
-    Ok(exit_code(&rep))
+    Ok(exit_code_with(&rep, &a.policy))
 }
 
 /// `fedcheck check-token`.

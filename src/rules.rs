@@ -105,16 +105,36 @@ pub struct StandIn {
 pub struct Context<'a> {
     /// Trust anchors in use.
     pub anchors: &'a [TrustAnchor],
-    /// Expected issuer (`--expect-issuer`, else the metadata entityID).
-    pub expect_issuer: Option<String>,
-    /// Where the expected issuer came from.
-    pub expect_issuer_source: String,
+    /// The issuers a token may carry, each with where it came from (`--expect-issuer`; else every configured
+    /// domain's `issuerUri`; else the metadata entityID). Empty: the issuer is only reported.
+    pub expected_issuers: Vec<ExpectedIssuer>,
+    /// The federated domain the token's user must belong to (the domain of the federation settings used for this
+    /// token, else `--tenant-domain`), and where it came from.
+    pub federated_domain: Option<FederatedDomain>,
     /// Evaluation time.
     pub at: DateTime<Utc>,
     /// Allowed clock skew.
     pub skew: Duration,
     /// Judging for a local stand-in (`serve`) rather than for Entra itself.
     pub stand_in: Option<&'a StandIn>,
+}
+
+/// An issuer a token may carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpectedIssuer {
+    /// The issuer URI.
+    pub value: String,
+    /// Where it came from, in words (`--expect-issuer`, `the issuerUri of contoso.com`, ...).
+    pub source: String,
+}
+
+/// The domain a token's UPN must be in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FederatedDomain {
+    /// The domain, e.g. `contoso.com`.
+    pub name: String,
+    /// Where it came from, in words.
+    pub source: String,
 }
 
 /// Builds a check (the one constructor every module uses).
@@ -134,7 +154,10 @@ pub fn evaluate(token: &Token, ctx: &Context) -> (Vec<Check>, Mfa) {
     let mfa = mfa(token);
     out.push(mfa_check(token, &mfa));
     match &token.claims {
-        Some(c) => claim_checks(token, c, ctx, &mut out),
+        Some(c) => {
+            out.push(instant_check(token.protocol, c, ctx));
+            claim_checks(token, c, ctx, &mut out)
+        }
         None => out.push(check(
             "claims.signed",
             Status::Fail,
@@ -546,20 +569,35 @@ fn validity_check(a: &TrustAnchor, ctx: &Context, out: &mut Vec<Check>) {
         (Ok(nb), Ok(_)) if ctx.at < nb => out.push(check(
             "certificate.validity",
             Status::Fail,
-            format!("the signing certificate is not valid until {} (evaluated at {})", a.info.not_before, rfc(ctx.at)),
+            format!(
+                "the signing certificate is not valid until {} (evaluated at {})",
+                a.info.not_before,
+                rfc(ctx.at)
+            ),
             Some("check the IdP clock and the certificate's validity period"),
         )),
         (Ok(_), Ok(na)) if ctx.at > na => out.push(check(
             "certificate.validity",
             Status::Fail,
-            format!("the signing certificate expired on {} (evaluated at {}); Entra rejects it (AADSTS50008)", a.info.not_after, rfc(ctx.at)),
-            Some("roll over the token-signing certificate and update the domain's signingCertificate (Entra rolls it from metadata 30 days before expiry when auto-update works)"),
+            format!(
+                "the signing certificate expired on {} (evaluated at {}); Entra rejects it (AADSTS50008)",
+                a.info.not_after,
+                rfc(ctx.at)
+            ),
+            Some(&format!(
+                "roll over the token-signing certificate and update the domain's signingCertificate; {}",
+                crate::entra::rollover_fix(None)
+            )),
         )),
-        (Ok(_), Ok(na)) if na - ctx.at < Duration::days(30) => out.push(check(
+        (Ok(_), Ok(na)) if na - ctx.at < Duration::days(crate::entra::EXPIRY_WARN_DAYS) => out.push(check(
             "certificate.validity",
             Status::Warn,
-            format!("the signing certificate expires on {}, within 30 days", a.info.not_after),
-            Some("prepare the next token-signing certificate and publish it in metadata now"),
+            format!(
+                "the signing certificate expires on {}, within {} days",
+                a.info.not_after,
+                crate::entra::EXPIRY_WARN_DAYS
+            ),
+            Some(&crate::entra::rollover_fix(None)),
         )),
         (Ok(_), Ok(_)) => out.push(check(
             "certificate.validity",
@@ -567,7 +605,12 @@ fn validity_check(a: &TrustAnchor, ctx: &Context, out: &mut Vec<Check>) {
             format!("valid {} to {}", a.info.not_before, a.info.not_after),
             None,
         )),
-        _ => out.push(check("certificate.validity", Status::Warn, "the certificate's validity dates could not be read", None)),
+        _ => out.push(check(
+            "certificate.validity",
+            Status::Warn,
+            "the certificate's validity dates could not be read",
+            None,
+        )),
     }
 }
 
@@ -724,8 +767,8 @@ fn mfa_check(token: &Token, mfa: &Mfa) -> Check {
         msg.push_str(&mfa.near_misses.join("; "));
     }
     let fix = match token.protocol {
-        Protocol::Saml2 => "emit AuthnContextClassRef http://schemas.microsoft.com/claims/multipleauthn when the user completed MFA (Okta: 'Use Okta MFA to satisfy Entra ID MFA'; PingOne: Microsoft 365 authentication claim; Keycloak: map the ACR to that URI)",
-        Protocol::WsfedSaml11 => "issue http://schemas.microsoft.com/claims/authnmethodsreferences = http://schemas.microsoft.com/claims/multipleauthn when MFA was done (AD FS: add the pass-through rule c:[Type == \"http://schemas.microsoft.com/claims/authnmethodsreferences\"] => issue(claim = c);)",
+        Protocol::Saml2 => "emit exactly one AuthnContextClassRef, http://schemas.microsoft.com/claims/multipleauthn, when the user completed MFA (PingOne: the Microsoft 365 authentication claim; Keycloak: map the ACR to that URI)",
+        Protocol::WsfedSaml11 => "issue http://schemas.microsoft.com/claims/authnmethodsreferences = http://schemas.microsoft.com/claims/multipleauthn when MFA was done (AD FS: add the pass-through rule c:[Type == \"http://schemas.microsoft.com/claims/authnmethodsreferences\"] => issue(claim = c); Okta: 'Use Okta MFA to satisfy Entra ID MFA')",
     };
     check("mfa.signal", Status::Fail, msg, Some(fix))
 }
@@ -767,15 +810,26 @@ fn claim_checks(token: &Token, c: &Claims, ctx: &Context, out: &mut Vec<Check>) 
     }
     // Issuer.
     let issuer = c.issuer.clone().unwrap_or_default();
-    match &ctx.expect_issuer {
-        Some(exp) if *exp == issuer => out.push(check("issuer", Status::Pass, format!("{issuer} (matches {})", ctx.expect_issuer_source), None)),
-        Some(exp) => out.push(check(
+    const ISSUER_FIX: &str = "make the IdP's issuer / entity ID equal the domain's issuerUri exactly (case, scheme and trailing slash matter)";
+    match (ctx.expected_issuers.as_slice(), ctx.expected_issuers.iter().find(|e| e.value == issuer)) {
+        ([], _) => out.push(check("issuer", Status::Info, format!("{issuer} (no expected issuer given: use --expect-issuer, --metadata or --federation-config to check it)"), None)),
+        (_, Some(m)) => out.push(check("issuer", Status::Pass, format!("{issuer} (matches {})", m.source), None)),
+        ([exp], None) => out.push(check(
             "issuer",
             Status::Fail,
-            format!("issuer is \"{issuer}\", expected \"{exp}\" ({}); Entra rejects it with AADSTS50107", ctx.expect_issuer_source),
-            Some("make the IdP's issuer / entity ID equal the domain's issuerUri exactly (case, scheme and trailing slash matter)"),
+            format!("issuer is \"{issuer}\", expected \"{}\" ({}); Entra rejects it with AADSTS50107", exp.value, exp.source),
+            Some(ISSUER_FIX),
         )),
-        None => out.push(check("issuer", Status::Info, format!("{issuer} (no expected issuer given: use --expect-issuer or --metadata to check it)"), None)),
+        (all, None) => out.push(check(
+            "issuer",
+            Status::Fail,
+            format!(
+                "issuer is \"{issuer}\", which matches none of the {} configured issuers: {}; Entra rejects it with AADSTS50107",
+                all.len(),
+                all.iter().map(|e| format!("\"{}\" ({})", e.value, e.source)).collect::<Vec<_>>().join(", ")
+            ),
+            Some(ISSUER_FIX),
+        )),
     }
     // NameID.
     match (&c.name_id, token.protocol) {
@@ -800,6 +854,7 @@ fn claim_checks(token: &Token, c: &Claims, ctx: &Context, out: &mut Vec<Check>) 
             ),
             Some("issue the ImmutableID with Format urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"),
         )),
+        (Some(n), Protocol::Saml2) => out.push(nameid_form_check(n)),
         (Some(n), _) => out.push(check(
             "subject.nameid",
             Status::Pass,
@@ -812,9 +867,7 @@ fn claim_checks(token: &Token, c: &Claims, ctx: &Context, out: &mut Vec<Check>) 
         Protocol::Saml2 => {
             let v = c.attribute("IDPEmail", None);
             match v.first() {
-                Some(u) if !u.is_empty() => {
-                    out.push(check("subject.upn", Status::Pass, format!("IDPEmail = {u}"), None))
-                }
+                Some(u) if !u.is_empty() => out.push(upn_check("IDPEmail", u, ctx)),
                 _ => out.push(check(
                     "subject.upn",
                     Status::Fail,
@@ -826,7 +879,7 @@ fn claim_checks(token: &Token, c: &Claims, ctx: &Context, out: &mut Vec<Check>) 
         Protocol::WsfedSaml11 => {
             let v = c.attribute("UPN", Some(UPN_NS));
             match v.first() {
-                Some(u) if !u.is_empty() => out.push(check("subject.upn", Status::Pass, format!("UPN = {u}"), None)),
+                Some(u) if !u.is_empty() => out.push(upn_check("UPN", u, ctx)),
                 _ => out.push(check(
                     "subject.upn",
                     Status::Fail,
@@ -980,6 +1033,201 @@ fn claim_checks(token: &Token, c: &Claims, ctx: &Context, out: &mut Vec<Check>) 
             problems.join("; "),
             Some("use --at with the time the token was issued, or check the IdP's clock"),
         ));
+    }
+}
+
+/// The longest NameID Microsoft's SAML 2.0 IdP guide allows ("up to 64 alpha numeric characters").
+const NAMEID_MAX: usize = 64;
+
+/// Characters Microsoft's SAML 2.0 IdP guide wants encoded in the NameID ("Any non-html safe characters must be
+/// encoded, for example a '+' character is shown as '.2B'"): '+' (its example), characters with a meaning in HTML
+/// or URLs, spaces and controls, and anything outside ASCII. Base64's '/' and '=' are not flagged: the guide names
+/// no rule for them and ImmutableIDs carry them.
+fn needs_encoding(c: char) -> bool {
+    matches!(c, '+' | '<' | '>' | '&' | '"' | '\'' | '%' | '#' | '?')
+        || c.is_whitespace()
+        || c.is_control()
+        || !c.is_ascii()
+}
+
+/// SAML 2.0 NameID: persistent already checked; its length and characters against Microsoft's guide.
+fn nameid_form_check(n: &crate::token::NameId) -> Check {
+    let v = &n.value;
+    let mut problems = Vec::new();
+    let len = v.chars().count();
+    if len > NAMEID_MAX {
+        problems.push(format!(
+            "it is {len} characters long; Microsoft's SAML 2.0 guide allows up to {NAMEID_MAX} (the ImmutableID)"
+        ));
+    }
+    let mut bad: Vec<char> = v.chars().filter(|c| needs_encoding(*c)).collect();
+    bad.dedup();
+    if !bad.is_empty() {
+        let shown: Vec<String> = bad.iter().take(8).map(|c| format!("{c:?}")).collect();
+        problems.push(format!(
+            "it contains {} raw; Microsoft's SAML 2.0 guide wants characters that are not HTML-safe encoded ('+' as '.2B'), and tokens with a raw '+' are seen accepted, so this is a warning",
+            shown.join(", ")
+        ));
+    }
+    if problems.is_empty() {
+        check(
+            "subject.nameid",
+            Status::Pass,
+            format!("{v} ({})", n.format.as_deref().unwrap_or("no format")),
+            None,
+        )
+    } else {
+        check(
+            "subject.nameid",
+            Status::Warn,
+            format!("NameID {v}: {}", problems.join("; ")),
+            Some("issue the user's ImmutableID as the NameID, at most 64 characters, with characters that are not HTML-safe encoded as Microsoft's guide shows ('+' as '.2B')"),
+        )
+    }
+}
+
+/// The UPN is in e-mail form: one '@', a local part, and a dotted domain, no spaces.
+fn email_form(u: &str) -> Option<&str> {
+    let (local, domain) = u.split_once('@')?;
+    let ok = !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && domain.split('.').all(|l| !l.is_empty())
+        && !u.chars().any(|c| c.is_whitespace() || c.is_control());
+    ok.then_some(domain)
+}
+
+/// `subject.upn` once a value is present: e-mail form, and in the federated domain (or one of its subdomains,
+/// which use the federated root domain's settings).
+fn upn_check(name: &str, u: &str, ctx: &Context) -> Check {
+    let Some(domain) = email_form(u) else {
+        return check(
+            "subject.upn",
+            Status::Warn,
+            format!("{name} = {u} is not in e-mail form (user@domain), the form of an Entra userPrincipalName"),
+            Some("issue the user's userPrincipalName as it is in Entra ID (user@domain)"),
+        );
+    };
+    match &ctx.federated_domain {
+        None => check("subject.upn", Status::Pass, format!("{name} = {u}"), None),
+        Some(f) => {
+            let d = domain.to_ascii_lowercase();
+            let want = f.name.to_ascii_lowercase();
+            if d == want {
+                check(
+                    "subject.upn",
+                    Status::Pass,
+                    format!("{name} = {u} (in {}, {})", f.name, f.source),
+                    None,
+                )
+            } else if d.ends_with(&format!(".{want}")) {
+                check(
+                    "subject.upn",
+                    Status::Pass,
+                    format!(
+                        "{name} = {u} (a subdomain of {}, {}; a subdomain uses its root domain's federation settings)",
+                        f.name, f.source
+                    ),
+                    None,
+                )
+            } else {
+                check(
+                    "subject.upn",
+                    Status::Warn,
+                    format!(
+                        "{name} = {u} is not in {} ({}): Entra signs the user in with the federation settings of the UPN's domain, {domain}",
+                        f.name, f.source
+                    ),
+                    Some("check that the IdP issues the user's Entra userPrincipalName, and that the token was judged against the settings of the user's domain (--federation-config, --tenant-domain)"),
+                )
+            }
+        }
+    }
+}
+
+/// "5 min", "3 h", ... for an age.
+fn human_age(d: Duration) -> String {
+    let s = d.num_seconds().abs();
+    match s {
+        0..120 => format!("{s} s"),
+        120..7200 => format!("{} min", s / 60),
+        7200..172_800 => format!("{} h", s / 3600),
+        _ => format!("{} days", s / 86_400),
+    }
+}
+
+/// The sign-in frequency claim: `mfa.instant` (info). WS-Fed: the `authenticationinstant` claim (AD FS carries it
+/// as `AuthenticationStatement/@AuthenticationInstant`); SAML 2.0: `AuthnStatement/@AuthnInstant`.
+fn instant_check(protocol: Protocol, c: &Claims, ctx: &Context) -> Check {
+    const AUTHN_INSTANT_URI: &str = "http://schemas.microsoft.com/ws/2008/06/identity/claims/authenticationinstant";
+    const MFA_INSTANT_URI: &str =
+        "http://schemas.microsoft.com/ws/2017/04/identity/claims/multifactorauthenticationinstant";
+    let full_name = |a: &crate::token::AttributeClaim| match &a.namespace {
+        Some(ns) if protocol == Protocol::WsfedSaml11 => format!("{ns}/{}", a.name),
+        _ => a.name.clone(),
+    };
+    let attr = |uri: &str| -> Option<String> {
+        c.attributes
+            .iter()
+            .find(|a| full_name(a) == uri)
+            .and_then(|a| a.values.first().cloned())
+    };
+    let (value, location, meaning) = match protocol {
+        Protocol::Saml2 => (
+            c.authn_instant.clone(),
+            "AuthnStatement/@AuthnInstant".to_string(),
+            "Entra's sign-in frequency counts from it (the instant of MFA or of the first factor)",
+        ),
+        Protocol::WsfedSaml11 => match (c.authn_instant.clone(), attr(AUTHN_INSTANT_URI)) {
+            (Some(v), _) => (
+                Some(v),
+                "AuthenticationStatement/@AuthenticationInstant, the authenticationinstant claim".to_string(),
+                "Entra's sign-in frequency counts from it (for WS-Fed, the instant of the first factor)",
+            ),
+            (None, Some(v)) => (
+                Some(v),
+                format!("attribute {AUTHN_INSTANT_URI}"),
+                "Entra's sign-in frequency counts from it (for WS-Fed, the instant of the first factor)",
+            ),
+            (None, None) => (None, String::new(), ""),
+        },
+    };
+    let mut note = String::new();
+    if protocol == Protocol::Saml2 && attr(MFA_INSTANT_URI).is_some() {
+        note = format!("; the {MFA_INSTANT_URI} attribute is ignored by Entra for SAML 2.0");
+    }
+    let Some(raw) = value else {
+        return check(
+            "mfa.instant",
+            Status::Info,
+            format!("the token carries no authentication instant, so sign-in frequency policies have none to count from{note}"),
+            None,
+        );
+    };
+    match parse_time(&raw) {
+        None => check(
+            "mfa.instant",
+            Status::Warn,
+            format!("{location} \"{raw}\" is not a valid xs:dateTime{note}"),
+            Some("issue the authentication instant as an xs:dateTime in UTC, e.g. 2026-01-15T10:00:00Z"),
+        ),
+        Some(t) => {
+            let age = ctx.at - t;
+            let when = if age >= Duration::zero() {
+                format!("{} before the evaluation time", human_age(age))
+            } else {
+                format!(
+                    "{} after the evaluation time (check the IdP's clock, or --at)",
+                    human_age(age)
+                )
+            };
+            check(
+                "mfa.instant",
+                Status::Info,
+                format!("authenticated at {raw} ({location}), {when}: {meaning}{note}"),
+                None,
+            )
+        }
     }
 }
 

@@ -463,3 +463,22 @@ fn signatures_in_order(root: &libxml::tree::Node) -> Vec<libxml::tree::Node> {
     }
     sigs
 }
+
+/// Fills the `ds:Signature` template of `xml` with libxmlsec1 (through samael), signing with `key_der` (a DER
+/// private key); `cert_der` is any certificate, used only to initialize libxmlsec1 quietly. `ID` attributes are
+/// registered as IDs. Used by `serve` to sign its AuthnRequest as Entra does when the domain requires it.
+pub fn sign_template(xml: &str, key_der: &[u8], cert_der: &[u8]) -> Result<String, String> {
+    let _guard = LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    INIT.call_once(|| {
+        let _ = XmlSec::verify_signed_xml(b"<fedcheck/>", &CertificateDer::from(cert_der.to_vec()), None);
+    });
+    install_handlers();
+    take_messages();
+    let signed = XmlSec::sign_xml(xml.as_bytes(), key_der).map_err(|e| {
+        let mut msgs = take_messages();
+        msgs.truncate(4);
+        format!("libxmlsec1 could not sign: {e} ({})", msgs.join("; "))
+    });
+    take_messages();
+    signed
+}

@@ -47,5 +47,7 @@ PYTHONDONTWRITEBYTECODE=1 SIGNXML_PY="$VENV/bin/python" NPM_SAML_NODE_PATH="$NPM
 PYTHONDONTWRITEBYTECODE=1 SIGNXML_PY="$VENV/bin/python" python3 "$TD/gen/shapes.py" "$TD"
 PYTHONDONTWRITEBYTECODE=1 python3 "$TD/gen/adversarial.py" "$TD"
 PYTHONDONTWRITEBYTECODE=1 python3 "$TD/gen/entra.py" "$TD"
+PYTHONDONTWRITEBYTECODE=1 python3 "$TD/gen/capture.py" "$TD"
+PYTHONDONTWRITEBYTECODE=1 python3 "$TD/gen/subject.py" "$TD"
 PYTHONDONTWRITEBYTECODE=1 python3 "$TD/gen/jwt.py" "$TD"
 bash "$TD/gen/adfs.sh" "$TD"

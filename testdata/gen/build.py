@@ -423,8 +423,9 @@ def build_encoded():
     def split_form(body):
         return [tuple(kv.split("=", 1)) for kv in body.split("&")]
 
+    # The IdP echoes wctx unchanged, so the sign-in request carries exactly the wctx posted back with wresult.
     idp_get = entry("GET", "https://sts.contoso.test/adfs/ls/?wa=wsignin1.0&wtrealm=urn%3afederation%3aMicrosoftOnline"
-                           "&wctx=LoginOptions%3d3%26estsredirect%3d2&username=alice%40contoso.test",
+                           "&wctx=" + urllib.parse.quote(wctx, safe="") + "&username=alice%40contoso.test",
                     "2026-01-15T09:59:50.000Z")
     unrelated = entry("POST", "https://login.microsoftonline.com/common/GetCredentialType?mkt=en-US",
                       "2026-01-15T09:59:45.000Z", mime="application/json",
