@@ -105,7 +105,7 @@ fn load() -> Fixtures {
             "{name}: fedcheck engine did not verify"
         );
     }
-    let op = fedcheck::xmlsec::verify(&f.saml2, 0, "ID", &f.anchors);
+    let op = fedcheck::xmlsec::verify(&f.saml2, 0, &f.anchors);
     assert!(op.valid, "xmlsec engine: {}", op.detail);
     let t = analyze(&f.saml2, &f.anchors, BOTH, &Limits::default()).unwrap();
     assert!(
@@ -148,7 +148,7 @@ fn bench_all(c: &mut Criterion, f: &Fixtures) {
     let mut g = c.benchmark_group("xmlsec_engine");
     g.throughput(Throughput::Elements(1));
     g.bench_function("saml2-mfa-sha256", |b| {
-        b.iter(|| fedcheck::xmlsec::verify(black_box(&f.saml2), 0, "ID", &f.anchors))
+        b.iter(|| fedcheck::xmlsec::verify(black_box(&f.saml2), 0, &f.anchors))
     });
     g.finish();
 

@@ -1289,8 +1289,9 @@ authentication method is an MFA method: equivalent for Entra",
             "adfs.amr-passthrough",
             Status::Fail,
             "no rule issues the incoming http://schemas.microsoft.com/claims/authnmethodsreferences claim: Entra \
-never sees that MFA happened at AD FS and asks for MFA again (or refuses, with federatedIdpMfaBehavior = \
-enforceMfaByFederatedIdp)"
+never sees that MFA happened at AD FS. When MFA is required, Entra performs MFA itself \
+(federatedIdpMfaBehavior = acceptIfMfaDoneByFederatedIdp) or redirects the user to AD FS to perform MFA \
+(enforceMfaByFederatedIdp), which ends in a loop while the claim is missing"
                 .into(),
             Some(format!(
                 "Add the rule Azure AD Connect names \"{PASSTHROUGH_RULE_NAME}\" to the issuance transform rules of the \

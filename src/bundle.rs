@@ -11,6 +11,7 @@
 //! config/          trust anchors (PEM with thumbprints), metadata as fetched, Entra federation settings, IdP exports
 //! tokens/          the tokens as received (decoded), redacted by default
 //! attachments/     files given with --attach, untouched
+//! signins/         sign-in log exports and Partner Center's MFA report (redacted), summary.json (with --signins)
 //! manifest.json    tool, command line (secrets removed), evaluation time, SHA-256 and size of every other file
 //! ```
 //!
@@ -257,6 +258,11 @@ impl Redactor {
             .collect();
         pairs.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
         Redactor { pairs, fields }
+    }
+
+    /// The (value, placeholder) pairs, longest value first.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.pairs
     }
 
     /// Number of distinct values replaced.
@@ -888,6 +894,7 @@ fn build_files(
     tokens: &[RawToken],
     settings: &Settings,
     opts: &BundleOptions,
+    signins: Option<&crate::signins::RunOutput>,
 ) -> Result<(Files, RedactionNote, Report), BundleError> {
     let mut files: Files = BTreeMap::new();
     let read =
@@ -912,12 +919,26 @@ fn build_files(
     } else {
         None
     };
+    // Sign-in logs: their personal values get placeholders with the same key (one UPN, one placeholder).
+    let signin_plan = match (&redactor, signins) {
+        (Some(r), Some(out)) => Some(crate::signins::redact::plan(&out.personal, r.pairs(), &|kind, v| {
+            placeholder(&key, kind, v)
+        })),
+        _ => None,
+    };
     let note = match &redactor {
         Some(r) => RedactionNote {
             enabled: true,
-            fields: r.fields(),
-            values: r.len(),
-            method: "redacted:KIND:HEX, HEX = first 12 hex digits of HMAC-SHA256(key, KIND || 0x00 || value); KIND is nameid, immutableid, upn, email or attr".into(),
+            fields: r
+                .fields()
+                .into_iter()
+                .chain(signin_plan.iter().flat_map(|p| p.fields.iter().cloned()))
+                .collect(),
+            values: r.len() + signin_plan.as_ref().map_or(0, |p| p.pairs.len() - r.len()),
+            method: format!(
+                "redacted:KIND:HEX, HEX = first 12 hex digits of HMAC-SHA256(key, KIND || 0x00 || value); KIND is nameid, immutableid, upn, email or attr{}",
+                if signin_plan.is_some() { " (and name, userid, ip in sign-in logs)" } else { "" }
+            ),
             key: key_source,
         },
         None => RedactionNote {
@@ -936,9 +957,14 @@ fn build_files(
     let command_text = shell_line(&command);
 
     // Reports.
+    let shown_signins = signins.map(|out| match &signin_plan {
+        Some(p) => crate::signins::redact::report(&out.report, p),
+        None => out.report.clone(),
+    });
     let ropts = RenderOptions {
         redaction: Some(note.clone()),
         command: Some(command_text.clone()),
+        signins: shown_signins.clone(),
     };
     files.insert("report.md".into(), render::markdown(&shown, &ropts).into_bytes());
     files.insert("report.html".into(), render::html(&shown, &ropts).into_bytes());
@@ -967,6 +993,41 @@ fn build_files(
             None => raw.xml.clone(),
         };
         files.insert(name, bytes);
+    }
+
+    // signins/: the sign-in log exports and Partner Center's report (redacted), and the per-user summary.
+    if let (Some(out), Some(shown)) = (signins, &shown_signins) {
+        const MAX_SIGNIN_BYTES: u64 = 256 * 1024 * 1024;
+        let inputs: Vec<&String> = out.signin_files.iter().chain(out.partner_file.iter()).collect();
+        let total: u64 = inputs
+            .iter()
+            .filter_map(|f| std::fs::metadata(f).ok())
+            .map(|m| m.len())
+            .sum();
+        if total > MAX_SIGNIN_BYTES {
+            return Err(BundleError::Input(format!(
+                "--signins: the exports add up to {} MiB; a bundle keeps copies of at most {} MiB (export a shorter \
+                 period, or the users and apps that matter)",
+                total >> 20,
+                MAX_SIGNIN_BYTES >> 20
+            )));
+        }
+        let matcher = match &signin_plan {
+            Some(p) => Some(crate::signins::redact::InputRedactor::new(&p.pairs).map_err(BundleError::Write)?),
+            None => None,
+        };
+        for f in inputs {
+            let bytes = read("--signins", Path::new(f))?;
+            let bytes = match &matcher {
+                Some(m) => m.apply(&bytes),
+                None => bytes,
+            };
+            let path = unique(&files, "signins", &safe_name(Path::new(f)));
+            files.insert(path, bytes);
+        }
+        let json = serde_json::to_string_pretty(shown).map_err(|e| BundleError::Write(e.to_string()))?;
+        let path = unique(&files, "signins", "summary.json");
+        files.insert(path, (json + "\n").into_bytes());
     }
 
     // config/: trust anchors, metadata, federation settings, IdP exports.
@@ -1031,7 +1092,16 @@ fn build_files(
     }
 
     // request.md and README.md describe the other files, so they come last.
-    let request = request_text(&shown, report, settings, opts, &fed, &files, &note);
+    let request = request_text(
+        &shown,
+        report,
+        settings,
+        opts,
+        &fed,
+        &files,
+        &note,
+        shown_signins.as_ref(),
+    );
     files.insert("request.md".into(), request.into_bytes());
     let readme = bundle_readme(&shown, opts, &files, &note, &command_text);
     files.insert("README.md".into(), readme.into_bytes());
@@ -1046,6 +1116,7 @@ fn verdict_word(v: Verdict) -> &'static str {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn request_text(
     shown: &Report,
     original: &Report,
@@ -1054,6 +1125,7 @@ fn request_text(
     fed: &FedFacts,
     files: &BTreeMap<String, Vec<u8>>,
     note: &RedactionNote,
+    signins: Option<&crate::signins::aggregate::SigninsReport>,
 ) -> String {
     let domain = opts
         .tenant_domain
@@ -1164,6 +1236,25 @@ fn request_text(
             let _ = writeln!(s, "  Signed by: {} (SHA-1 thumbprint {})", c.subject, c.sha1_thumbprint);
         }
     }
+    if let Some(si) = signins {
+        let _ = writeln!(s);
+        let _ = writeln!(s, "Tenant-wide evidence (Entra sign-in logs):");
+        let _ = writeln!(s, "{}", render::signins_sentence(si));
+        if let Some(p) = &si.partner_report {
+            let saw = |w: &str| p.users.iter().filter(|u| u.entra_saw == w).count();
+            let _ = writeln!(
+                s,
+                "Partner Center's MFA report lists {} user(s) who reached Partner Center without MFA; in the sign-in \
+                 logs Entra saw the IdP's MFA claim for {}, Entra's own MFA for {}, no MFA for {}, and {} are not in \
+                 the logs.",
+                p.listed,
+                saw("mfa_claim"),
+                saw("mfa_entra"),
+                saw("single_factor"),
+                saw("not_in_signins") + saw("no_signin_logs")
+            );
+        }
+    }
     let _ = writeln!(s);
     let _ = writeln!(
         s,
@@ -1192,6 +1283,14 @@ fn request_text(
             })
         } else if p.starts_with("attachments/") {
             Some("attachment")
+        } else if p == "signins/summary.json" {
+            Some("per-user summary of the Entra sign-in logs (how each user satisfied MFA)")
+        } else if p.starts_with("signins/") {
+            Some(if note.enabled {
+                "Entra sign-in log export or Partner Center MFA report (personal values redacted)"
+            } else {
+                "Entra sign-in log export or Partner Center MFA report"
+            })
         } else {
             None
         }
@@ -1273,6 +1372,14 @@ fn bundle_readme(
             }
         } else if p.starts_with("attachments/") {
             "an attachment (--attach), untouched"
+        } else if p == "signins/summary.json" {
+            "the sign-in logs per user: the `fedcheck signins --format json` contract"
+        } else if p.starts_with("signins/") {
+            if note.enabled {
+                "a sign-in log export or Partner Center MFA report (--signins, --partner-report), personal values redacted"
+            } else {
+                "a sign-in log export or Partner Center MFA report (--signins, --partner-report), as given"
+            }
         } else {
             continue;
         };
@@ -1365,8 +1472,20 @@ pub fn write(
     settings: &Settings,
     opts: &BundleOptions,
 ) -> Result<Written, BundleError> {
+    write_with_signins(report, tokens, settings, opts, None)
+}
+
+/// [`write`], plus the tenant-wide evidence of `fedcheck signins` (`--signins`, `--partner-report`): `signins/` holds
+/// the exports (redacted like the tokens) and `summary.json`, and the reports get their section.
+pub fn write_with_signins(
+    report: &Report,
+    tokens: &[RawToken],
+    settings: &Settings,
+    opts: &BundleOptions,
+    signins: Option<&crate::signins::RunOutput>,
+) -> Result<Written, BundleError> {
     check_out(opts)?;
-    let (mut files, note, shown) = build_files(report, tokens, settings, opts)?;
+    let (mut files, note, shown) = build_files(report, tokens, settings, opts, signins)?;
     let manifest = Manifest {
         tool: ManifestTool {
             name: shown.tool.name.to_string(),

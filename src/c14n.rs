@@ -1,10 +1,13 @@
-//! Exclusive XML Canonicalization 1.0 (<https://www.w3.org/TR/xml-exc-c14n/>) of one element subtree.
+//! XML canonicalization of one element subtree: Exclusive XML Canonicalization 1.0
+//! (<https://www.w3.org/TR/xml-exc-c14n/>, what SAML profiles and Entra's documentation use), and the inclusive
+//! Canonical XML 1.0 (<https://www.w3.org/TR/xml-c14n>) and 1.1 (<https://www.w3.org/TR/xml-c14n11/>) that some
+//! IdPs still sign with.
 //!
 //! This produces the exact octets that an XML signature's digest and signature are computed over. Only the
 //! subset shape SAML signatures use is supported: an element and its descendants, optionally minus one excluded
 //! subtree (the `Signature` element removed by the enveloped-signature transform), with or without comments, and
-//! an optional `InclusiveNamespaces` prefix list. The output is what every claim is later read from, so it is the
-//! single source of truth for "what was signed".
+//! for exclusive c14n an optional `InclusiveNamespaces` prefix list. The output is what every claim is later read
+//! from, so it is the single source of truth for "what was signed".
 
 use crate::xml::{Document, Node, NodeId};
 
@@ -12,21 +15,73 @@ use crate::xml::{Document, Node, NodeId};
 pub const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
 /// Exclusive canonicalization keeping comments.
 pub const EXC_C14N_WITH_COMMENTS: &str = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments";
+/// Canonical XML 1.0 (inclusive).
+pub const C14N10: &str = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
+/// Canonical XML 1.0 (inclusive) keeping comments.
+pub const C14N10_WITH_COMMENTS: &str = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments";
+/// Canonical XML 1.1 (inclusive).
+pub const C14N11: &str = "http://www.w3.org/2006/12/xml-c14n11";
+/// Canonical XML 1.1 (inclusive) keeping comments.
+pub const C14N11_WITH_COMMENTS: &str = "http://www.w3.org/2006/12/xml-c14n11#WithComments";
+
+/// Which canonicalization algorithm.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// Exclusive XML Canonicalization 1.0: only visibly utilized namespaces (and the inclusive prefix list).
+    #[default]
+    Exclusive,
+    /// Canonical XML 1.0: every namespace in scope; the apex inherits its ancestors' `xml:*` attributes.
+    Inclusive10,
+    /// Canonical XML 1.1: every namespace in scope; the apex inherits only `xml:lang` and `xml:space`.
+    Inclusive11,
+}
+
+/// The mode and comment setting an algorithm URI names, or `None` for a URI that is not a canonicalization
+/// algorithm this module implements.
+pub fn algorithm(uri: &str) -> Option<(Mode, bool)> {
+    Some(match uri {
+        EXC_C14N => (Mode::Exclusive, false),
+        EXC_C14N_WITH_COMMENTS => (Mode::Exclusive, true),
+        C14N10 => (Mode::Inclusive10, false),
+        C14N10_WITH_COMMENTS => (Mode::Inclusive10, true),
+        C14N11 => (Mode::Inclusive11, false),
+        C14N11_WITH_COMMENTS => (Mode::Inclusive11, true),
+        _ => return None,
+    })
+}
+
+/// A subtree the canonicalizer cannot render faithfully, so a verifier must refuse it rather than guess.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum C14nError {
+    /// Canonical XML 1.1 rewrites an inherited `xml:base` against the apex (its section 2.4); not implemented.
+    #[error("an ancestor of the signed element carries xml:base, which Canonical XML 1.1 would have to rewrite; not supported")]
+    InheritedXmlBase,
+}
 
 /// How to canonicalize.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Options {
+    /// The algorithm.
+    pub mode: Mode,
     /// Keep comments (the `#WithComments` variant).
     pub with_comments: bool,
-    /// Prefixes from `InclusiveNamespaces/@PrefixList`; `#default` stands for the default namespace.
+    /// Prefixes from `InclusiveNamespaces/@PrefixList`; `#default` stands for the default namespace (exclusive
+    /// mode only).
     pub inclusive_prefixes: Vec<String>,
     /// A subtree to leave out (the enveloped signature).
     pub exclude: Option<NodeId>,
 }
 
 /// Canonicalizes the subtree rooted at `apex`.
-pub fn canonicalize(doc: &Document, apex: NodeId, opts: &Options) -> Vec<u8> {
+pub fn canonicalize(doc: &Document, apex: NodeId, opts: &Options) -> Result<Vec<u8>, C14nError> {
+    let inherited = match opts.mode {
+        Mode::Exclusive => Vec::new(),
+        Mode::Inclusive10 | Mode::Inclusive11 => inherited_xml_attributes(doc, apex, opts.mode)?,
+    };
     let mut c = Canonicalizer {
+        apex,
+        inherited,
         doc,
         opts,
         out: Vec::with_capacity(4096),
@@ -47,10 +102,43 @@ pub fn canonicalize(doc: &Document, apex: NodeId, opts: &Options) -> Vec<u8> {
             .collect(),
     };
     c.node(apex);
-    c.out
+    Ok(c.out)
+}
+
+/// The `xml:*` attributes the apex inherits from its ancestors under inclusive canonicalization (Canonical XML 1.0
+/// section 2.4; 1.1 section 2.4 keeps only `xml:lang` and `xml:space` and fixes up `xml:base`), nearest first.
+fn inherited_xml_attributes(doc: &Document, apex: NodeId, mode: Mode) -> Result<Vec<crate::xml::Attribute>, C14nError> {
+    let own = |local: &str| {
+        doc.element(apex).is_some_and(|e| {
+            e.attrs
+                .iter()
+                .any(|a| a.ns.as_deref() == Some(crate::xml::XML_NS) && a.local == local)
+        })
+    };
+    let mut out: Vec<crate::xml::Attribute> = Vec::new();
+    let mut cur = doc.parent(apex);
+    while let Some(p) = cur {
+        if let Some(e) = doc.element(p) {
+            for a in e.attrs.iter().filter(|a| a.ns.as_deref() == Some(crate::xml::XML_NS)) {
+                let wanted = match mode {
+                    Mode::Inclusive11 if a.local == "base" => return Err(C14nError::InheritedXmlBase),
+                    Mode::Inclusive11 => a.local == "lang" || a.local == "space",
+                    _ => true,
+                };
+                if wanted && !own(&a.local) && !out.iter().any(|o| o.local == a.local) {
+                    out.push(a.clone());
+                }
+            }
+        }
+        cur = doc.parent(p);
+    }
+    Ok(out)
 }
 
 struct Canonicalizer<'a> {
+    apex: NodeId,
+    /// `xml:*` attributes inherited by the apex (inclusive modes).
+    inherited: Vec<crate::xml::Attribute>,
     doc: &'a Document,
     opts: &'a Options,
     out: Vec<u8>,
@@ -95,19 +183,21 @@ impl Canonicalizer<'_> {
                 }
                 let rendered_mark = self.rendered.len();
 
-                // Namespace prefixes this element visibly utilizes, plus the inclusive list.
-                let mut wanted: Vec<Option<String>> = Vec::with_capacity(2 + e.attrs.len());
-                wanted.push(e.prefix.clone());
-                for a in &e.attrs {
-                    if a.prefix.is_some() && !wanted.contains(&a.prefix) {
-                        wanted.push(a.prefix.clone());
+                let wanted = match self.opts.mode {
+                    Mode::Exclusive => self.visibly_utilized(e),
+                    // Inclusive: every namespace in scope. Below the apex only this element's own declarations can
+                    // differ from what its output parent rendered, so only those are candidates.
+                    Mode::Inclusive10 | Mode::Inclusive11 if id == self.apex => {
+                        let mut all: Vec<Option<String>> = Vec::new();
+                        for (p, _) in self.scope.iter().rev() {
+                            if !all.contains(p) {
+                                all.push(p.clone());
+                            }
+                        }
+                        all
                     }
-                }
-                for p in &self.inclusive {
-                    if !wanted.contains(p) && (p.is_none() || lookup(&self.scope, p).is_some()) {
-                        wanted.push(p.clone());
-                    }
-                }
+                    Mode::Inclusive10 | Mode::Inclusive11 => e.ns_decls.iter().map(|d| d.prefix.clone()).collect(),
+                };
                 let mut decls: Vec<(Option<String>, String)> = Vec::new();
                 for p in wanted {
                     if p.as_deref() == Some("xml") {
@@ -140,6 +230,9 @@ impl Canonicalizer<'_> {
                 self.rendered.extend(decls);
 
                 let mut attrs: Vec<_> = e.attrs.iter().collect();
+                if id == self.apex {
+                    attrs.extend(self.inherited.iter());
+                }
                 attrs.sort_by(|a, b| {
                     (a.ns.as_deref().unwrap_or(""), a.local.as_str())
                         .cmp(&(b.ns.as_deref().unwrap_or(""), b.local.as_str()))
@@ -163,6 +256,25 @@ impl Canonicalizer<'_> {
                 self.scope.truncate(scope_mark);
             }
         }
+    }
+}
+
+impl Canonicalizer<'_> {
+    /// Exclusive c14n: the prefixes this element visibly utilizes, plus the inclusive prefix list.
+    fn visibly_utilized(&self, e: &crate::xml::Element) -> Vec<Option<String>> {
+        let mut wanted: Vec<Option<String>> = Vec::with_capacity(2 + e.attrs.len());
+        wanted.push(e.prefix.clone());
+        for a in &e.attrs {
+            if a.prefix.is_some() && !wanted.contains(&a.prefix) {
+                wanted.push(a.prefix.clone());
+            }
+        }
+        for p in &self.inclusive {
+            if !wanted.contains(p) && (p.is_none() || lookup(&self.scope, p).is_some()) {
+                wanted.push(p.clone());
+            }
+        }
+        wanted
     }
 }
 
@@ -221,7 +333,7 @@ mod tests {
         for &i in path {
             id = d.child_elements(id).nth(i).unwrap();
         }
-        String::from_utf8(canonicalize(&d, id, opts)).unwrap()
+        String::from_utf8(canonicalize(&d, id, opts).unwrap()).unwrap()
     }
 
     #[test]
@@ -279,7 +391,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            String::from_utf8(canonicalize(&d, d.root(), &opts)).unwrap(),
+            String::from_utf8(canonicalize(&d, d.root(), &opts).unwrap()).unwrap(),
             r#"<r ID="1"><a>1</a><b></b></r>"#
         );
     }

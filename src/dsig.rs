@@ -7,11 +7,17 @@
 //! On success it returns [`Verified::canonical`]: the exact octets that were digested. Callers re-parse those octets
 //! and read claims from them, never from the surrounding document, which is what defeats signature wrapping.
 //!
+//! The reference is either the enveloping element's unique ID (`#id`) or, when the signature is a child of the
+//! document element, the whole document (`URI=""`). Canonicalization may be exclusive (what SAML profiles use) or
+//! inclusive Canonical XML 1.0 / 1.1; the signature methods are RSA PKCS#1 v1.5, RSA-PSS, ECDSA and EdDSA with the
+//! identifiers of XML Signature, RFC 6931 and RFC 9231. Which of those Entra accepts is not decided here: this
+//! module states cryptographic truth under the profile, and `rules` judges the algorithms and key sizes.
+//!
 //! Anything outside the profile (several references, XPath or XSLT transforms, `ds:Object`, HMAC, unknown or
-//! misspelled algorithm URIs, RSA keys under 2048 bits, a key found only in `KeyInfo`) fails with a specific
-//! [`SignatureError`], so a report can say exactly why.
+//! misspelled algorithm URIs, a key found only in `KeyInfo`) fails with a specific [`SignatureError`], so a report
+//! can say exactly why.
 
-use crate::c14n::{self, EXC_C14N, EXC_C14N_WITH_COMMENTS};
+use crate::c14n;
 use crate::trust::{cert_info, CertInfo, TrustAnchor};
 use crate::xml::{Document, NodeId};
 use base64::Engine;
@@ -19,7 +25,8 @@ use openssl::bn::BigNum;
 use openssl::ecdsa::EcdsaSig;
 use openssl::hash::{hash, MessageDigest};
 use openssl::pkey::{Id, PKey, Public};
-use openssl::sign::Verifier;
+use openssl::rsa::Padding;
+use openssl::sign::{RsaPssSaltlen, Verifier};
 use openssl::x509::X509;
 use serde::Serialize;
 
@@ -45,6 +52,29 @@ pub struct Target {
     pub local: &'static str,
     /// Name of its ID attribute (`ID` for SAML 2.0, `AssertionID` for SAML 1.1).
     pub id_attr: &'static str,
+    /// Where its schema puts `ds:Signature` among its children.
+    pub position: Position,
+}
+
+/// Where a schema puts the `ds:Signature` child of a signed element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    /// Right after the optional SAML 2.0 `Issuer` (SAML 2.0 `Response` and `Assertion`).
+    AfterIssuer,
+    /// The last child element (SAML 1.1 `Assertion`).
+    Last,
+    /// The first child element (metadata `EntityDescriptor`, `EntitiesDescriptor`).
+    First,
+}
+
+impl Position {
+    fn describe(self) -> &'static str {
+        match self {
+            Position::AfterIssuer => "right after its Issuer",
+            Position::Last => "as its last child element",
+            Position::First => "as its first child element",
+        }
+    }
 }
 
 /// What a signature may cover and how much work verification may do.
@@ -68,16 +98,19 @@ impl Profile {
                     ns: SAMLP_NS,
                     local: "Response",
                     id_attr: "ID",
+                    position: Position::AfterIssuer,
                 },
                 Target {
                     ns: SAML2_NS,
                     local: "Assertion",
                     id_attr: "ID",
+                    position: Position::AfterIssuer,
                 },
                 Target {
                     ns: SAML1_NS,
                     local: "Assertion",
                     id_attr: "AssertionID",
+                    position: Position::Last,
                 },
             ],
             verify_crypto: true,
@@ -93,11 +126,13 @@ impl Profile {
                     ns: MD_NS,
                     local: "EntityDescriptor",
                     id_attr: "ID",
+                    position: Position::First,
                 },
                 Target {
                     ns: MD_NS,
                     local: "EntitiesDescriptor",
                     id_attr: "ID",
+                    position: Position::First,
                 },
             ],
             verify_crypto: true,
@@ -169,14 +204,14 @@ pub enum SignatureError {
         /// The URI expected.
         expected: String,
     },
-    /// Transforms other than enveloped-signature then exclusive c14n.
-    #[error("transforms are [{found}]; only enveloped-signature followed by exclusive c14n is allowed")]
+    /// Transforms other than enveloped-signature, optionally followed by one canonicalization.
+    #[error("transforms are [{found}]; only enveloped-signature followed by a canonicalization (exclusive, or Canonical XML 1.0 / 1.1) is allowed")]
     Transforms {
         /// The transform algorithms found.
         found: String,
     },
-    /// Canonicalization other than exclusive c14n.
-    #[error("canonicalization method {alg} is not exclusive c14n")]
+    /// A canonicalization algorithm that is not exclusive c14n or Canonical XML 1.0 / 1.1.
+    #[error("canonicalization method {alg} is not a canonicalization fedcheck implements (exclusive c14n, Canonical XML 1.0 or 1.1)")]
     Canonicalization {
         /// The algorithm URI.
         alg: String,
@@ -194,13 +229,13 @@ pub enum SignatureError {
         alg: String,
     },
     /// An unsupported signature method.
-    #[error("signature method {alg} is not supported (RSA-SHA256/384/512, ECDSA-SHA256/384/512, RSA-SHA1)")]
+    #[error("signature method {alg} is not supported (RSA, RSA-PSS, ECDSA or EdDSA with SHA-1, SHA-2 or SHA-3, as named by XML Signature, RFC 6931 and RFC 9231)")]
     SignatureMethod {
         /// The URI.
         alg: String,
     },
     /// An unsupported digest method.
-    #[error("digest method {alg} is not supported (SHA-256/384/512, SHA-1)")]
+    #[error("digest method {alg} is not supported (SHA-1, SHA-224/256/384/512, SHA3-224/256/384/512)")]
     DigestMethod {
         /// The URI.
         alg: String,
@@ -221,11 +256,28 @@ pub enum SignatureError {
         /// Digest of the canonical bytes.
         computed: String,
     },
-    /// The key is too small.
-    #[error("the signing key is RSA-{bits}; keys under 2048 bits are refused")]
-    WeakKey {
-        /// Key size.
-        bits: u32,
+    /// A whole-document reference (`URI=""`) from a signature that is not a child of the document element.
+    #[error("Reference URI is \"\" (the whole document), but the signature is enveloped in {parent}, not in the document element {root}; a whole-document signature must sit in the element it signs")]
+    WholeDocumentNotRoot {
+        /// The signature's parent.
+        parent: String,
+        /// The document element.
+        root: String,
+    },
+    /// A whole-document reference over a document with processing instructions outside the root element.
+    #[error("Reference URI is \"\" and the document has {count} processing instruction(s) outside the root element, which the whole-document digest would cover; not supported")]
+    TopLevelPi {
+        /// How many.
+        count: usize,
+    },
+    /// The subtree cannot be canonicalized faithfully.
+    #[error("canonicalization: {0}")]
+    Canonicalize(#[from] c14n::C14nError),
+    /// RSA-PSS parameters that are malformed or not supported.
+    #[error("RSA-PSS parameters: {detail}")]
+    PssParams {
+        /// What is wrong.
+        detail: String,
     },
     /// The SignatureValue verifies, but only with a certificate from KeyInfo that is not a trust anchor.
     #[error("signed by a key that is not trusted: the KeyInfo certificate {subject} (SHA-256 {sha256}) verifies the signature but is not a trust anchor")]
@@ -271,6 +323,9 @@ pub struct Declared {
     pub canonicalization: Option<String>,
     /// `Reference/@URI`.
     pub reference_uri: Option<String>,
+    /// `Transform/@Algorithm` of the reference, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub transforms: Vec<String>,
     /// Certificates found in `KeyInfo`.
     pub keyinfo_certificates: Vec<CertInfo>,
 }
@@ -286,6 +341,8 @@ pub struct Verified {
     pub anchor: Option<usize>,
     /// SHA-1 was used for the signature or the digest.
     pub uses_sha1: bool,
+    /// The reference was `URI=""`: the whole document is signed.
+    pub whole_document: bool,
 }
 
 /// The result of checking one signature.
@@ -295,71 +352,243 @@ pub struct SignatureCheck {
     pub signature: NodeId,
     /// The element the signature is enveloped in.
     pub parent: Option<NodeId>,
+    /// Where the parent's schema puts the signature, when it is elsewhere (see `misplaced`).
+    pub misplaced: Option<&'static str>,
     /// What the signature declares.
     pub declared: Declared,
     /// The verdict.
     pub outcome: Result<Verified, SignatureError>,
 }
 
-#[derive(Clone, Copy)]
-enum KeyKind {
-    Rsa,
-    Ec,
+/// The kind of key a signature method needs, and how the signature value is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scheme {
+    /// RSASSA-PKCS1-v1_5.
+    RsaPkcs1,
+    /// RSASSA-PSS with MGF1; the salt length in bytes.
+    RsaPss { salt: usize },
+    /// ECDSA, signature value r || s.
+    Ecdsa,
+    /// Ed25519 (RFC 8032), over the message itself.
+    Ed25519,
+    /// Ed448 (RFC 8032), over the message itself.
+    Ed448,
 }
 
+impl Scheme {
+    fn fits(self, key: &PKey<Public>) -> bool {
+        matches!(
+            (self, key.id()),
+            (Scheme::RsaPkcs1 | Scheme::RsaPss { .. }, Id::RSA)
+                | (Scheme::Ecdsa, Id::EC)
+                | (Scheme::Ed25519, Id::ED25519)
+                | (Scheme::Ed448, Id::ED448)
+        )
+    }
+}
+
+/// A signature method: the scheme and its digest (`None` for EdDSA, which hashes internally).
 struct SigAlg {
-    kind: KeyKind,
+    scheme: Scheme,
+    md: Option<MessageDigest>,
+    sha1: bool,
+}
+
+fn sha3(bits: u16) -> MessageDigest {
+    match bits {
+        224 => MessageDigest::sha3_224(),
+        256 => MessageDigest::sha3_256(),
+        384 => MessageDigest::sha3_384(),
+        _ => MessageDigest::sha3_512(),
+    }
+}
+
+/// Signature method URIs of XML Signature 1.0/1.1, RFC 6931 and RFC 9231 (the IANA "XML Security URIs" registry).
+fn signature_alg(doc: &Document, method: NodeId, uri: &str) -> Result<SigAlg, SignatureError> {
+    let pss = |md: MessageDigest| SigAlg {
+        scheme: Scheme::RsaPss { salt: md.size() },
+        md: Some(md),
+        sha1: md.size() == 20,
+    };
+    let plain = |scheme: Scheme, md: MessageDigest| SigAlg {
+        scheme,
+        md: Some(md),
+        sha1: md.size() == 20,
+    };
+    let alg = match uri {
+        "http://www.w3.org/2000/09/xmldsig#rsa-sha1" | "http://www.w3.org/2001/04/xmldsig-more#rsa-sha1" => {
+            plain(Scheme::RsaPkcs1, MessageDigest::sha1())
+        }
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha224" => plain(Scheme::RsaPkcs1, MessageDigest::sha224()),
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256" => plain(Scheme::RsaPkcs1, MessageDigest::sha256()),
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384" => plain(Scheme::RsaPkcs1, MessageDigest::sha384()),
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512" => plain(Scheme::RsaPkcs1, MessageDigest::sha512()),
+        "http://www.w3.org/2007/05/xmldsig-more#sha1-rsa-MGF1" => pss(MessageDigest::sha1()),
+        "http://www.w3.org/2007/05/xmldsig-more#sha224-rsa-MGF1" => pss(MessageDigest::sha224()),
+        "http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1" => pss(MessageDigest::sha256()),
+        "http://www.w3.org/2007/05/xmldsig-more#sha384-rsa-MGF1" => pss(MessageDigest::sha384()),
+        "http://www.w3.org/2007/05/xmldsig-more#sha512-rsa-MGF1" => pss(MessageDigest::sha512()),
+        "http://www.w3.org/2007/05/xmldsig-more#sha3-224-rsa-MGF1" => pss(sha3(224)),
+        "http://www.w3.org/2007/05/xmldsig-more#sha3-256-rsa-MGF1" => pss(sha3(256)),
+        "http://www.w3.org/2007/05/xmldsig-more#sha3-384-rsa-MGF1" => pss(sha3(384)),
+        "http://www.w3.org/2007/05/xmldsig-more#sha3-512-rsa-MGF1" => pss(sha3(512)),
+        "http://www.w3.org/2007/05/xmldsig-more#rsa-pss" => pss_with_params(doc, method)?,
+        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1" => plain(Scheme::Ecdsa, MessageDigest::sha1()),
+        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha224" => plain(Scheme::Ecdsa, MessageDigest::sha224()),
+        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256" => plain(Scheme::Ecdsa, MessageDigest::sha256()),
+        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384" => plain(Scheme::Ecdsa, MessageDigest::sha384()),
+        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512" => plain(Scheme::Ecdsa, MessageDigest::sha512()),
+        "http://www.w3.org/2021/04/xmldsig-more#ecdsa-sha3-224" => plain(Scheme::Ecdsa, sha3(224)),
+        "http://www.w3.org/2021/04/xmldsig-more#ecdsa-sha3-256" => plain(Scheme::Ecdsa, sha3(256)),
+        "http://www.w3.org/2021/04/xmldsig-more#ecdsa-sha3-384" => plain(Scheme::Ecdsa, sha3(384)),
+        "http://www.w3.org/2021/04/xmldsig-more#ecdsa-sha3-512" => plain(Scheme::Ecdsa, sha3(512)),
+        "http://www.w3.org/2021/04/xmldsig-more#eddsa-ed25519" => SigAlg {
+            scheme: Scheme::Ed25519,
+            md: None,
+            sha1: false,
+        },
+        "http://www.w3.org/2021/04/xmldsig-more#eddsa-ed448" => SigAlg {
+            scheme: Scheme::Ed448,
+            md: None,
+            sha1: false,
+        },
+        _ if uri.starts_with("https://www.w3.org/") => {
+            return Err(SignatureError::AlgorithmUriTypo { alg: uri.into() })
+        }
+        _ if uri.contains("hmac") => return Err(SignatureError::Hmac { alg: uri.into() }),
+        _ => return Err(SignatureError::SignatureMethod { alg: uri.into() }),
+    };
+    if !matches!(uri, "http://www.w3.org/2007/05/xmldsig-more#rsa-pss") && doc.child_elements(method).next().is_some() {
+        return Err(SignatureError::Unexpected {
+            name: "content in SignatureMethod".into(),
+            within: "SignedInfo".into(),
+        });
+    }
+    Ok(alg)
+}
+
+/// The namespace of RFC 6931's `RSAPSSParams`.
+const PSS_NS: &str = "http://www.w3.org/2007/05/xmldsig-more#";
+
+/// RFC 6931 section 2.3.10: `rsa-pss` with an optional `RSAPSSParams` child (digest, MGF1 digest, salt length,
+/// trailer field). Defaults: SHA-256, MGF1 with the same digest, salt length = digest length, trailer field 1.
+fn pss_with_params(doc: &Document, method: NodeId) -> Result<SigAlg, SignatureError> {
+    let bad = |detail: &str| SignatureError::PssParams { detail: detail.into() };
+    let mut md = MessageDigest::sha256();
+    let mut salt = None;
+    let mut mgf_md = None;
+    let params: Vec<NodeId> = doc.child_elements(method).collect();
+    match params.as_slice() {
+        [] => {}
+        [p] if doc.element(*p).is_some_and(|e| e.is(PSS_NS, "RSAPSSParams")) => {
+            for c in doc.child_elements(*p) {
+                let Some(e) = doc.element(c) else { continue };
+                if e.is(DS_NS, "DigestMethod") {
+                    md = digest_alg(e.attr("Algorithm").unwrap_or(""))?.md;
+                } else if e.is(PSS_NS, "MaskGenerationFunction") {
+                    if e.attr("Algorithm") != Some("http://www.w3.org/2007/05/xmldsig-more#MGF1") {
+                        return Err(bad("the mask generation function is not MGF1"));
+                    }
+                    if let Some(d) = doc.child_named(c, DS_NS, "DigestMethod") {
+                        let uri = doc.element(d).and_then(|e| e.attr("Algorithm")).unwrap_or("");
+                        mgf_md = Some(digest_alg(uri)?.md);
+                    }
+                } else if e.is(PSS_NS, "SaltLength") {
+                    salt = Some(
+                        doc.text(c)
+                            .trim()
+                            .parse::<usize>()
+                            .map_err(|_| bad("SaltLength is not a number"))?,
+                    );
+                } else if e.is(PSS_NS, "TrailerField") {
+                    if doc.text(c).trim() != "1" {
+                        return Err(bad("TrailerField other than 1"));
+                    }
+                } else {
+                    return Err(bad(&format!("unexpected {} in RSAPSSParams", e.qname())));
+                }
+            }
+        }
+        _ => return Err(bad("SignatureMethod holds something other than one RSAPSSParams")),
+    }
+    if mgf_md.is_some_and(|m| m.type_() != md.type_()) {
+        return Err(bad(
+            "an MGF1 digest different from the signature digest is not supported",
+        ));
+    }
+    Ok(SigAlg {
+        scheme: Scheme::RsaPss {
+            salt: salt.unwrap_or(md.size()),
+        },
+        sha1: md.size() == 20,
+        md: Some(md),
+    })
+}
+
+/// A digest method.
+struct DigestAlg {
     md: MessageDigest,
     sha1: bool,
 }
 
-fn signature_alg(uri: &str) -> Result<SigAlg, SignatureError> {
-    let (kind, md, sha1) = match uri {
-        "http://www.w3.org/2000/09/xmldsig#rsa-sha1" => (KeyKind::Rsa, MessageDigest::sha1(), true),
-        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256" => (KeyKind::Rsa, MessageDigest::sha256(), false),
-        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384" => (KeyKind::Rsa, MessageDigest::sha384(), false),
-        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512" => (KeyKind::Rsa, MessageDigest::sha512(), false),
-        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1" => (KeyKind::Ec, MessageDigest::sha1(), true),
-        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256" => (KeyKind::Ec, MessageDigest::sha256(), false),
-        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384" => (KeyKind::Ec, MessageDigest::sha384(), false),
-        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512" => (KeyKind::Ec, MessageDigest::sha512(), false),
-        _ => {
-            if uri.starts_with("https://www.w3.org/") {
-                return Err(SignatureError::AlgorithmUriTypo { alg: uri.into() });
-            }
-            if uri.contains("hmac") {
-                return Err(SignatureError::Hmac { alg: uri.into() });
-            }
-            return Err(SignatureError::SignatureMethod { alg: uri.into() });
+/// Digest method URIs of XML Signature, XML Encryption, RFC 6931 and RFC 9231, plus the unregistered spellings
+/// real signers emit (`xmlenc#sha1`, `xmlenc#sha384`, `xmldsig-more#sha256`, `xmldsig-more#sha512`: ruby-saml's
+/// templates among others). Those name their hash unambiguously, so the digest can be checked; [`is_registered`]
+/// tells a report they are not standard identifiers.
+fn digest_alg(uri: &str) -> Result<DigestAlg, SignatureError> {
+    let md = match uri {
+        "http://www.w3.org/2000/09/xmldsig#sha1" | "http://www.w3.org/2001/04/xmlenc#sha1" => MessageDigest::sha1(),
+        "http://www.w3.org/2001/04/xmldsig-more#sha224" => MessageDigest::sha224(),
+        "http://www.w3.org/2001/04/xmlenc#sha256" | "http://www.w3.org/2001/04/xmldsig-more#sha256" => {
+            MessageDigest::sha256()
         }
+        "http://www.w3.org/2001/04/xmldsig-more#sha384" | "http://www.w3.org/2001/04/xmlenc#sha384" => {
+            MessageDigest::sha384()
+        }
+        "http://www.w3.org/2001/04/xmlenc#sha512" | "http://www.w3.org/2001/04/xmldsig-more#sha512" => {
+            MessageDigest::sha512()
+        }
+        "http://www.w3.org/2007/05/xmldsig-more#sha3-224" => sha3(224),
+        "http://www.w3.org/2007/05/xmldsig-more#sha3-256" => sha3(256),
+        "http://www.w3.org/2007/05/xmldsig-more#sha3-384" => sha3(384),
+        "http://www.w3.org/2007/05/xmldsig-more#sha3-512" => sha3(512),
+        _ if uri.starts_with("https://www.w3.org/") => {
+            return Err(SignatureError::AlgorithmUriTypo { alg: uri.into() })
+        }
+        _ => return Err(SignatureError::DigestMethod { alg: uri.into() }),
     };
-    Ok(SigAlg { kind, md, sha1 })
+    Ok(DigestAlg {
+        sha1: md.size() == 20,
+        md,
+    })
 }
 
-fn digest_alg(uri: &str) -> Result<(MessageDigest, bool), SignatureError> {
-    match uri {
-        "http://www.w3.org/2000/09/xmldsig#sha1" => Ok((MessageDigest::sha1(), true)),
-        "http://www.w3.org/2001/04/xmlenc#sha256" => Ok((MessageDigest::sha256(), false)),
-        "http://www.w3.org/2001/04/xmldsig-more#sha384" => Ok((MessageDigest::sha384(), false)),
-        "http://www.w3.org/2001/04/xmlenc#sha512" => Ok((MessageDigest::sha512(), false)),
-        _ if uri.starts_with("https://www.w3.org/") => Err(SignatureError::AlgorithmUriTypo { alg: uri.into() }),
-        _ => Err(SignatureError::DigestMethod { alg: uri.into() }),
-    }
+/// Whether an algorithm URI is a registered identifier (XML Signature, XML Encryption, RFC 6931/9231), as opposed
+/// to an unregistered spelling of a well-known algorithm that fedcheck tolerates (ruby-saml's `xmldsig-more#rsa-sha1`,
+/// `xmlenc#sha1`, `xmlenc#sha384`, and `xmldsig-more#sha256` / `#sha512`).
+pub fn is_registered(uri: &str) -> bool {
+    !matches!(
+        uri,
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha1"
+            | "http://www.w3.org/2001/04/xmlenc#sha1"
+            | "http://www.w3.org/2001/04/xmlenc#sha384"
+            | "http://www.w3.org/2001/04/xmldsig-more#sha256"
+            | "http://www.w3.org/2001/04/xmldsig-more#sha512"
+    )
 }
 
+/// The canonicalization a `CanonicalizationMethod` or `Transform` element names, with its `InclusiveNamespaces`.
 fn c14n_options(doc: &Document, method: NodeId, alg: &str) -> Result<c14n::Options, SignatureError> {
-    let with_comments = match alg {
-        EXC_C14N => false,
-        EXC_C14N_WITH_COMMENTS => true,
-        _ if alg.starts_with("https://www.w3.org/") => {
-            return Err(SignatureError::AlgorithmUriTypo { alg: alg.into() })
+    let Some((mode, with_comments)) = c14n::algorithm(alg) else {
+        if alg.starts_with("https://www.w3.org/") {
+            return Err(SignatureError::AlgorithmUriTypo { alg: alg.into() });
         }
-        _ => return Err(SignatureError::Canonicalization { alg: alg.into() }),
+        return Err(SignatureError::Canonicalization { alg: alg.into() });
     };
     let mut inclusive_prefixes = Vec::new();
     for child in doc.child_elements(method) {
         let Some(e) = doc.element(child) else { continue };
-        if e.is(EXC_C14N, "InclusiveNamespaces") {
+        if mode == c14n::Mode::Exclusive && e.is(c14n::EXC_C14N, "InclusiveNamespaces") {
             if let Some(list) = e.attr("PrefixList") {
                 inclusive_prefixes.extend(list.split_ascii_whitespace().map(str::to_string));
             }
@@ -371,6 +600,7 @@ fn c14n_options(doc: &Document, method: NodeId, alg: &str) -> Result<c14n::Optio
         }
     }
     Ok(c14n::Options {
+        mode,
         with_comments,
         inclusive_prefixes,
         exclude: None,
@@ -404,6 +634,10 @@ fn name_of(doc: &Document, id: NodeId) -> String {
         .unwrap_or_else(|| "(not an element)".into())
 }
 
+fn attr_of(doc: &Document, id: NodeId, name: &str) -> String {
+    doc.element(id).and_then(|e| e.attr(name)).unwrap_or("").to_string()
+}
+
 /// The ds: children of `parent`, refusing any other element.
 fn ds_children(doc: &Document, parent: NodeId, within: &str) -> Result<Vec<(String, NodeId)>, SignatureError> {
     let mut out = Vec::new();
@@ -420,18 +654,20 @@ fn ds_children(doc: &Document, parent: NodeId, within: &str) -> Result<Vec<(Stri
     Ok(out)
 }
 
-/// Counts the elements whose `ID`, `AssertionID`, `Id` or `xml:id` attribute equals `id` (libxml2 registers
-/// `xml:id` itself, so a duplicate there would make libxmlsec1 resolve the reference elsewhere).
-fn id_count(doc: &Document, id: &str) -> usize {
-    doc.elements()
-        .filter(|e| {
-            e.attrs.iter().any(|a| {
-                let id_like = matches!(a.local.as_str(), "ID" | "AssertionID" | "Id")
-                    || (a.local == "id" && a.ns.as_deref() == Some(crate::xml::XML_NS));
-                id_like && a.value == id
+/// The elements whose `ID`, `AssertionID`, `Id` or `xml:id` attribute equals `id`, in document order (libxml2
+/// registers `xml:id` itself, so a duplicate there would make libxmlsec1 resolve the reference elsewhere).
+fn elements_with_id(doc: &Document, id: &str) -> Vec<NodeId> {
+    doc.element_ids()
+        .filter(|&n| {
+            doc.element(n).is_some_and(|e| {
+                e.attrs.iter().any(|a| {
+                    let id_like = matches!(a.local.as_str(), "ID" | "AssertionID" | "Id")
+                        || (a.local == "id" && a.ns.as_deref() == Some(crate::xml::XML_NS));
+                    id_like && a.value == id
+                })
             })
         })
-        .count()
+        .collect()
 }
 
 /// Checks one `ds:Signature` element against the trust anchors under `profile`.
@@ -442,9 +678,41 @@ pub fn verify(doc: &Document, signature: NodeId, anchors: &[TrustAnchor], profil
     SignatureCheck {
         signature,
         parent,
+        misplaced: misplaced(doc, signature, profile),
         declared,
         outcome,
     }
+}
+
+/// The three parts of a `ds:Signature`.
+struct Parts {
+    signed_info: NodeId,
+    signature_value: NodeId,
+    key_info: Option<NodeId>,
+}
+
+/// What `SignedInfo` says.
+struct SignedInfo {
+    c14n: c14n::Options,
+    alg: SigAlg,
+    alg_uri: String,
+    reference: NodeId,
+}
+
+/// A reference, resolved: what to canonicalize and the digest it must have.
+struct Reference {
+    apex: NodeId,
+    opts: c14n::Options,
+    digest: DigestAlg,
+    digest_uri: String,
+    expected: Vec<u8>,
+    whole_document: bool,
+}
+
+/// `KeyInfo` certificates: reported, and used to choose which anchor to try first.
+struct KeyInfoCerts {
+    ders: Vec<Vec<u8>>,
+    foreign: Vec<X509>,
 }
 
 fn check(
@@ -458,86 +726,148 @@ fn check(
     if !sig_el.is(DS_NS, "Signature") {
         return Err(SignatureError::NotASignature);
     }
+    let parts = signature_parts(doc, signature)?;
+    let key_info = key_info_certificates(doc, parts.key_info, anchors, declared);
+    let signed_info = read_signed_info(doc, parts.signed_info, declared)?;
+    let (parent, target) = enveloping_element(doc, signature, profile)?;
+    let reference = read_reference(doc, &signed_info, signature, parent, target, declared)?;
 
-    // Structure of Signature: SignedInfo, SignatureValue, optional KeyInfo; nothing else (no ds:Object).
+    // The digest over exactly the bytes we will read claims from.
+    let canonical = c14n::canonicalize(doc, reference.apex, &reference.opts)?;
+    let computed = hash(reference.digest.md, &canonical).map_err(|_| SignatureError::DigestMethod {
+        alg: reference.digest_uri.clone(),
+    })?;
+    if computed.as_ref() != reference.expected.as_slice() {
+        let enc = base64::engine::general_purpose::STANDARD;
+        return Err(SignatureError::DigestMismatch {
+            expected: enc.encode(&reference.expected),
+            computed: enc.encode(computed.as_ref()),
+        });
+    }
+    let verified = |anchor| Verified {
+        element: reference.apex,
+        canonical,
+        anchor,
+        uses_sha1: signed_info.alg.sha1 || reference.digest.sha1,
+        whole_document: reference.whole_document,
+    };
+    if !profile.verify_crypto {
+        return Ok(verified(None));
+    }
+    let signature_value = b64(&doc.text(parts.signature_value), "SignatureValue")?;
+    let signed_info_c14n = c14n::canonicalize(doc, parts.signed_info, &signed_info.c14n)?;
+    let anchor = verify_signature_value(
+        anchors,
+        profile,
+        &key_info,
+        &signed_info,
+        &signed_info_c14n,
+        &signature_value,
+    )?;
+    Ok(verified(Some(anchor)))
+}
+
+/// Structure of Signature: SignedInfo, SignatureValue, optional KeyInfo; nothing else (no ds:Object).
+fn signature_parts(doc: &Document, signature: NodeId) -> Result<Parts, SignatureError> {
     let parts = ds_children(doc, signature, "Signature")?;
     let names: Vec<&str> = parts.iter().map(|(n, _)| n.as_str()).collect();
-    let (signed_info, sig_value, key_info) = match names.as_slice() {
-        ["SignedInfo", "SignatureValue"] => (parts[0].1, parts[1].1, None),
-        ["SignedInfo", "SignatureValue", "KeyInfo"] => (parts[0].1, parts[1].1, Some(parts[2].1)),
-        _ => {
-            let bad = parts
-                .iter()
-                .find(|(n, _)| !matches!(n.as_str(), "SignedInfo" | "SignatureValue" | "KeyInfo"));
-            return Err(match bad {
-                Some((n, _)) => SignatureError::Unexpected {
-                    name: format!("ds:{n}"),
-                    within: "Signature".into(),
-                },
-                None if !names.contains(&"SignedInfo") => SignatureError::Missing {
-                    name: "SignedInfo".into(),
-                    within: "Signature".into(),
-                },
-                None if !names.contains(&"SignatureValue") => SignatureError::Missing {
-                    name: "SignatureValue".into(),
-                    within: "Signature".into(),
-                },
-                None => SignatureError::Unexpected {
-                    name: format!("element order [{}]", names.join(", ")),
-                    within: "Signature".into(),
-                },
-            });
+    match names.as_slice() {
+        ["SignedInfo", "SignatureValue"] => {
+            return Ok(Parts {
+                signed_info: parts[0].1,
+                signature_value: parts[1].1,
+                key_info: None,
+            })
         }
-    };
-
-    // KeyInfo certificates, for the report and for choosing which anchor to try first. A certificate that is
-    // byte-for-byte an anchor reuses the anchor's facts; only foreign certificates are parsed (to explain them).
-    let mut keyinfo_ders: Vec<Vec<u8>> = Vec::new();
-    let mut foreign_certs: Vec<X509> = Vec::new();
-    if let Some(ki) = key_info {
-        for c in doc.find_all(ki, DS_NS, "X509Certificate").into_iter().take(8) {
-            let text = doc.text(c);
-            // The common case, a KeyInfo naming a trust anchor, is matched on the base64 text itself.
-            if let Some(a) = anchors.iter().find(|a| base64_text_equals(&text, &a.der_base64)) {
-                declared.keyinfo_certificates.push(a.info.clone());
-                keyinfo_ders.push(a.der.clone());
-                continue;
-            }
-            let Ok(der) = b64(&text, "X509Certificate") else {
-                continue;
-            };
-            if let Some(a) = anchors.iter().find(|a| a.der == der) {
-                declared.keyinfo_certificates.push(a.info.clone());
-            } else if let Ok(cert) = X509::from_der(&der) {
-                if let Ok(key) = cert.public_key() {
-                    if let Ok(info) = cert_info(&cert, &key) {
-                        declared.keyinfo_certificates.push(info);
-                    }
-                }
-                foreign_certs.push(cert);
-            }
-            keyinfo_ders.push(der);
+        ["SignedInfo", "SignatureValue", "KeyInfo"] => {
+            return Ok(Parts {
+                signed_info: parts[0].1,
+                signature_value: parts[1].1,
+                key_info: Some(parts[2].1),
+            })
         }
+        _ => {}
     }
+    let bad = parts
+        .iter()
+        .find(|(n, _)| !matches!(n.as_str(), "SignedInfo" | "SignatureValue" | "KeyInfo"));
+    Err(match bad {
+        Some((n, _)) => SignatureError::Unexpected {
+            name: format!("ds:{n}"),
+            within: "Signature".into(),
+        },
+        None if !names.contains(&"SignedInfo") => SignatureError::Missing {
+            name: "SignedInfo".into(),
+            within: "Signature".into(),
+        },
+        None if !names.contains(&"SignatureValue") => SignatureError::Missing {
+            name: "SignatureValue".into(),
+            within: "Signature".into(),
+        },
+        None => SignatureError::Unexpected {
+            name: format!("element order [{}]", names.join(", ")),
+            within: "Signature".into(),
+        },
+    })
+}
 
-    // SignedInfo: CanonicalizationMethod, SignatureMethod, exactly one Reference.
+/// KeyInfo certificates, for the report and for choosing which anchor to try first. A certificate that is
+/// byte-for-byte an anchor reuses the anchor's facts; only foreign certificates are parsed (to explain them).
+fn key_info_certificates(
+    doc: &Document,
+    key_info: Option<NodeId>,
+    anchors: &[TrustAnchor],
+    declared: &mut Declared,
+) -> KeyInfoCerts {
+    let mut out = KeyInfoCerts {
+        ders: Vec::new(),
+        foreign: Vec::new(),
+    };
+    let Some(ki) = key_info else { return out };
+    for c in doc.find_all(ki, DS_NS, "X509Certificate").into_iter().take(8) {
+        let text = doc.text(c);
+        // The common case, a KeyInfo naming a trust anchor, is matched on the base64 text itself.
+        if let Some(a) = anchors.iter().find(|a| base64_text_equals(&text, &a.der_base64)) {
+            declared.keyinfo_certificates.push(a.info.clone());
+            out.ders.push(a.der.clone());
+            continue;
+        }
+        let Ok(der) = b64(&text, "X509Certificate") else {
+            continue;
+        };
+        if let Some(a) = anchors.iter().find(|a| a.der == der) {
+            declared.keyinfo_certificates.push(a.info.clone());
+        } else if let Ok(cert) = X509::from_der(&der) {
+            if let Ok(key) = cert.public_key() {
+                if let Ok(info) = cert_info(&cert, &key) {
+                    declared.keyinfo_certificates.push(info);
+                }
+            }
+            out.foreign.push(cert);
+        }
+        out.ders.push(der);
+    }
+    out
+}
+
+/// SignedInfo: CanonicalizationMethod, SignatureMethod, exactly one Reference.
+fn read_signed_info(
+    doc: &Document,
+    signed_info: NodeId,
+    declared: &mut Declared,
+) -> Result<SignedInfo, SignatureError> {
     let si = ds_children(doc, signed_info, "SignedInfo")?;
-    let c14n_method = si
-        .iter()
-        .find(|(n, _)| n == "CanonicalizationMethod")
-        .map(|(_, id)| *id)
-        .ok_or_else(|| SignatureError::Missing {
-            name: "CanonicalizationMethod".into(),
-            within: "SignedInfo".into(),
-        })?;
-    let sig_method = si
-        .iter()
-        .find(|(n, _)| n == "SignatureMethod")
-        .map(|(_, id)| *id)
-        .ok_or_else(|| SignatureError::Missing {
-            name: "SignatureMethod".into(),
-            within: "SignedInfo".into(),
-        })?;
+    let find = |name: &str| {
+        si.iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, id)| *id)
+            .ok_or_else(|| SignatureError::Missing {
+                name: name.into(),
+                within: "SignedInfo".into(),
+            })
+    };
+    let c14n_method = find("CanonicalizationMethod")?;
+    let sig_method = find("SignatureMethod")?;
     let references: Vec<NodeId> = si.iter().filter(|(n, _)| n == "Reference").map(|(_, id)| *id).collect();
     if let Some((n, _)) = si
         .iter()
@@ -548,22 +878,17 @@ fn check(
             within: "SignedInfo".into(),
         });
     }
-    let c14n_alg = doc
-        .element(c14n_method)
-        .and_then(|e| e.attr("Algorithm"))
-        .unwrap_or("")
-        .to_string();
+    let c14n_alg = attr_of(doc, c14n_method, "Algorithm");
     declared.canonicalization = Some(c14n_alg.clone());
-    let sig_alg_uri = doc
-        .element(sig_method)
-        .and_then(|e| e.attr("Algorithm"))
-        .unwrap_or("")
-        .to_string();
-    declared.signature_method = Some(sig_alg_uri.clone());
+    let alg_uri = attr_of(doc, sig_method, "Algorithm");
+    declared.signature_method = Some(alg_uri.clone());
     if let Some(r) = references.first() {
         declared.reference_uri = doc.element(*r).and_then(|e| e.attr("URI")).map(str::to_string);
         if let Some(dm) = doc.child_named(*r, DS_NS, "DigestMethod") {
             declared.digest_method = doc.element(dm).and_then(|e| e.attr("Algorithm")).map(str::to_string);
+        }
+        if let Some(ts) = doc.child_named(*r, DS_NS, "Transforms") {
+            declared.transforms = doc.child_elements(ts).map(|t| attr_of(doc, t, "Algorithm")).collect();
         }
     }
     if references.len() != 1 {
@@ -571,46 +896,105 @@ fn check(
             count: references.len(),
         });
     }
-    let reference = references[0];
+    Ok(SignedInfo {
+        c14n: c14n_options(doc, c14n_method, &c14n_alg)?,
+        alg: signature_alg(doc, sig_method, &alg_uri)?,
+        alg_uri,
+        reference: references[0],
+    })
+}
 
-    // The signature must be enveloped in an element the profile allows, and reference exactly that element.
-    let parent = doc.parent(signature).ok_or_else(|| SignatureError::NotEnveloped {
-        parent: "(none)".into(),
+/// The signature must be enveloped in an element the profile allows.
+fn enveloping_element<'p>(
+    doc: &Document,
+    signature: NodeId,
+    profile: &'p Profile,
+) -> Result<(NodeId, &'p Target), SignatureError> {
+    let not_enveloped = |parent: String| SignatureError::NotEnveloped {
+        parent,
         allowed: allowed_names(profile),
-    })?;
-    let parent_el = doc.element(parent).ok_or_else(|| SignatureError::NotEnveloped {
-        parent: "(none)".into(),
-        allowed: allowed_names(profile),
-    })?;
+    };
+    let parent = doc.parent(signature).ok_or_else(|| not_enveloped("(none)".into()))?;
+    let parent_el = doc.element(parent).ok_or_else(|| not_enveloped("(none)".into()))?;
     let target = profile
         .targets
         .iter()
         .find(|t| parent_el.is(t.ns, t.local))
-        .ok_or_else(|| SignatureError::NotEnveloped {
-            parent: name_of(doc, parent),
-            allowed: allowed_names(profile),
-        })?;
-    let id = parent_el
-        .attr(target.id_attr)
-        .ok_or_else(|| SignatureError::MissingId {
+        .ok_or_else(|| not_enveloped(name_of(doc, parent)))?;
+    Ok((parent, target))
+}
+
+/// Where the signed element's schema puts the signature (SAML core 2.0 sections 2.3.3 and 3.2.2, SAML 1.1 section
+/// 2.3.2, SAML metadata 2.3.2), when this one is elsewhere: the message is then not schema-valid, which strict
+/// consumers refuse and others (gosaml2, node-saml, auth0) accept. It does not change what the signature covers.
+fn misplaced(doc: &Document, signature: NodeId, profile: &Profile) -> Option<&'static str> {
+    let parent = doc.parent(signature)?;
+    let parent_el = doc.element(parent)?;
+    let target = profile.targets.iter().find(|t| parent_el.is(t.ns, t.local))?;
+    let siblings: Vec<NodeId> = doc.child_elements(parent).collect();
+    let at = siblings.iter().position(|&c| c == signature)?;
+    let ok = match target.position {
+        Position::First => at == 0,
+        Position::Last => at + 1 == siblings.len(),
+        Position::AfterIssuer => {
+            at == 0 || (at == 1 && doc.element(siblings[0]).is_some_and(|e| e.is(SAML2_NS, "Issuer")))
+        }
+    };
+    (!ok).then(|| target.position.describe())
+}
+
+/// The Reference: it points at the enveloping element (by its unique ID, or `URI=""` when that element is the
+/// document element); Transforms are enveloped-signature then one canonicalization; DigestMethod, DigestValue.
+fn read_reference(
+    doc: &Document,
+    signed_info: &SignedInfo,
+    signature: NodeId,
+    parent: NodeId,
+    target: &Target,
+    declared: &Declared,
+) -> Result<Reference, SignatureError> {
+    let parent_el = doc.element(parent).ok_or(SignatureError::NotASignature)?;
+    let id = parent_el.attr(target.id_attr);
+    let uri = declared.reference_uri.clone().unwrap_or_default();
+    // `URI=""` is the whole document; so is an omitted URI, as Microsoft's IdentityModel reads it (XML-DSig leaves
+    // an omitted URI to the application, and SAML core 5.4.2 wants the ID: `rules` reports both as outside it).
+    let whole_document = uri.is_empty();
+    if whole_document {
+        if parent != doc.root() {
+            return Err(SignatureError::WholeDocumentNotRoot {
+                parent: name_of(doc, parent),
+                root: name_of(doc, doc.root()),
+            });
+        }
+        if doc.top_level_pis() > 0 {
+            return Err(SignatureError::TopLevelPi {
+                count: doc.top_level_pis(),
+            });
+        }
+    } else {
+        let id = id.ok_or_else(|| SignatureError::MissingId {
             element: parent_el.qname(),
             id_attr: target.id_attr.into(),
         })?;
-    let expected_uri = format!("#{id}");
-    let uri = declared.reference_uri.clone().unwrap_or_default();
-    if uri != expected_uri {
-        return Err(SignatureError::ReferenceUri {
-            uri,
-            expected: expected_uri,
-        });
-    }
-    let count = id_count(doc, id);
-    if count != 1 {
-        return Err(SignatureError::DuplicateId { id: id.into(), count });
+        let expected_uri = format!("#{id}");
+        if uri != expected_uri {
+            return Err(SignatureError::ReferenceUri {
+                uri,
+                expected: expected_uri,
+            });
+        }
+        // An ID-resolving verifier (libxmlsec1, .NET) takes the first element carrying the ID; the signature must
+        // sit in that one. Later elements with the same ID are not signed and are reported as ignored.
+        let carriers = elements_with_id(doc, id);
+        if carriers.first() != Some(&parent) {
+            return Err(SignatureError::DuplicateId {
+                id: id.into(),
+                count: carriers.len(),
+            });
+        }
     }
 
-    // Reference: Transforms (enveloped, exc-c14n), DigestMethod, DigestValue.
-    let rparts = ds_children(doc, reference, "Reference")?;
+    let rparts = ds_children(doc, signed_info.reference, "Reference")?;
     let rnames: Vec<&str> = rparts.iter().map(|(n, _)| n.as_str()).collect();
     if rnames != ["Transforms", "DigestMethod", "DigestValue"] {
         if !rnames.contains(&"Transforms") {
@@ -621,9 +1005,28 @@ fn check(
             within: "Reference".into(),
         });
     }
-    let transforms = rparts[0].1;
-    let mut transform_ids = Vec::new();
-    let mut transform_algs = Vec::new();
+    let mut opts = reference_transforms(doc, rparts[0].1)?;
+    opts.exclude = Some(signature);
+    // XML-DSig 4.3.3.3: a same-document reference (`#id` or `""`) yields a node-set without comments, so even the
+    // #WithComments transform has none to keep. (xmlsec1 behaves the same.)
+    opts.with_comments = false;
+    let digest_uri = declared.digest_method.clone().unwrap_or_default();
+    let digest = digest_alg(&digest_uri)?;
+    let expected = b64(&doc.text(rparts[2].1), "DigestValue")?;
+    Ok(Reference {
+        apex: parent,
+        opts,
+        digest,
+        digest_uri,
+        expected,
+        whole_document,
+    })
+}
+
+/// Transforms: enveloped-signature, then (optionally) one canonicalization. Without an explicit one, XML-DSig
+/// 4.3.3.2 applies Canonical XML 1.0 to the node-set.
+fn reference_transforms(doc: &Document, transforms: NodeId) -> Result<c14n::Options, SignatureError> {
+    let mut list = Vec::new();
     for (n, t) in ds_children(doc, transforms, "Transforms")? {
         if n != "Transform" {
             return Err(SignatureError::Unexpected {
@@ -631,66 +1034,42 @@ fn check(
                 within: "Transforms".into(),
             });
         }
-        transform_algs.push(
-            doc.element(t)
-                .and_then(|e| e.attr("Algorithm"))
-                .unwrap_or("")
-                .to_string(),
-        );
-        transform_ids.push(t);
+        list.push((attr_of(doc, t, "Algorithm"), t));
     }
-    if let Some(t) = transform_algs.iter().find(|a| a.starts_with("https://www.w3.org/")) {
-        return Err(SignatureError::AlgorithmUriTypo { alg: t.clone() });
+    let algs: Vec<&str> = list.iter().map(|(a, _)| a.as_str()).collect();
+    if let Some(t) = algs.iter().find(|a| a.starts_with("https://www.w3.org/")) {
+        return Err(SignatureError::AlgorithmUriTypo { alg: t.to_string() });
     }
-    let ok_shape = transform_algs.len() == 2
-        && transform_algs[0] == ENVELOPED
-        && (transform_algs[1] == EXC_C14N || transform_algs[1] == EXC_C14N_WITH_COMMENTS);
-    if !ok_shape {
-        return Err(SignatureError::Transforms {
-            found: transform_algs.join(", "),
-        });
-    }
-    let mut ref_opts = c14n_options(doc, transform_ids[1], &transform_algs[1])?;
-    if doc.child_elements(transform_ids[0]).next().is_some() {
+    let refuse = || SignatureError::Transforms { found: algs.join(", ") };
+    let opts = match list.as_slice() {
+        [(first, _)] if first == ENVELOPED => c14n::Options {
+            mode: c14n::Mode::Inclusive10,
+            ..Default::default()
+        },
+        [(first, _), (second, t)] if first == ENVELOPED && c14n::algorithm(second).is_some() => {
+            c14n_options(doc, *t, second)?
+        }
+        _ => return Err(refuse()),
+    };
+    if doc.child_elements(list[0].1).next().is_some() {
         return Err(SignatureError::Unexpected {
             name: "content in the enveloped-signature transform".into(),
             within: "Transforms".into(),
         });
     }
-    ref_opts.exclude = Some(signature);
-    // XML-DSig 4.3.3.3: a same-document reference `#id` yields a node-set without comments, so even the
-    // #WithComments transform has none to keep. (xmlsec1 behaves the same.)
-    ref_opts.with_comments = false;
-    let digest_uri = declared.digest_method.clone().unwrap_or_default();
-    let (digest_md, digest_sha1) = digest_alg(&digest_uri)?;
-    let expected_digest = b64(&doc.text(rparts[2].1), "DigestValue")?;
+    Ok(opts)
+}
 
-    let sig_alg = signature_alg(&sig_alg_uri)?;
-    let si_opts = c14n_options(doc, c14n_method, &c14n_alg)?;
-    let signature_value = b64(&doc.text(sig_value), "SignatureValue")?;
-
-    // The digest over exactly the bytes we will read claims from.
-    let canonical = c14n::canonicalize(doc, parent, &ref_opts);
-    let computed = hash(digest_md, &canonical).map_err(|_| SignatureError::DigestMethod {
-        alg: digest_uri.clone(),
-    })?;
-    if computed.as_ref() != expected_digest.as_slice() {
-        let enc = base64::engine::general_purpose::STANDARD;
-        return Err(SignatureError::DigestMismatch {
-            expected: enc.encode(&expected_digest),
-            computed: enc.encode(computed.as_ref()),
-        });
-    }
-
-    let uses_sha1 = sig_alg.sha1 || digest_sha1;
-    if !profile.verify_crypto {
-        return Ok(Verified {
-            element: parent,
-            canonical,
-            anchor: None,
-            uses_sha1,
-        });
-    }
+/// Verifies `SignatureValue` over the canonical `SignedInfo` with the trust anchors: the anchor `KeyInfo` names
+/// first, then the others. When none verifies, says whether the (untrusted) `KeyInfo` certificate would have.
+fn verify_signature_value(
+    anchors: &[TrustAnchor],
+    profile: &Profile,
+    key_info: &KeyInfoCerts,
+    signed_info: &SignedInfo,
+    signed_info_c14n: &[u8],
+    signature_value: &[u8],
+) -> Result<usize, SignatureError> {
     if anchors.is_empty() {
         return Err(SignatureError::NoTrustAnchors);
     }
@@ -699,38 +1078,25 @@ fn check(
             limit: profile.max_key_trials,
         });
     }
-    let signed_info_c14n = c14n::canonicalize(doc, signed_info, &si_opts);
-
-    // Try the anchor that KeyInfo names first (an exact DER match), then the others.
-    let mut order: Vec<usize> = (0..anchors.len())
-        .filter(|i| keyinfo_ders.contains(&anchors[*i].der))
-        .collect();
-    order.extend((0..anchors.len()).filter(|i| !keyinfo_ders.contains(&anchors[*i].der)));
-    let mut mismatch = None;
+    let alg = &signed_info.alg;
+    let named = |i: &usize| key_info.ders.contains(&anchors[*i].der);
+    let order = (0..anchors.len())
+        .filter(named)
+        .chain((0..anchors.len()).filter(|i| !named(i)));
+    let mut fitting = false;
     for i in order {
-        let anchor = &anchors[i];
-        match verify_with(&anchor.key, &sig_alg, &sig_alg_uri, &signed_info_c14n, &signature_value) {
-            Ok(true) => {
-                if anchor.key.id() == Id::RSA && anchor.key.bits() < 2048 {
-                    return Err(SignatureError::WeakKey {
-                        bits: anchor.key.bits(),
-                    });
-                }
-                return Ok(Verified {
-                    element: parent,
-                    canonical,
-                    anchor: Some(i),
-                    uses_sha1,
-                });
-            }
-            Ok(false) => {}
-            Err(e) => mismatch = Some(e),
+        let key = &anchors[i].key;
+        if !alg.scheme.fits(key) {
+            continue;
+        }
+        fitting = true;
+        if verify_with(key, alg, signed_info_c14n, signature_value) {
+            return Ok(i);
         }
     }
-    // Not verified by any anchor. Say whether the KeyInfo certificate (untrusted) would have verified it.
-    for cert in &foreign_certs {
+    for cert in &key_info.foreign {
         if let Ok(key) = cert.public_key() {
-            if let Ok(true) = verify_with(&key, &sig_alg, &sig_alg_uri, &signed_info_c14n, &signature_value) {
+            if alg.scheme.fits(&key) && verify_with(&key, alg, signed_info_c14n, signature_value) {
                 let info = cert_info(cert, &key).ok();
                 return Err(SignatureError::UntrustedKey {
                     subject: info.as_ref().map(|i| i.subject.clone()).unwrap_or_default(),
@@ -739,13 +1105,15 @@ fn check(
             }
         }
     }
-    if let Some(e) = mismatch {
-        if anchors
-            .iter()
-            .all(|a| key_kind(&a.key).is_none_or(|k| !same_kind(k, sig_alg.kind)))
-        {
-            return Err(e);
-        }
+    if !fitting {
+        return Err(SignatureError::KeyMismatch {
+            alg: signed_info.alg_uri.clone(),
+            key: anchors
+                .iter()
+                .map(|a| format!("{:?}", a.key.id()))
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
     }
     Err(SignatureError::BadSignature { anchors: anchors.len() })
 }
@@ -754,61 +1122,47 @@ fn allowed_names(profile: &Profile) -> String {
     profile.targets.iter().map(|t| t.local).collect::<Vec<_>>().join(", ")
 }
 
-fn key_kind(key: &PKey<Public>) -> Option<KeyKind> {
-    match key.id() {
-        Id::RSA => Some(KeyKind::Rsa),
-        Id::EC => Some(KeyKind::Ec),
-        _ => None,
-    }
-}
-
-fn same_kind(a: KeyKind, b: KeyKind) -> bool {
-    matches!((a, b), (KeyKind::Rsa, KeyKind::Rsa) | (KeyKind::Ec, KeyKind::Ec))
-}
-
-/// Verifies `sig` over `data`; `Err` when the algorithm does not fit the key type.
-fn verify_with(
-    key: &PKey<Public>,
-    alg: &SigAlg,
-    alg_uri: &str,
-    data: &[u8],
-    sig: &[u8],
-) -> Result<bool, SignatureError> {
-    let mismatch = || SignatureError::KeyMismatch {
-        alg: alg_uri.into(),
-        key: format!("{:?}", key.id()),
-    };
-    let kind = key_kind(key).ok_or_else(mismatch)?;
-    if !same_kind(kind, alg.kind) {
-        return Err(mismatch());
-    }
-    let der_sig;
-    let sig = match kind {
-        KeyKind::Rsa => sig,
-        KeyKind::Ec => {
+/// Whether `sig` verifies over `data` with `key` under `alg` (the key type already fits the scheme).
+fn verify_with(key: &PKey<Public>, alg: &SigAlg, data: &[u8], sig: &[u8]) -> bool {
+    match alg.scheme {
+        Scheme::Ed25519 | Scheme::Ed448 => Verifier::new_without_digest(key)
+            .and_then(|mut v| v.verify_oneshot(sig, data))
+            .unwrap_or(false),
+        Scheme::Ecdsa => {
             // XML Signature carries ECDSA as the raw concatenation r || s; openssl wants DER.
             if sig.is_empty() || sig.len() % 2 != 0 || sig.len() > 264 {
-                return Ok(false);
+                return false;
             }
             let (r, s) = sig.split_at(sig.len() / 2);
-            let (Ok(r), Ok(s)) = (BigNum::from_slice(r), BigNum::from_slice(s)) else {
-                return Ok(false);
-            };
-            let Ok(es) = EcdsaSig::from_private_components(r, s) else {
-                return Ok(false);
-            };
-            let Ok(der) = es.to_der() else { return Ok(false) };
-            der_sig = der;
-            &der_sig
+            let der = BigNum::from_slice(r)
+                .and_then(|r| BigNum::from_slice(s).map(|s| (r, s)))
+                .and_then(|(r, s)| EcdsaSig::from_private_components(r, s))
+                .and_then(|es| es.to_der());
+            match (der, alg.md) {
+                (Ok(der), Some(md)) => digest_verify(key, md, None, data, &der),
+                _ => false,
+            }
         }
-    };
-    let Ok(mut v) = Verifier::new(alg.md, key) else {
-        return Err(mismatch());
-    };
-    if v.update(data).is_err() {
-        return Ok(false);
+        Scheme::RsaPkcs1 => alg.md.is_some_and(|md| digest_verify(key, md, None, data, sig)),
+        Scheme::RsaPss { salt } => alg.md.is_some_and(|md| digest_verify(key, md, Some(salt), data, sig)),
     }
-    Ok(v.verify(sig).unwrap_or(false))
+}
+
+/// A digest-then-verify with openssl; `pss_salt` selects RSASSA-PSS with MGF1 over the same digest.
+fn digest_verify(key: &PKey<Public>, md: MessageDigest, pss_salt: Option<usize>, data: &[u8], sig: &[u8]) -> bool {
+    let Ok(mut v) = Verifier::new(md, key) else {
+        return false;
+    };
+    if let Some(salt) = pss_salt {
+        let Ok(salt) = i32::try_from(salt) else { return false };
+        if v.set_rsa_padding(Padding::PKCS1_PSS).is_err()
+            || v.set_rsa_pss_saltlen(RsaPssSaltlen::custom(salt)).is_err()
+            || v.set_rsa_mgf1_md(md).is_err()
+        {
+            return false;
+        }
+    }
+    v.update(data).is_ok() && v.verify(sig).unwrap_or(false)
 }
 
 /// All `ds:Signature` elements in the document, in document order.
@@ -893,10 +1247,11 @@ mod tests {
             run(&xml, &["idp-signing"]),
             Err(SignatureError::ReferenceUri { .. })
         ));
+        // A whole-document reference from a signature that is not the document element's: refused.
         let xml = edited("URI=\"#_a0001\"", "URI=\"\"");
         assert!(matches!(
             run(&xml, &["idp-signing"]),
-            Err(SignatureError::ReferenceUri { .. })
+            Err(SignatureError::WholeDocumentNotRoot { .. })
         ));
     }
 

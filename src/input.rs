@@ -78,6 +78,23 @@ pub struct Source {
     /// a decoded message not tied to a field (a SAML-tracer `saml` value).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// `deflate` when the base64 held raw DEFLATE of the XML (the HTTP-Redirect binding's encoding, which some
+    /// tools also use to store POSTed responses).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compression: Option<String>,
+}
+
+/// Decoded token XML, and whether it had to be inflated on the way.
+#[derive(Debug)]
+struct Payload {
+    xml: Vec<u8>,
+    deflated: bool,
+}
+
+impl From<Vec<u8>> for Payload {
+    fn from(xml: Vec<u8>) -> Self {
+        Payload { xml, deflated: false }
+    }
 }
 
 /// One token: its source and its XML bytes, exactly as carried (not validated, BOM and whitespace kept).
@@ -87,6 +104,8 @@ pub struct RawToken {
     pub source: Source,
     /// The token XML document.
     pub xml: Vec<u8>,
+    /// For a token found in a HAR capture: the sign-in requests captured with it, and the `wctx` posted with it.
+    pub capture: Option<crate::capture::TokenCapture>,
 }
 
 /// Limits that keep hostile or mistaken inputs from exhausting memory or time.
@@ -393,11 +412,19 @@ impl Tokens {
         }
     }
 
-    fn push(&mut self, source: Source, xml: Vec<u8>) -> Result<(), InputErrorKind> {
+    fn push(&mut self, mut source: Source, payload: impl Into<Payload>) -> Result<(), InputErrorKind> {
         if self.list.len() >= self.limit {
             return Err(InputErrorKind::TooManyTokens { limit: self.limit });
         }
-        self.list.push(RawToken { source, xml });
+        let payload = payload.into();
+        if payload.deflated {
+            source.compression = Some("deflate".into());
+        }
+        self.list.push(RawToken {
+            source,
+            xml: payload.xml,
+            capture: None,
+        });
         Ok(())
     }
 }
@@ -409,6 +436,7 @@ fn source(input: &str, carrier: Carrier, entry: Option<usize>, url: Option<&str>
         har_entry: entry,
         url: url.map(str::to_string),
         field: field.map(str::to_string),
+        compression: None,
     }
 }
 
@@ -423,7 +451,7 @@ fn trim_start(bytes: &[u8]) -> &[u8] {
 }
 
 fn starts_with_lt(bytes: &[u8]) -> bool {
-    trim_start(bytes).first() == Some(&b'<')
+    crate::xml::looks_like_xml(bytes)
 }
 
 fn load_bytes_kind(
@@ -450,7 +478,7 @@ fn load_bytes_kind(
     let mut tokens = Tokens::new(limits.max_tokens);
     match format {
         InputFormat::Auto | InputFormat::Xml => {
-            if trimmed.first() != Some(&b'<') {
+            if !starts_with_lt(trimmed) {
                 return Err(InputErrorKind::XmlExpected);
             }
             tokens.push(source(name, Carrier::Xml, None, None, None), bytes.to_vec())?;
@@ -478,6 +506,9 @@ struct JsonProbe {
 
 /// Guesses the format of `trimmed` (BOM and leading whitespace already removed, not empty).
 fn detect(trimmed: &[u8]) -> Result<InputFormat, InputErrorKind> {
+    if starts_with_lt(trimmed) {
+        return Ok(InputFormat::Xml);
+    }
     match trimmed.first() {
         Some(b'<') => return Ok(InputFormat::Xml),
         Some(b'[') => {
@@ -611,21 +642,39 @@ fn original_offset(text: &[u8], index: usize) -> usize {
         .map_or(index, |(at, _)| at)
 }
 
+/// The most a DEFLATE stream in a token field may inflate to.
+const MAX_INFLATED: u64 = 20 * 1024 * 1024;
+
+/// Inflates raw DEFLATE (RFC 1951, no zlib header: the SAML HTTP-Redirect binding's encoding), up to
+/// [`MAX_INFLATED`] bytes; `None` when it is not DEFLATE or inflates to more.
+fn inflate_raw(data: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut reader = flate2::read::DeflateDecoder::new(data).take(MAX_INFLATED + 1);
+    reader.read_to_end(&mut out).ok()?;
+    (out.len() as u64 <= MAX_INFLATED).then_some(out)
+}
+
 /// Decodes base64 that must hold XML, with the repairs real pastes need: a `+` that became a space
-/// (the body was form-decoded once too often) and a value still percent-encoded.
-fn base64_xml(text: &[u8]) -> Result<Vec<u8>, InputErrorKind> {
+/// (the body was form-decoded once too often) and a value still percent-encoded. Base64 of raw DEFLATE of the XML
+/// is inflated.
+fn base64_xml(text: &[u8]) -> Result<Payload, InputErrorKind> {
     let attempt = |t: &[u8]| {
-        decode_base64(t).and_then(|xml| {
-            if starts_with_lt(&xml) {
-                Ok(xml)
+        decode_base64(t).and_then(|data| {
+            if starts_with_lt(&data) {
+                Ok(Payload {
+                    xml: data,
+                    deflated: false,
+                })
+            } else if let Some(xml) = inflate_raw(&data).filter(|x| starts_with_lt(x)) {
+                Ok(Payload { xml, deflated: true })
             } else {
                 Err(InputErrorKind::NotXml)
             }
         })
     };
     let first = attempt(text);
-    if let Ok(xml) = &first {
-        if std::str::from_utf8(xml).is_ok() {
+    if let Ok(p) = &first {
+        if crate::xml::decode_document(&p.xml).is_ok() {
             return first;
         }
     }
@@ -641,9 +690,9 @@ fn base64_xml(text: &[u8]) -> Result<Vec<u8>, InputErrorKind> {
         repairs.push(percent_decode(text, false));
     }
     for repaired in repairs {
-        if let Ok(xml) = attempt(&repaired) {
-            if std::str::from_utf8(&xml).is_ok() {
-                return Ok(xml);
+        if let Ok(p) = attempt(&repaired) {
+            if crate::xml::decode_document(&p.xml).is_ok() {
+                return Ok(p);
             }
         }
     }
@@ -680,16 +729,16 @@ fn percent_decode(text: &[u8], plus_is_space: bool) -> Vec<u8> {
 }
 
 /// The XML in a `wresult` value, which must start with `<`.
-fn wresult_xml(value: &[u8]) -> Result<Vec<u8>, InputErrorKind> {
+fn wresult_xml(value: &[u8]) -> Result<Payload, InputErrorKind> {
     if starts_with_lt(value) {
-        Ok(value.to_vec())
+        Ok(value.to_vec().into())
     } else {
         Err(InputErrorKind::XmlExpected)
     }
 }
 
 /// Decodes the token in a field value that has been form-decoded already.
-fn field_xml(field: &str, value: &[u8]) -> Result<Vec<u8>, InputErrorKind> {
+fn field_xml(field: &str, value: &[u8]) -> Result<Payload, InputErrorKind> {
     if field == SAML_RESPONSE {
         base64_xml(value)
     } else {
@@ -698,7 +747,7 @@ fn field_xml(field: &str, value: &[u8]) -> Result<Vec<u8>, InputErrorKind> {
 }
 
 /// Decodes the token in a field value that may or may not still be percent-encoded: as-is first, then decoded.
-fn maybe_encoded_field_xml(field: &str, value: &str) -> Result<Vec<u8>, InputErrorKind> {
+fn maybe_encoded_field_xml(field: &str, value: &str) -> Result<Payload, InputErrorKind> {
     let first = field_xml(field, value.as_bytes());
     if first.is_err() && (value.contains('%') || (field == WRESULT && value.contains('+'))) {
         let decoded = percent_decode(value.as_bytes(), field == WRESULT);
@@ -819,7 +868,7 @@ fn har_input(name: &str, json: &[u8], tokens: &mut Tokens) -> Result<(), InputEr
         })?;
 
     // Tokens posted by requests, and tokens seen in auto-post pages (kept only if not posted later).
-    let mut page_tokens: Vec<(usize, Option<&str>, &'static str, Vec<u8>)> = Vec::new();
+    let mut page_tokens: Vec<(usize, Option<&str>, &'static str, Payload)> = Vec::new();
     for (i, entry) in entries.iter().enumerate() {
         let url = entry.request.as_ref().and_then(|r| r.url.as_deref());
         if let Some(request) = &entry.request {
@@ -843,10 +892,10 @@ fn har_input(name: &str, json: &[u8], tokens: &mut Tokens) -> Result<(), InputEr
         .iter()
         .map(|t| (t.source.har_entry.unwrap_or(0), t.xml.as_slice()))
         .collect();
-    let mut kept: Vec<(usize, Option<&str>, &'static str, Vec<u8>)> = Vec::new();
+    let mut kept: Vec<(usize, Option<&str>, &'static str, Payload)> = Vec::new();
     for (i, url, field, xml) in page_tokens {
-        let posted_later = posted.iter().any(|&(j, p)| j > i && p == xml.as_slice());
-        let seen = kept.iter().any(|k| k.3 == xml);
+        let posted_later = posted.iter().any(|&(j, p)| j > i && p == xml.xml.as_slice());
+        let seen = kept.iter().any(|k| k.3.xml == xml.xml);
         if !posted_later && !seen {
             kept.push((i, url, field, xml));
         }
@@ -860,7 +909,60 @@ fn har_input(name: &str, json: &[u8], tokens: &mut Tokens) -> Result<(), InputEr
     if tokens.list.is_empty() {
         return Err(InputErrorKind::HarNoTokens { entries: entries.len() });
     }
+    har_correlation(&entries, &mut tokens.list);
     Ok(())
+}
+
+/// Gives every token of a HAR the sign-in requests captured with it and the `wctx` posted with it.
+fn har_correlation(entries: &[HarEntry], list: &mut [RawToken]) {
+    let requests: Vec<crate::capture::HttpRequest> = entries
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| {
+            let r = e.request.as_ref()?;
+            Some(crate::capture::HttpRequest {
+                entry: i,
+                method: r.method.clone().unwrap_or_default(),
+                url: r.url.clone().unwrap_or_default(),
+                form: r.post_data.as_ref().map(har_form).unwrap_or_default(),
+            })
+        })
+        .collect();
+    let found = std::sync::Arc::new(crate::capture::har_requests(&requests));
+    for t in list.iter_mut() {
+        let posted = t
+            .source
+            .har_entry
+            .and_then(|i| requests.iter().find(|r| r.entry == i))
+            .filter(|r| r.method.eq_ignore_ascii_case("POST") && t.source.field.as_deref() == Some(WRESULT));
+        t.capture = Some(crate::capture::TokenCapture {
+            requests: found.clone(),
+            wctx: posted.and_then(|r| r.form.iter().find(|(k, _)| k == "wctx").map(|(_, v)| v.clone())),
+        });
+    }
+}
+
+/// The decoded form fields of a HAR request body: `params` (values percent-encoded, as browsers export them)
+/// or else the urlencoded `text`.
+fn har_form(post: &HarPostData) -> Vec<(String, String)> {
+    let params: Vec<(String, String)> = post
+        .params
+        .iter()
+        .flatten()
+        .filter_map(|p| {
+            let name = p.name.as_deref()?;
+            let value = p.value.as_deref().unwrap_or("");
+            let decoded = String::from_utf8_lossy(&percent_decode(value.as_bytes(), true)).into_owned();
+            Some((name.to_string(), decoded))
+        })
+        .collect();
+    if !params.is_empty() {
+        return params;
+    }
+    post.text
+        .as_deref()
+        .map(|t| form_urlencoded::parse(t.trim_ascii().as_bytes()).into_owned().collect())
+        .unwrap_or_default()
 }
 
 fn har_request_tokens(

@@ -13,8 +13,10 @@
 //! ```
 //!
 //! Beside the pipeline, reusing it unchanged: serve (a local stand-in for Entra's sign-in endpoint, axum on tokio),
-//! plan (TOML test plans with JUnit output) and snapshot (normalized verdict summaries for CI). lint (with
-//! adfs_rules) reads the IdP's configuration instead of a token: AD FS, Keycloak, Shibboleth, Okta.
+//! plan (TOML test plans with JUnit output) and snapshot (normalized verdict summaries for CI). Tenant-wide evidence
+//! sits apart: signins (Entra sign-in log exports and Partner Center's MFA report, streamed and judged per user),
+//! which bundle and render carry into evidence bundles. lint (with adfs_rules) reads the IdP's configuration
+//! instead of a token: AD FS, Keycloak, Shibboleth, Okta.
 //!
 //! The invariant the whole crate serves: a claim is reported as signed only if it was parsed from the canonical
 //! octets whose digest is in a `SignedInfo` that verified with a trusted key.
@@ -23,6 +25,7 @@
 pub mod adfs_rules;
 pub mod bundle;
 pub mod c14n;
+pub mod capture;
 pub mod chain;
 pub mod discovery;
 pub mod dsig;
@@ -35,6 +38,7 @@ pub mod render;
 pub mod report;
 pub mod rules;
 pub mod serve;
+pub mod signins;
 pub mod snapshot;
 pub mod token;
 pub mod trust;

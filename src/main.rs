@@ -51,7 +51,7 @@ enum Command {
     #[command(
         verbatim_doc_comment,
         after_long_help = "Exit codes: 0 every token passes (signed by a trusted key, MFA satisfied, all requirements met); \
-1 a check failed; 2 unusable input or arguments; 3 the signature engines disagree.\n\n\
+1 a check failed (or, with --fail-on warn, warned); 2 unusable input or arguments; 3 the signature engines disagree.\n\n\
 Signatures count only with keys you give (--idp-cert, --metadata); a certificate inside the token is never trusted by itself."
     )]
     Check(CheckArgs),
@@ -69,7 +69,8 @@ Signatures count only with keys you give (--idp-cert, --metadata); a certificate
     ///       --attach-config adfs-rules.txt --attach purchase-order.pdf --out evidence/
     #[command(
         verbatim_doc_comment,
-        after_long_help = "Exit codes (when the bundle was written, like check): 0 every token passes; 1 a check failed; \
+        after_long_help = "Exit codes (when the bundle was written, like check): 0 every token passes; 1 a check failed \
+(or, with --fail-on warn, warned); \
 3 the signature engines disagree. 2: bad input (missing attachment, --out not empty without --force, unwritable \
 location, a token that cannot be parsed): nothing is written.\n\n\
 With --at and --redaction-key two runs over the same inputs produce byte-identical bundles."
@@ -106,7 +107,8 @@ With --at and --redaction-key two runs over the same inputs produce byte-identic
     ///   fedcheck test idp-regression.toml --junit fedcheck-junit.xml
     #[command(
         verbatim_doc_comment,
-        after_long_help = "Exit codes: 0 every case as expected; 1 a case is not as expected; 2 the plan is unusable."
+        after_long_help = "Exit codes: 0 every case as expected; 1 a case is not as expected (or, with --fail-on warn, a \
+token warned); 2 the plan is unusable."
     )]
     Test(TestArgs),
 
@@ -180,6 +182,293 @@ alg none and HS* are refused. The token itself is never printed, only its header
 (managed); 2 unusable arguments, missing token, network or HTTP errors (401, 403, 404, ...)."
     )]
     FetchConfig(FetchConfigArgs),
+
+    /// Tenant-wide evidence: how every user's Entra sign-ins satisfied MFA, from exported sign-in logs.
+    ///
+    /// Reads Microsoft Graph auditLogs/signIns pages (v1.0 or beta, one or several, bare arrays,
+    /// NDJSON), Get-MgAuditLogSignIn | ConvertTo-Json -Depth 10, the Entra admin center's JSON
+    /// and CSV downloads, and Log Analytics SigninLogs exports (CSV or JSON), detected per file.
+    /// Each sign-in is failed, mfa_claim (the federated IdP's claim), mfa_entra or single_factor;
+    /// users are merged across files by lower-cased user principal name. Partner Center's MFA
+    /// report, given too, is joined by UPN. Examples:
+    ///
+    ///   fedcheck signins InteractiveSignIns_2026-01-01_2026-01-31.csv
+    ///
+    ///   fedcheck signins page1.json page2.json --since 2026-01-01T00:00:00Z --federated-only --format json
+    ///
+    ///   fedcheck signins signins.json --partner-report nonMfaCompliantPartnerPrincipals.json
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = "Exit codes: 0 no user signed in without MFA; 1 at least one user had a single-factor \
+sign-in; 2 unusable input (one line naming the file and the problem: truncated JSON, unknown CSV header set, a \
+ConvertTo-Json export at its default depth, ...).\n\n\
+The rule: an error code other than 0 (or Interrupted) is failed; else the results of the succeeded \
+authenticationDetails steps and status.additionalDetails decide: \"MFA requirement satisfied by claim provided by \
+external provider\" is mfa_claim; \"MFA successfully completed\", \"MFA completed in Azure AD\", \"MFA requirement \
+satisfied by claim in the token\", \"MFA requirement satisfied by strong authentication\" are mfa_entra; anything \
+else is single_factor. authenticationRequirement never decides."
+    )]
+    Signins(SigninsArgs),
+
+    /// Read Partner Center's MFA report (users who reached Partner Center without MFA), optionally joined with
+    /// sign-in logs.
+    ///
+    /// Accepts the API's nonMfaCompliantPartnerPrincipals JSON or the portal's download (CSV:
+    /// the UPN and date columns are found by header, or by their values, and reported). With
+    /// --signins, says per listed user whether Entra saw MFA from the IdP's claim, from Entra, or
+    /// not at all (the last successful sign-in before the visit). Example:
+    ///
+    ///   fedcheck partner-report portal-requests-without-mfa.csv --signins signins.json
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = "Exit codes: 0 the report lists no user; 1 it lists users who reached Partner Center \
+without MFA; 2 unusable input."
+    )]
+    PartnerReport(PartnerReportArgs),
+}
+
+/// Which sign-ins count (shared by signins, partner-report and bundle).
+#[derive(Args, Debug, Clone, Default)]
+struct SigninFilterArgs {
+    /// Only sign-ins at or after this RFC 3339 instant, e.g. 2026-01-01T00:00:00Z.
+    #[arg(long, value_name = "RFC3339")]
+    since: Option<String>,
+
+    /// Only sign-ins at or before this RFC 3339 instant.
+    #[arg(long, value_name = "RFC3339")]
+    until: Option<String>,
+
+    /// Only sign-ins to this application: its display name or its application ID (case-insensitive).
+    #[arg(long, value_name = "NAME|ID")]
+    app: Option<String>,
+
+    /// Only sign-ins whose token came from a federated IdP (tokenIssuerType ADFederationServices, incomingTokenType
+    /// saml11/saml20, or a step satisfied by the external provider's claim).
+    #[arg(long)]
+    federated_only: bool,
+}
+
+impl SigninFilterArgs {
+    fn resolve(&self) -> anyhow::Result<fedcheck::signins::aggregate::Filters> {
+        let t = |flag: &str, v: &Option<String>| -> anyhow::Result<Option<chrono::DateTime<chrono::Utc>>> {
+            v.as_deref()
+                .map(|s| {
+                    chrono::DateTime::parse_from_rfc3339(s)
+                        .map(|d| d.with_timezone(&chrono::Utc))
+                        .map_err(|e| {
+                            anyhow!("{flag}: \"{s}\" is not an RFC 3339 time ({e}); e.g. 2026-01-15T10:05:00Z")
+                        })
+                })
+                .transpose()
+        };
+        let since = t("--since", &self.since)?;
+        let until = t("--until", &self.until)?;
+        if let (Some(a), Some(b)) = (since, until) {
+            if a > b {
+                return Err(anyhow!("--since is after --until"));
+            }
+        }
+        Ok(fedcheck::signins::aggregate::Filters {
+            since,
+            until,
+            app: self.app.clone().filter(|a| !a.trim().is_empty()),
+            federated_only: self.federated_only,
+        })
+    }
+}
+
+/// `fedcheck signins`.
+#[derive(Args, Debug)]
+struct SigninsArgs {
+    /// Sign-in log exports (JSON, NDJSON or CSV); Partner Center's MFA report may be among them.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
+
+    /// Force the input shape instead of detecting it.
+    #[arg(long, value_enum, default_value = "auto")]
+    input_format: SigninFormat,
+
+    /// Partner Center's MFA report, joined with the sign-ins by UPN.
+    #[arg(long, value_name = "FILE")]
+    partner_report: Option<String>,
+
+    #[command(flatten)]
+    filters: SigninFilterArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: OutputFormat,
+
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// `fedcheck partner-report`.
+#[derive(Args, Debug)]
+struct PartnerReportArgs {
+    /// The report: the API's nonMfaCompliantPartnerPrincipals JSON, or the portal's download (CSV).
+    #[arg(value_name = "FILE")]
+    file: String,
+
+    /// Sign-in log exports to join with (any shape `fedcheck signins` reads).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    signins: Vec<String>,
+
+    #[command(flatten)]
+    filters: SigninFilterArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: OutputFormat,
+
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// `--input-format` of signins.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum SigninFormat {
+    /// Detect per file.
+    Auto,
+    /// Graph REST: pages, bare arrays, NDJSON.
+    Graph,
+    /// Get-MgAuditLogSignIn | ConvertTo-Json.
+    Powershell,
+    /// The admin center's JSON download.
+    PortalJson,
+    /// The admin center's CSV download.
+    PortalCsv,
+    /// Log Analytics SigninLogs as CSV.
+    LogAnalyticsCsv,
+    /// Log Analytics SigninLogs as JSON.
+    LogAnalyticsJson,
+    /// Partner Center's MFA report.
+    PartnerReport,
+}
+
+impl SigninFormat {
+    fn shape(self) -> Option<fedcheck::signins::Shape> {
+        use fedcheck::signins::Shape;
+        match self {
+            SigninFormat::Auto => None,
+            SigninFormat::Graph | SigninFormat::PortalJson => Some(Shape::GraphArray),
+            SigninFormat::Powershell => Some(Shape::GraphPowershell),
+            SigninFormat::PortalCsv => Some(Shape::PortalCsv),
+            SigninFormat::LogAnalyticsCsv => Some(Shape::LogAnalyticsCsv),
+            SigninFormat::LogAnalyticsJson => Some(Shape::LogAnalyticsJson),
+            SigninFormat::PartnerReport => Some(Shape::PartnerReport),
+        }
+    }
+}
+
+/// A progress bar on stderr for long reads: drawn only when stderr is a terminal, not --quiet, and after a second
+/// (`FEDCHECK_PROGRESS_DELAY_MS` changes the delay, for tests).
+struct Progress {
+    bar: indicatif::ProgressBar,
+    start: std::time::Instant,
+    delay: std::time::Duration,
+    enabled: bool,
+    shown: std::cell::Cell<bool>,
+}
+
+impl Progress {
+    fn new(files: &[String], quiet: bool) -> Progress {
+        let total: u64 = files
+            .iter()
+            .filter_map(|f| std::fs::metadata(f).ok())
+            .map(|m| m.len())
+            .sum();
+        let bar = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::hidden());
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{spinner} reading sign-ins {bytes}/{total_bytes} [{bar:30}] {eta} left",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        let delay = std::env::var("FEDCHECK_PROGRESS_DELAY_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map_or(std::time::Duration::from_secs(1), std::time::Duration::from_millis);
+        Progress {
+            bar,
+            start: std::time::Instant::now(),
+            delay,
+            enabled: !quiet && std::io::stderr().is_terminal(),
+            shown: std::cell::Cell::new(false),
+        }
+    }
+
+    fn tick(&self, n: u64) {
+        self.bar.inc(n);
+        if self.enabled && !self.shown.get() && self.start.elapsed() >= self.delay {
+            self.shown.set(true);
+            self.bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+    }
+
+    fn done(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+fn write_out(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(anyhow!("cannot write the report: {e}"));
+        }
+    }
+    Ok(())
+}
+
+fn signins(a: SigninsArgs) -> anyhow::Result<u8> {
+    use fedcheck::signins::{self as si, RunOptions};
+    let opts = RunOptions {
+        forced: a.input_format.shape(),
+        filters: a.filters.resolve()?,
+        partner_reports: a.partner_report.iter().cloned().collect(),
+        ..RunOptions::default()
+    };
+    let mut all = a.files.clone();
+    all.extend(a.partner_report.iter().cloned());
+    let progress = Progress::new(&all, a.quiet);
+    let result = si::run(&a.files, &opts, &|n| progress.tick(n));
+    progress.done();
+    let out = result?;
+    if out.signin_files.is_empty() {
+        return Err(anyhow!(
+            "no sign-in log among the inputs (only Partner Center's MFA report); use `fedcheck partner-report`"
+        ));
+    }
+    let text = match a.format {
+        OutputFormat::Json => serde_json::to_string_pretty(&out.report)? + "\n",
+        OutputFormat::Text => si::aggregate::to_text(&out.report),
+    };
+    write_out(&text)?;
+    Ok(out.report.exit_code())
+}
+
+fn partner_report(a: PartnerReportArgs) -> anyhow::Result<u8> {
+    use fedcheck::signins::{self as si, RunOptions};
+    let opts = RunOptions {
+        filters: a.filters.resolve()?,
+        partner_reports: vec![a.file.clone()],
+        ..RunOptions::default()
+    };
+    let mut all = a.signins.clone();
+    all.push(a.file.clone());
+    let progress = Progress::new(&all, a.quiet);
+    let result = si::run(&a.signins, &opts, &|n| progress.tick(n));
+    progress.done();
+    let out = result?;
+    let listed = out.report.partner_report.as_ref().map_or(0, |p| p.listed);
+    let text = match a.format {
+        OutputFormat::Json => serde_json::to_string_pretty(&out.report)? + "\n",
+        OutputFormat::Text => si::aggregate::to_text(&out.report),
+    };
+    write_out(&text)?;
+    Ok(if listed > 0 { EXIT_FAIL } else { EXIT_PASS })
 }
 
 /// `fedcheck lint-config`.
@@ -265,6 +554,9 @@ struct TestArgs {
     /// Also write the results as JUnit XML to FILE, for CI systems.
     #[arg(long, value_name = "FILE")]
     junit: Option<std::path::PathBuf>,
+
+    #[command(flatten)]
+    policy: PolicyArgs,
 }
 
 #[derive(Args, Debug)]
@@ -324,6 +616,9 @@ struct CheckArgs {
 
     #[command(flatten)]
     chain: ChainArgs,
+
+    #[command(flatten)]
+    policy: PolicyArgs,
 
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
@@ -416,9 +711,11 @@ struct TrustArgs {
     #[arg(long, default_value_t = 15, value_name = "SECONDS")]
     fetch_timeout: u64,
 
-    /// The domain's Entra federation settings: Graph GET /domains/{domain}/federationConfiguration JSON, or
-    /// Get-MsolDomainFederationSettings | ConvertTo-Json. Tokens are cross-checked against it (issuer, signing
-    /// certificate, protocol) and Entra's outcome is predicted from its MFA behaviour; its certificates are trusted.
+    /// The domain's Entra federation settings: Graph GET /domains/{domain}/federationConfiguration JSON,
+    /// Get-MgDomainFederationConfiguration | ConvertTo-Json, Get-EntraDomainFederationSettings or the deprecated
+    /// Get-MsolDomainFederationSettings | ConvertTo-Json, one domain or several (an array). Tokens are cross-checked
+    /// against the domain whose issuerUri they carry (issuer, signing certificate, protocol) and Entra's outcome is
+    /// predicted from its MFA behaviour; its certificates are trusted.
     #[arg(long, value_name = "FILE")]
     federation_config: Option<String>,
 }
@@ -437,6 +734,28 @@ struct EvalArgs {
     /// Signature engines: both (fedcheck and libxmlsec1 must agree), fedcheck only (fast), or xmlsec only.
     #[arg(long, value_enum, default_value = "both")]
     engines: EngineChoice,
+
+    /// The federated domain the users belong to, e.g. contoso.com: subject.upn warns when a token's UPN is in
+    /// another domain (default: the domain named by --federation-config; bundle also puts it in request.md).
+    #[arg(long, value_name = "DOMAIN")]
+    tenant_domain: Option<String>,
+}
+
+/// Which findings make the exit code 1 (check, bundle, test).
+#[derive(Args, Debug, Clone)]
+struct PolicyArgs {
+    /// Exit 1 on any failed check (fail, the default) or also on any warning (warn): the strict form for CI jobs
+    /// and exception requests. The report's verdict is unchanged.
+    #[arg(long, value_enum, default_value = "fail", value_name = "LEVEL")]
+    fail_on: FailOn,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    /// Exit 1 when a check fails.
+    Fail,
+    /// Exit 1 when a check fails or warns.
+    Warn,
 }
 
 impl TrustArgs {
@@ -476,7 +795,7 @@ impl TrustArgs {
     fn federation(
         &self,
         anchors: &mut Vec<trust::TrustAnchor>,
-    ) -> anyhow::Result<Option<fedcheck::entra::FederationConfig>> {
+    ) -> anyhow::Result<Option<fedcheck::entra::FederationSettings>> {
         match &self.federation_config {
             Some(path) => {
                 let cfg =
@@ -525,8 +844,18 @@ fn settings(trust: &TrustArgs, eval: &EvalArgs) -> anyhow::Result<Settings> {
     let engines = eval.engines();
     let (mut anchors, metadata) = trust.resolve()?;
     let federation = trust.federation(&mut anchors)?;
+    let tenant_domain = match &eval.tenant_domain {
+        Some(d) if d.trim().is_empty() || d.contains(['@', '/', ' ']) => {
+            return Err(anyhow!(
+                "--tenant-domain: \"{d}\" is not a domain name (e.g. contoso.com)"
+            ))
+        }
+        Some(d) => Some(d.trim().trim_end_matches('.').to_ascii_lowercase()),
+        None => None,
+    };
     Ok(Settings {
         federation,
+        tenant_domain,
         stand_in: None,
         anchors,
         metadata,
@@ -598,6 +927,8 @@ fn main() -> ExitCode {
         Command::CheckToken(args) => check_token(args),
         Command::Discover(args) => discover(args),
         Command::FetchConfig(args) => fetch_config(args),
+        Command::Signins(args) => signins(args),
+        Command::PartnerReport(args) => partner_report(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -609,6 +940,34 @@ fn main() -> ExitCode {
             ExitCode::from(EXIT_USAGE)
         }
     }
+}
+
+/// The exit code under `--fail-on`: with `warn`, a passing report that has warnings exits 1 (said on stderr).
+fn exit_code_with(rep: &report::Report, policy: &PolicyArgs) -> u8 {
+    let code = exit_code(rep);
+    if code != EXIT_PASS || policy.fail_on == FailOn::Fail {
+        return code;
+    }
+    let warned: Vec<String> = rep
+        .tokens
+        .iter()
+        .enumerate()
+        .flat_map(|(i, t)| {
+            t.checks
+                .iter()
+                .filter(|c| c.status == fedcheck::rules::Status::Warn)
+                .map(move |c| format!("token {} {}", i + 1, c.id))
+        })
+        .collect();
+    if warned.is_empty() {
+        return code;
+    }
+    eprintln!(
+        "fedcheck: --fail-on warn: {} warning(s) ({}): exit 1",
+        warned.len(),
+        warned.join(", ")
+    );
+    EXIT_FAIL
 }
 
 /// The exit code for a report: 0 pass, 1 fail, 3 when the signature engines disagree, 2 for unusable input.
@@ -682,7 +1041,7 @@ fn check(a: CheckArgs) -> anyhow::Result<u8> {
     if let Some(path) = &a.snapshot {
         return snapshot(path, &rep, a.update_snapshots);
     }
-    Ok(exit_code(&rep))
+    Ok(exit_code_with(&rep, &a.policy))
 }
 
 /// `check --snapshot`: the exit code says whether the verdict still matches the committed snapshot.
@@ -724,7 +1083,21 @@ fn test_plan(a: TestArgs) -> anyhow::Result<u8> {
             return Err(anyhow!("cannot write the summary: {e}"));
         }
     }
-    Ok(if result.unexpected() == 0 { EXIT_PASS } else { EXIT_FAIL })
+    if result.unexpected() > 0 {
+        return Ok(EXIT_FAIL);
+    }
+    if a.policy.fail_on == FailOn::Warn {
+        let warned = result.warnings();
+        if !warned.is_empty() {
+            eprintln!(
+                "fedcheck: --fail-on warn: {} warning(s) ({}): exit 1",
+                warned.len(),
+                warned.join(", ")
+            );
+            return Ok(EXIT_FAIL);
+        }
+    }
+    Ok(EXIT_PASS)
 }
 
 fn serve(a: ServeArgs) -> anyhow::Result<u8> {
@@ -799,6 +1172,9 @@ struct BundleArgs {
     #[command(flatten)]
     chain: ChainArgs,
 
+    #[command(flatten)]
+    policy: PolicyArgs,
+
     /// The bundle folder to create (must not exist or be empty, unless --force); DIR.zip is written beside it.
     #[arg(long, value_name = "DIR")]
     out: std::path::PathBuf,
@@ -833,9 +1209,14 @@ struct BundleArgs {
     #[arg(long, value_name = "TEXT")]
     idp_product: Option<String>,
 
-    /// The federated domain, for request.md (default: from --federation-config, else the tokens' UPN suffix).
-    #[arg(long, value_name = "DOMAIN")]
-    tenant_domain: Option<String>,
+    /// Entra sign-in log exports (any shape `fedcheck signins` reads): judged per user, copied (redacted) into
+    /// signins/ with summary.json, and summarized in the reports and request.md.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    signins: Vec<String>,
+
+    /// Partner Center's MFA report, joined with --signins by UPN.
+    #[arg(long, value_name = "FILE", requires = "signins")]
+    partner_report: Option<String>,
 }
 
 /// `fedcheck verify-bundle`.
@@ -866,12 +1247,34 @@ fn bundle(a: BundleArgs) -> anyhow::Result<u8> {
             attributes: a.redact.clone(),
         },
         idp_product: a.idp_product.clone(),
-        tenant_domain: a.tenant_domain.clone(),
+        tenant_domain: a.eval.tenant_domain.clone(),
         command_line: std::env::args().collect(),
         fixed_time: None,
         metadata_fetched_at: None,
     };
     bundle::preflight(&opts)?;
+    // The sign-in logs are read (and judged) before anything is written: an unusable export writes no bundle.
+    let signins = if a.signins.is_empty() {
+        None
+    } else {
+        let sopts = fedcheck::signins::RunOptions {
+            collect_personal: !a.no_redact,
+            partner_reports: a.partner_report.iter().cloned().collect(),
+            ..fedcheck::signins::RunOptions::default()
+        };
+        let mut all = a.signins.clone();
+        all.extend(a.partner_report.iter().cloned());
+        let progress = Progress::new(&all, false);
+        let result = fedcheck::signins::run(&a.signins, &sopts, &|n| progress.tick(n));
+        progress.done();
+        let out = result.map_err(|e| anyhow!("--signins: {e}"))?;
+        if out.signin_files.is_empty() {
+            return Err(anyhow!(
+                "--signins: no sign-in log among the files (only Partner Center's MFA report)"
+            ));
+        }
+        Some(out)
+    };
     let fetch_time = chrono::Utc::now();
     let settings = settings(&a.trust, &a.eval)?;
     if at_given {
@@ -901,7 +1304,7 @@ fn bundle(a: BundleArgs) -> anyhow::Result<u8> {
             t.error.as_deref().unwrap_or_default()
         ));
     }
-    let written = bundle::write(&rep, &tokens, &settings, &opts)?;
+    let written = bundle::write_with_signins(&rep, &tokens, &settings, &opts, signins.as_ref())?;
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,
@@ -930,6 +1333,9 @@ fn bundle(a: BundleArgs) -> anyhow::Result<u8> {
             }
         );
     }
+    if let Some(si) = &signins {
+        let _ = writeln!(out, "Sign-in logs: {}", fedcheck::render::signins_sentence(&si.report));
+    }
     let _ = writeln!(
         out,
         "Summary: {} token(s): {} pass, {} fail, {} error. Verdict: {}",
@@ -944,7 +1350,7 @@ fn bundle(a: BundleArgs) -> anyhow::Result<u8> {
         }
     );
     let _ = out.flush();
-    Ok(exit_code(&rep))
+    Ok(exit_code_with(&rep, &a.policy))
 }
 
 /// `fedcheck check-token`.

@@ -115,7 +115,7 @@ pub struct PlanTrust {
     pub federation_config: Option<String>,
 }
 
-/// `[settings]`: the same as `check`'s `--at`, `--skew`, `--engines`.
+/// `[settings]`: the same as `check`'s `--at`, `--skew`, `--engines`, `--tenant-domain`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanSettings {
@@ -125,6 +125,8 @@ pub struct PlanSettings {
     pub skew: Option<String>,
     /// `both` (default), `fedcheck` or `xmlsec`.
     pub engines: Option<String>,
+    /// The federated domain users belong to, like `--tenant-domain`.
+    pub tenant_domain: Option<String>,
 }
 
 /// One case.
@@ -403,6 +405,10 @@ impl LoadedPlan {
             engines,
             xml_limits: Limits::default(),
             federation,
+            tenant_domain: s
+                .tenant_domain
+                .as_ref()
+                .map(|d| d.trim().trim_end_matches('.').to_ascii_lowercase()),
             stand_in: None,
         })
     }
@@ -423,6 +429,8 @@ pub struct CaseResult {
     pub problems: Vec<String>,
     /// One line per token: verdict and the checks that did not pass.
     pub details: Vec<String>,
+    /// Every warning (`token N check.id`), for `--fail-on warn`.
+    pub warnings: Vec<String>,
     /// Time taken.
     pub duration: Duration,
 }
@@ -453,6 +461,14 @@ impl PlanResult {
     /// Cases whose result was not the expected one.
     pub fn unexpected(&self) -> usize {
         self.cases.iter().filter(|c| !c.ok()).count()
+    }
+
+    /// Every warning of every case (`case: token N check.id`), for `--fail-on warn`.
+    pub fn warnings(&self) -> Vec<String> {
+        self.cases
+            .iter()
+            .flat_map(|c| c.warnings.iter().map(move |w| format!("{}: {w}", c.name)))
+            .collect()
     }
 }
 
@@ -505,7 +521,19 @@ fn run_case(lp: &LoadedPlan, c: &Case, settings: &Settings) -> CaseResult {
     for e in &rep.errors {
         details.push(format!("input error: {}", e.message));
     }
+    let warnings = rep
+        .tokens
+        .iter()
+        .enumerate()
+        .flat_map(|(i, t)| {
+            t.checks
+                .iter()
+                .filter(|k| k.status == Status::Warn)
+                .map(move |k| format!("token {} {}", i + 1, k.id))
+        })
+        .collect();
     CaseResult {
+        warnings,
         name: c.name.clone().unwrap_or_else(|| c.input.clone()),
         input: c.input.clone(),
         expected: c.verdict.clone(),

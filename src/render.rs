@@ -39,6 +39,8 @@ pub struct RenderOptions {
     pub redaction: Option<RedactionNote>,
     /// The command that produced the report, shown under the summary.
     pub command: Option<String>,
+    /// Tenant-wide evidence from sign-in logs (bundles with `--signins`), shown in its own section.
+    pub signins: Option<crate::signins::aggregate::SigninsReport>,
 }
 
 /// An inline piece of text.
@@ -342,6 +344,10 @@ fn document(r: &Report, opts: &RenderOptions) -> Vec<Block> {
         ]));
     }
 
+    if let Some(si) = &opts.signins {
+        signins_blocks(&mut d, si);
+    }
+
     for (i, tk) in r.tokens.iter().enumerate() {
         token_blocks(&mut d, i + 1, tk);
     }
@@ -381,6 +387,200 @@ fn document(r: &Report, opts: &RenderOptions) -> Vec<Block> {
         }
     }
     d
+}
+
+/// One sentence on the sign-in logs, for the reports and request.md.
+pub fn signins_sentence(si: &crate::signins::aggregate::SigninsReport) -> String {
+    let sm = &si.summary;
+    let period = match (&sm.first_signin, &sm.last_signin) {
+        (Some(a), Some(b)) => format!(" between {a} and {b}"),
+        _ => String::new(),
+    };
+    format!(
+        "{} of {} user(s) with a successful sign-in{period} were satisfied by the federated IdP's MFA claim on every \
+         sign-in; {} user(s) signed in at least once without MFA; {} sign-in(s) counted ({} mfa_claim, {} mfa_entra, \
+         {} single_factor, {} failed) from {} export(s), {} user(s) in all.",
+        sm.users_mfa_claim_only,
+        sm.users_with_successful_signins,
+        sm.users_without_mfa,
+        sm.signins,
+        sm.mfa_claim,
+        sm.mfa_entra,
+        sm.single_factor,
+        sm.failed,
+        si.inputs.len(),
+        sm.users
+    )
+}
+
+fn signins_blocks(d: &mut Vec<Block>, si: &crate::signins::aggregate::SigninsReport) {
+    d.push(Block::Heading(2, "Tenant-wide evidence: Entra sign-in logs".into()));
+    d.push(Block::Para(vec![
+        Inline::Strong("Sign-ins: ".into()),
+        if si.summary.users_without_mfa == 0 {
+            Inline::Badge("PASS".into(), "pass")
+        } else {
+            Inline::Badge("FAIL".into(), "fail")
+        },
+        t(" "),
+        t(signins_sentence(si)),
+    ]));
+    d.push(Block::Para(vec![t(
+        "Each sign-in is classified by the result strings of its succeeded authentication steps and \
+         status.additionalDetails: mfa_claim is \"MFA requirement satisfied by claim provided by external provider\" \
+         (the federated IdP's claim), mfa_entra is Entra's own MFA, single_factor is a success without either, failed \
+         is an error code other than 0. authenticationRequirement is not used.",
+    )]));
+    let f = &si.filters;
+    let mut filters = Vec::new();
+    if let Some(x) = &f.since {
+        filters.push(format!("since {x}"));
+    }
+    if let Some(x) = &f.until {
+        filters.push(format!("until {x}"));
+    }
+    if let Some(x) = &f.app {
+        filters.push(format!("app {x}"));
+    }
+    if f.federated_only {
+        filters.push("federated sign-ins only".into());
+    }
+    let mut rows: Vec<Vec<Vec<Inline>>> = si
+        .inputs
+        .iter()
+        .map(|i| {
+            vec![
+                vec![code(&i.file)],
+                vec![t(i.shape.describe())],
+                vec![t(format!("{}", i.records))],
+            ]
+        })
+        .collect();
+    if !filters.is_empty() {
+        rows.push(vec![
+            vec![t("Filters")],
+            vec![t(filters.join(", "))],
+            vec![t(format!("{}", si.matched))],
+        ]);
+    }
+    d.push(Block::Table(vec!["Export", "Shape", "Sign-ins"], rows));
+    let rows = si
+        .users
+        .iter()
+        .map(|u| {
+            let badge = if u.without_mfa {
+                Inline::Badge("NO MFA".into(), "fail")
+            } else if u.mfa_claim + u.mfa_entra == 0 {
+                Inline::Badge("NO SIGN-IN".into(), "warn")
+            } else if u.mfa_entra == 0 {
+                Inline::Badge("IdP CLAIM".into(), "pass")
+            } else if u.mfa_claim == 0 {
+                Inline::Badge("ENTRA MFA".into(), "info")
+            } else {
+                Inline::Badge("CLAIM + ENTRA".into(), "pass")
+            };
+            let mut detail = Vec::new();
+            if u.without_mfa {
+                detail.push(t(format!(
+                    "single-factor to {}; last {}",
+                    if u.single_factor_apps.is_empty() {
+                        "(app not named)".to_string()
+                    } else {
+                        u.single_factor_apps.join(", ")
+                    },
+                    u.last_single_factor.as_deref().unwrap_or("(time not given)")
+                )));
+            } else {
+                detail.push(t(u.apps.join(", ")));
+            }
+            vec![
+                vec![code(&u.user)],
+                vec![t(format!("{}", u.signins))],
+                vec![t(format!("{}", u.mfa_claim))],
+                vec![t(format!("{}", u.mfa_entra))],
+                vec![t(format!("{}", u.single_factor))],
+                vec![t(format!("{}", u.failed))],
+                vec![badge],
+                detail,
+            ]
+        })
+        .collect();
+    d.push(Block::Table(
+        vec![
+            "User",
+            "Sign-ins",
+            "mfa_claim",
+            "mfa_entra",
+            "single_factor",
+            "failed",
+            "MFA",
+            "Apps",
+        ],
+        rows,
+    ));
+    if !si.unlisted_mfa_results.is_empty() {
+        d.push(Block::List(
+            si.unlisted_mfa_results
+                .iter()
+                .map(|u| {
+                    vec![
+                        t("Result not in the rule's lists (counted as single_factor): "),
+                        code(&u.result),
+                        t(format!(" on {} sign-in(s)", u.signins)),
+                    ]
+                })
+                .collect(),
+        ));
+    }
+    if !si.notes.is_empty() {
+        d.push(Block::List(si.notes.iter().map(|n| vec![t("Note: "), t(n)]).collect()));
+    }
+    if let Some(p) = &si.partner_report {
+        d.push(Block::Heading(3, "Partner Center MFA report".into()));
+        d.push(Block::Para(vec![
+            t(format!(
+                "{} user(s) reached Partner Center without MFA. Columns used: ",
+                p.listed
+            )),
+            code(&p.columns.user),
+            t(" (user)"),
+            match &p.columns.last_visit {
+                Some(c) => t(format!(", {c} (last visit)")),
+                None => t(", no time column"),
+            },
+            t(format!(", found by {}.", p.columns.found_by)),
+        ]));
+        let rows = p
+            .users
+            .iter()
+            .map(|u| {
+                let (label, class) = match u.entra_saw {
+                    "mfa_claim" => ("IdP CLAIM", "pass"),
+                    "mfa_entra" => ("ENTRA MFA", "info"),
+                    "single_factor" => ("NO MFA", "fail"),
+                    _ => ("NOT IN LOGS", "warn"),
+                };
+                vec![
+                    vec![code(&u.user)],
+                    vec![t(u.last_visit_without_mfa.as_deref().unwrap_or("-"))],
+                    vec![Inline::Badge(label.into(), class)],
+                    vec![t(match (&u.nearest_signin, u.basis) {
+                        (Some(n), "last_signin_before_visit") => format!(
+                            "last sign-in before the visit: {} {}",
+                            n.time,
+                            n.app.as_deref().unwrap_or("")
+                        ),
+                        (_, "all_signins") => "all the user's sign-ins (none before the visit)".to_string(),
+                        _ => "-".to_string(),
+                    })],
+                ]
+            })
+            .collect();
+        d.push(Block::Table(
+            vec!["User", "Last visit without MFA", "Entra saw", "Basis"],
+            rows,
+        ));
+    }
 }
 
 fn token_blocks(d: &mut Vec<Block>, n: usize, tk: &TokenReport) {

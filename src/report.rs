@@ -161,8 +161,33 @@ pub struct TrustSummary {
     pub anchors: Vec<AnchorSummary>,
     /// Metadata, when given.
     pub metadata: Option<MetadataSummary>,
-    /// The issuer tokens must carry, and where it came from.
+    /// The issuer tokens must carry (null when none is known, or when several configured domains each have one).
     pub expected_issuer: Option<String>,
+    /// The domains' federation settings (`--federation-config`), when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub federation: Option<FederationSummary>,
+}
+
+/// What `--federation-config` held.
+#[derive(Debug, Clone, Serialize)]
+pub struct FederationSummary {
+    /// The file.
+    pub source: String,
+    /// One entry per domain configuration.
+    pub configurations: Vec<ConfigurationSummary>,
+}
+
+/// One domain configuration.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfigurationSummary {
+    /// 1-based position in the file.
+    pub index: usize,
+    /// The domain, when the export names it.
+    pub domain: Option<String>,
+    /// The kind of export: `graph`, `graph-powershell`, `entra-powershell`, `msol`.
+    pub kind: crate::entra::ConfigFlavor,
+    /// `issuerUri`.
+    pub issuer_uri: Option<String>,
 }
 
 /// One trusted certificate.
@@ -239,6 +264,9 @@ pub struct TokenReport {
     pub protocol: Option<Protocol>,
     /// The document's root kind.
     pub envelope: Option<token::Envelope>,
+    /// The character encoding the document arrived in (`UTF-8`, `UTF-16LE`, `ISO-8859-1`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
     /// The token's verdict.
     pub verdict: Verdict,
     /// When the token could not be analyzed: why.
@@ -277,29 +305,47 @@ pub struct Settings {
     pub engines: Engines,
     /// XML limits.
     pub xml_limits: Limits,
-    /// The domain's federation settings (`--federation-config`), when given.
-    pub federation: Option<crate::entra::FederationConfig>,
+    /// The domains' federation settings (`--federation-config`), when given.
+    pub federation: Option<crate::entra::FederationSettings>,
+    /// The federated domain users belong to (`--tenant-domain`), when the settings do not name it.
+    pub tenant_domain: Option<String>,
     /// Judging for a local stand-in of Entra's sign-in endpoint (`serve`).
     pub stand_in: Option<rules::StandIn>,
 }
 
 /// Runs the checks over loaded tokens and input errors.
 pub fn run(tokens: Vec<RawToken>, input_errors: Vec<InputError>, s: &Settings) -> Report {
-    let federation_issuer = s.federation.as_ref().and_then(|f| f.issuer_uri.clone());
-    let (expect_issuer, source) = match (
-        &s.expect_issuer,
-        federation_issuer,
-        s.metadata.as_ref().and_then(|m| m.entity_id.clone()),
-    ) {
-        (Some(i), _, _) => (Some(i.clone()), "--expect-issuer".to_string()),
-        (None, Some(f), _) => (Some(f), "the domain's issuerUri".to_string()),
-        (None, None, Some(e)) => (Some(e), "the metadata entityID".to_string()),
-        (None, None, None) => (None, String::new()),
+    let expected = |value: &str, source: String| rules::ExpectedIssuer {
+        value: value.to_string(),
+        source,
+    };
+    let federation_issuers: Vec<rules::ExpectedIssuer> = s
+        .federation
+        .iter()
+        .flat_map(|set| set.configs.iter())
+        .filter_map(|c| {
+            c.issuer_uri
+                .as_deref()
+                .map(|i| expected(i, format!("the issuerUri of {}", c.label())))
+        })
+        .collect();
+    let expected_issuers = match (&s.expect_issuer, s.metadata.as_ref().and_then(|m| m.entity_id.clone())) {
+        (Some(i), _) => vec![expected(i, "--expect-issuer".to_string())],
+        (None, _) if !federation_issuers.is_empty() => federation_issuers,
+        (None, Some(e)) => vec![expected(&e, "the metadata entityID".to_string())],
+        (None, None) => vec![],
+    };
+    let expect_issuer = match expected_issuers.as_slice() {
+        [one] => Some(one.value.clone()),
+        _ => None,
     };
     let ctx = Context {
         anchors: &s.anchors,
-        expect_issuer: expect_issuer.clone(),
-        expect_issuer_source: source,
+        expected_issuers,
+        federated_domain: s.tenant_domain.as_ref().map(|d| rules::FederatedDomain {
+            name: d.clone(),
+            source: "--tenant-domain".into(),
+        }),
         at: s.at,
         skew: s.skew,
         stand_in: s.stand_in.as_ref(),
@@ -352,6 +398,19 @@ pub fn run(tokens: Vec<RawToken>, input_errors: Vec<InputError>, s: &Settings) -
                     .collect(),
             }),
             expected_issuer: expect_issuer,
+            federation: s.federation.as_ref().map(|set| FederationSummary {
+                source: set.source.clone(),
+                configurations: set
+                    .configs
+                    .iter()
+                    .map(|c| ConfigurationSummary {
+                        index: c.index,
+                        domain: c.domain.clone(),
+                        kind: c.flavor,
+                        issuer_uri: c.issuer_uri.clone(),
+                    })
+                    .collect(),
+            }),
         },
         tokens: reports,
         errors,
@@ -380,6 +439,7 @@ fn judge(raw: RawToken, s: &Settings, ctx: &Context) -> TokenReport {
                 source: raw.source,
                 protocol: None,
                 envelope: None,
+                encoding: None,
                 verdict: Verdict::Error,
                 error: Some(e.to_string()),
                 signature: empty_sig,
@@ -392,37 +452,78 @@ fn judge(raw: RawToken, s: &Settings, ctx: &Context) -> TokenReport {
             }
         }
     };
-    let (mut checks, mfa) = rules::evaluate(&t, ctx);
-    let entra = s.federation.as_ref().map(|cfg| {
+    let issuer = t.claims.as_ref().and_then(|c| c.issuer.as_deref());
+    let signing_anchor = t.signing_anchor.and_then(|i| s.anchors.get(i));
+    let keyinfo_cert = t
+        .signatures
+        .iter()
+        .find_map(|x| x.check.declared.keyinfo_certificates.first());
+    // The domain configuration this token is judged against (several domains: by issuer, then certificate).
+    let selection = s.federation.as_ref().map(|set| {
+        (
+            set,
+            crate::entra::select(
+                set,
+                issuer,
+                signing_anchor.map(|a| a.der.as_slice()),
+                keyinfo_cert.map(|k| k.sha256_thumbprint.as_str()),
+            ),
+        )
+    });
+    let mut token_ctx = ctx.clone();
+    if let Some(d) = selection.as_ref().and_then(|(_, sel)| sel.config.domain.clone()) {
+        token_ctx.federated_domain = Some(rules::FederatedDomain {
+            name: d,
+            source: "the domain of the federation settings used".into(),
+        });
+    }
+    let (mut checks, mfa) = rules::evaluate(&t, &token_ctx);
+    let entra = selection.map(|(set, sel)| {
         let facts = crate::entra::TokenFacts {
             protocol: t.protocol,
-            issuer: t.claims.as_ref().and_then(|c| c.issuer.as_deref()),
-            signing_anchor: t.signing_anchor.and_then(|i| s.anchors.get(i)),
-            signed: t.claims.is_some() && t.signatures.iter().all(|x| x.valid),
+            issuer,
+            signing_anchor,
+            signed: t.signature_verdict().valid,
+            untrusted_key: t.claims.is_none()
+                && t.signatures
+                    .iter()
+                    .any(|x| matches!(x.check.outcome, Err(crate::dsig::SignatureError::UntrustedKey { .. }))),
             mfa: mfa.satisfied,
             at: s.at,
-            keyinfo_cert: t
-                .signatures
-                .iter()
-                .find_map(|x| x.check.declared.keyinfo_certificates.first()),
-            issuer_checked: ctx.expect_issuer.is_some() && ctx.expect_issuer == cfg.issuer_uri,
+            keyinfo_cert,
+            // The `issuer` check compared the issuer with the configured issuerUri values (not --expect-issuer).
+            issuer_checked: s.expect_issuer.is_none() || s.expect_issuer.as_deref() == sel.config.issuer_uri.as_deref(),
         };
-        let (more, prediction) = crate::entra::checks(cfg, &facts);
+        let (more, prediction) = crate::entra::checks(set, &sel, &facts);
         checks.extend(more);
         prediction
     });
+    if let Some(cap) = &raw.capture {
+        // Does the token answer the sign-in request captured with it? InResponseTo: the signed
+        // SubjectConfirmationData's, else the Response envelope's.
+        let signed_irt = t
+            .claims
+            .as_ref()
+            .and_then(|c| c.subject_confirmations.iter().find_map(|x| x.in_response_to.as_deref()));
+        let irt = match (t.protocol, signed_irt) {
+            (Protocol::Saml2, Some(v)) => Some((v, true)),
+            (Protocol::Saml2, None) => t
+                .envelope_fields
+                .in_response_to
+                .as_deref()
+                .map(|v| (v, t.envelope_fields.signed)),
+            (Protocol::WsfedSaml11, _) => None,
+        };
+        checks.push(crate::capture::correlation_check(t.protocol, irt, cap));
+    }
     let disagreement = t.signatures.iter().any(|s| s.disagreement.is_some());
     let verdict = verdict_of(disagreement, &checks, mfa.satisfied, t.claims.is_some());
-    // The signature the claims rest on (or the most relevant one when none verified).
-    let primary = t
-        .signatures
-        .iter()
-        .find(|x| x.valid && x.signed_element == "Assertion")
-        .or_else(|| t.signatures.iter().find(|x| x.valid))
-        .or_else(|| t.signatures.iter().find(|x| x.signed_element == "Assertion"))
-        .or_else(|| t.signatures.first());
+    // The signature the claims rest on (or the most relevant one when none verified); the same verdict as the
+    // `signature.valid` check.
+    let sv = t.signature_verdict();
+    let primary = sv.primary.map(|i| &t.signatures[i]);
     let signature = SignatureSummary {
-        valid: t.claims.is_some() && primary.is_some_and(|p| p.valid),
+        valid: sv.valid,
         claims_signed_by: t.signed_by,
         engines: primary.map(|p| p.engines.clone()).unwrap_or_default(),
         certificate: token::signing_cert(&t, &s.anchors).cloned(),
@@ -443,6 +544,7 @@ fn judge(raw: RawToken, s: &Settings, ctx: &Context) -> TokenReport {
         source: raw.source,
         protocol: Some(t.protocol),
         envelope: Some(t.envelope),
+        encoding: Some(t.encoding.clone()),
         verdict,
         error: None,
         signature,

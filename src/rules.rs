@@ -105,16 +105,36 @@ pub struct StandIn {
 pub struct Context<'a> {
     /// Trust anchors in use.
     pub anchors: &'a [TrustAnchor],
-    /// Expected issuer (`--expect-issuer`, else the metadata entityID).
-    pub expect_issuer: Option<String>,
-    /// Where the expected issuer came from.
-    pub expect_issuer_source: String,
+    /// The issuers a token may carry, each with where it came from (`--expect-issuer`; else every configured
+    /// domain's `issuerUri`; else the metadata entityID). Empty: the issuer is only reported.
+    pub expected_issuers: Vec<ExpectedIssuer>,
+    /// The federated domain the token's user must belong to (the domain of the federation settings used for this
+    /// token, else `--tenant-domain`), and where it came from.
+    pub federated_domain: Option<FederatedDomain>,
     /// Evaluation time.
     pub at: DateTime<Utc>,
     /// Allowed clock skew.
     pub skew: Duration,
     /// Judging for a local stand-in (`serve`) rather than for Entra itself.
     pub stand_in: Option<&'a StandIn>,
+}
+
+/// An issuer a token may carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpectedIssuer {
+    /// The issuer URI.
+    pub value: String,
+    /// Where it came from, in words (`--expect-issuer`, `the issuerUri of contoso.com`, ...).
+    pub source: String,
+}
+
+/// The domain a token's UPN must be in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FederatedDomain {
+    /// The domain, e.g. `contoso.com`.
+    pub name: String,
+    /// Where it came from, in words.
+    pub source: String,
 }
 
 /// Builds a check (the one constructor every module uses).
@@ -134,7 +154,10 @@ pub fn evaluate(token: &Token, ctx: &Context) -> (Vec<Check>, Mfa) {
     let mfa = mfa(token);
     out.push(mfa_check(token, &mfa));
     match &token.claims {
-        Some(c) => claim_checks(token, c, ctx, &mut out),
+        Some(c) => {
+            out.push(instant_check(token.protocol, c, ctx));
+            claim_checks(token, c, ctx, &mut out)
+        }
         None => out.push(check(
             "claims.signed",
             Status::Fail,
@@ -147,6 +170,7 @@ pub fn evaluate(token: &Token, ctx: &Context) -> (Vec<Check>, Mfa) {
 }
 
 fn signature_checks(token: &Token, ctx: &Context, out: &mut Vec<Check>) {
+    structure_checks(token, out);
     if token.signatures.is_empty() {
         out.push(check(
             "signature.present",
@@ -175,126 +199,22 @@ fn signature_checks(token: &Token, ctx: &Context, out: &mut Vec<Check>) {
         ),
         None,
     ));
-
-    // signature.valid: the signature Entra relies on (the assertion's, else any).
-    let primary = token
-        .signatures
-        .iter()
-        .find(|s| s.valid && s.signed_element == "Assertion")
-        .or_else(|| token.signatures.iter().find(|s| s.valid))
-        .or_else(|| token.signatures.iter().find(|s| s.signed_element == "Assertion"))
-        .or_else(|| token.signatures.first());
-    let Some(primary) = primary else { return };
-    let broken: Vec<&crate::token::SignatureReport> = token
-        .signatures
-        .iter()
-        .filter(|s| !s.valid && !std::ptr::eq(*s, primary))
-        .collect();
-    if primary.valid && broken.is_empty() {
-        out.push(check(
-            "signature.valid",
-            Status::Pass,
-            format!(
-                "the {} signature verifies ({})",
-                primary.signed_element,
-                engines_line(primary)
-            ),
-            None,
-        ));
-    } else if primary.valid {
-        // Every signature present must verify: a broken Response signature next to a valid Assertion signature
-        // means the message was altered (or mis-signed), and Entra rejects it.
-        let (reason, fix) = failure(broken[0]);
-        out.push(check(
-            "signature.valid",
-            Status::Fail,
-            format!(
-                "the {} signature verifies, but the {} signature ({}) does not: {reason}",
-                primary.signed_element,
-                broken[0].signed_element,
-                broken[0].reference_id.as_deref().unwrap_or("no ID")
-            ),
-            Some(fix),
-        ));
-    } else {
-        let (reason, fix) = failure(primary);
-        out.push(check(
-            "signature.valid",
-            Status::Fail,
-            format!("the {} signature does not verify: {reason}", primary.signed_element),
-            Some(fix),
-        ));
+    let verdict = token.signature_verdict();
+    let Some(primary) = verdict.primary.map(|i| &token.signatures[i]) else {
+        return;
+    };
+    out.push(signature_valid_check(token, &verdict));
+    if let Some(c) = engines_check(token) {
+        out.push(c);
     }
-
-    // Engines.
-    if let Some(d) = token.signatures.iter().find_map(|s| s.disagreement.clone()) {
-        out.push(check(
-            "signature.engines-agree",
-            Status::Fail,
-            format!("the verification engines disagree: {d}"),
-            Some("do not rely on this token; report it to the fedcheck maintainers with the input (the verdict is an error, never a pass)"),
-        ));
-    } else if let Some(s) = token.signatures.iter().find_map(|s| s.stricter.clone()) {
-        out.push(check(
-            "signature.engines-agree",
-            Status::Info,
-            format!("libxmlsec1 accepts the signature but fedcheck's stricter SAML profile refuses it: {s}"),
-            None,
-        ));
-    } else if let Some(s) = token.signatures.iter().find(|s| s.second_opinion_skipped) {
-        let why = s
-            .engines
-            .iter()
-            .find(|e| e.name == "libxmlsec1")
-            .map(|e| e.detail.clone())
-            .unwrap_or_default();
-        out.push(check(
-            "signature.engines-agree",
-            Status::Info,
-            format!(
-                "libxmlsec1 gave no opinion on the {} signature: {why}",
-                s.signed_element
-            ),
-            None,
-        ));
-    } else if token.signatures.iter().any(|s| s.engines.len() > 1) {
-        out.push(check(
-            "signature.engines-agree",
-            Status::Pass,
-            "fedcheck and libxmlsec1 agree",
-            None,
-        ));
+    if let Some(c) = algorithm_check(primary) {
+        out.push(c);
     }
-
-    // Algorithm.
-    let sm = primary.check.declared.signature_method.clone().unwrap_or_default();
-    let dm = primary.check.declared.digest_method.clone().unwrap_or_default();
-    if sm.starts_with("https://") || dm.starts_with("https://") {
-        out.push(check(
-            "signature.algorithm",
-            Status::Fail,
-            format!("algorithm URIs use https:// ({sm}, {dm}); the identifiers are http://www.w3.org/..."),
-            Some("copy the algorithm URIs from the XML Signature specification, not from documentation pages that print them with https://"),
-        ));
-    } else if sm.ends_with("sha1") || dm.ends_with("sha1") {
-        out.push(check(
-            "signature.algorithm",
-            Status::Warn,
-            format!("SHA-1 is used ({sm}, digest {dm}); Entra still accepts it but it is deprecated"),
-            Some("switch the relying party trust to SHA-256 (AD FS: Set-AdfsRelyingPartyTrust -SignatureAlgorithm http://www.w3.org/2001/04/xmldsig-more#rsa-sha256)"),
-        ));
-    } else if !sm.is_empty() {
-        out.push(check(
-            "signature.algorithm",
-            Status::Pass,
-            format!("{sm}, digest {dm}"),
-            None,
-        ));
+    if let Some(c) = reference_check(token) {
+        out.push(c);
     }
-
     // Was the assertion itself signed (Entra requires it)?
-    let assertion_signed = token.signed_by == Some(SignedBy::AssertionSignature);
-    if assertion_signed {
+    if token.signed_by == Some(SignedBy::AssertionSignature) {
         out.push(check(
             "signature.assertion-signed",
             Status::Pass,
@@ -309,8 +229,233 @@ fn signature_checks(token: &Token, ctx: &Context, out: &mut Vec<Check>) {
             Some("configure the IdP to sign the assertion (Okta/Ping: 'Assertion Signature'; Keycloak: 'Sign assertions' ON)"),
         ));
     }
+    certificate_checks(primary, ctx, out);
+}
 
-    // Certificate.
+/// What the document holds besides one assertion of its own protocol: assertions of the other SAML version, and
+/// encrypted assertions fedcheck cannot read.
+fn structure_checks(token: &Token, out: &mut Vec<Check>) {
+    if let Some(mix) = &token.protocol_mix {
+        out.push(check(
+            "token.protocol",
+            Status::Fail,
+            format!("{mix}: Entra reads a SAML 2.0 assertion from a SAML-P Response and a SAML 1.1 assertion from a WS-Federation response, never the other version, so those assertions are ignored"),
+            Some("configure the IdP to issue the token type of the domain's protocol (Get-MgDomainFederationConfiguration preferredAuthenticationProtocol: saml -> SAML 2.0, wsFed -> SAML 1.1)"),
+        ));
+    }
+    if token.encrypted_assertions > 0 {
+        out.push(check(
+            "assertion.encrypted",
+            Status::Fail,
+            format!(
+                "the Response carries {} EncryptedAssertion(s): fedcheck cannot decrypt them (that needs the service provider's private key) so their signature and claims cannot be checked, and none of their claims count; Microsoft documents no assertion encryption for federated domains",
+                token.encrypted_assertions
+            ),
+            Some("turn off assertion encryption for the Entra relying party (Entra's federation settings hold no token-decryption certificate), then capture a new token"),
+        ));
+    }
+}
+
+/// `signature.valid`: every signature present verified, and the claims rest on one of them. The same verdict is
+/// the JSON field `tokens[].signature.valid` ([`Token::signature_verdict`]).
+fn signature_valid_check(token: &Token, verdict: &crate::token::SignatureVerdict) -> Check {
+    let Some(primary) = verdict.primary.map(|i| &token.signatures[i]) else {
+        return check("signature.valid", Status::Fail, "no signature", None);
+    };
+    if verdict.valid {
+        return check(
+            "signature.valid",
+            Status::Pass,
+            format!(
+                "the {} signature verifies ({})",
+                primary.signed_element,
+                engines_line(primary)
+            ),
+            None,
+        );
+    }
+    if !primary.valid {
+        let (reason, fix) = failure(primary);
+        return check(
+            "signature.valid",
+            Status::Fail,
+            format!("the {} signature does not verify: {reason}", primary.signed_element),
+            Some(fix),
+        );
+    }
+    if let Some(broken) = verdict.broken.map(|i| &token.signatures[i]) {
+        // Every signature present must verify: a broken Response signature next to a valid Assertion signature
+        // means the message was altered (or mis-signed), and Entra rejects it.
+        let (reason, fix) = failure(broken);
+        return check(
+            "signature.valid",
+            Status::Fail,
+            format!(
+                "the {} signature verifies, but the {} signature ({}) does not: {reason}",
+                primary.signed_element,
+                broken.signed_element,
+                broken.reference_id.as_deref().unwrap_or("no ID")
+            ),
+            Some(fix),
+        );
+    }
+    check(
+        "signature.valid",
+        Status::Fail,
+        format!(
+            "the {} signature verifies, but it covers no assertion Entra would read (an assertion nested in Advice, outside the document element, or one of several), so no claims rest on it",
+            primary.signed_element
+        ),
+        Some("sign the assertion itself (or the Response holding exactly one assertion) with the trusted key"),
+    )
+}
+
+/// `signature.engines-agree`.
+fn engines_check(token: &Token) -> Option<Check> {
+    if let Some(d) = token.signatures.iter().find_map(|s| s.disagreement.clone()) {
+        return Some(check(
+            "signature.engines-agree",
+            Status::Fail,
+            format!("the verification engines disagree: {d}"),
+            Some("do not rely on this token; report it to the fedcheck maintainers with the input (the verdict is an error, never a pass)"),
+        ));
+    }
+    if let Some(s) = token.signatures.iter().find_map(|s| s.stricter.clone()) {
+        return Some(check(
+            "signature.engines-agree",
+            Status::Info,
+            format!("libxmlsec1 accepts the signature but fedcheck's stricter SAML profile refuses it: {s}"),
+            None,
+        ));
+    }
+    if let Some(s) = token.signatures.iter().find(|s| s.second_opinion_skipped) {
+        let why = s
+            .engines
+            .iter()
+            .find(|e| e.name == "libxmlsec1")
+            .map(|e| e.detail.clone())
+            .unwrap_or_default();
+        return Some(check(
+            "signature.engines-agree",
+            Status::Info,
+            format!(
+                "libxmlsec1 gave no opinion on the {} signature: {why}",
+                s.signed_element
+            ),
+            None,
+        ));
+    }
+    token.signatures.iter().any(|s| s.engines.len() > 1).then(|| {
+        check(
+            "signature.engines-agree",
+            Status::Pass,
+            "fedcheck and libxmlsec1 agree",
+            None,
+        )
+    })
+}
+
+/// The algorithms Microsoft documents for domain federation: "This signature can be based on SHA1 or SHA256"
+/// (Use a SAML 2.0 IdP for single sign-on), enveloped, with exclusive canonicalization.
+const RSA_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#rsa-sha1";
+const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+const DIGEST_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#sha1";
+const DIGEST_SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
+
+/// `signature.algorithm`: the signature's algorithms against what Entra documents. Anything fedcheck verified
+/// but Microsoft does not document is a warning that says so, never a pass and never a failure.
+fn algorithm_check(primary: &crate::token::SignatureReport) -> Option<Check> {
+    let d = &primary.check.declared;
+    let sm = d.signature_method.clone().unwrap_or_default();
+    let dm = d.digest_method.clone().unwrap_or_default();
+    if sm.is_empty() {
+        return None;
+    }
+    if sm.starts_with("https://") || dm.starts_with("https://") {
+        return Some(check(
+            "signature.algorithm",
+            Status::Fail,
+            format!("algorithm URIs use https:// ({sm}, {dm}); the identifiers are http://www.w3.org/..."),
+            Some("copy the algorithm URIs from the XML Signature specification, not from documentation pages that print them with https://"),
+        ));
+    }
+    let mut notes = Vec::new();
+    if !crate::dsig::is_registered(&sm) {
+        notes.push(format!("signature method {sm} is not a registered XML Signature identifier (fedcheck reads it as the algorithm it names; other verifiers may refuse it)"));
+    } else if !matches!(sm.as_str(), RSA_SHA1 | RSA_SHA256) {
+        notes.push(format!("signature method {sm} verifies, but Microsoft documents only RSA-SHA1 and RSA-SHA256 for federation signing (\"This signature can be based on SHA1 or SHA256\"), so whether Entra accepts it is undocumented"));
+    }
+    if !dm.is_empty() && !crate::dsig::is_registered(&dm) {
+        notes.push(format!("digest method {dm} is not a registered XML Signature identifier (fedcheck reads it as the hash it names; other verifiers may refuse it)"));
+    } else if !matches!(dm.as_str(), DIGEST_SHA1 | DIGEST_SHA256 | "") {
+        notes.push(format!(
+            "digest method {dm} is undocumented for Entra (SHA-1 or SHA-256 are)"
+        ));
+    }
+    let c14n = d
+        .canonicalization
+        .iter()
+        .chain(d.transforms.iter().filter(|t| t.as_str() != crate::dsig::ENVELOPED));
+    if let Some(inclusive) = c14n
+        .into_iter()
+        .find(|a| matches!(crate::c14n::algorithm(a), Some((m, _)) if m != crate::c14n::Mode::Exclusive))
+    {
+        notes.push(format!("canonicalization {inclusive} is inclusive; Entra's documentation and the SAML profiles use exclusive c14n, so Entra's handling is undocumented"));
+    }
+    if !notes.is_empty() {
+        return Some(check(
+            "signature.algorithm",
+            Status::Warn,
+            notes.join("; "),
+            Some("sign with RSA-SHA256, digest SHA-256 and exclusive c14n (http://www.w3.org/2001/04/xmldsig-more#rsa-sha256, http://www.w3.org/2001/04/xmlenc#sha256, http://www.w3.org/2001/10/xml-exc-c14n#), the algorithms Entra documents"),
+        ));
+    }
+    if sm == RSA_SHA1 || dm == DIGEST_SHA1 {
+        return Some(check(
+            "signature.algorithm",
+            Status::Warn,
+            format!("SHA-1 is used ({sm}, digest {dm}); Entra still accepts it but it is deprecated"),
+            Some("switch the relying party trust to SHA-256 (AD FS: Set-AdfsRelyingPartyTrust -SignatureAlgorithm http://www.w3.org/2001/04/xmldsig-more#rsa-sha256)"),
+        ));
+    }
+    Some(check(
+        "signature.algorithm",
+        Status::Pass,
+        format!("{sm}, digest {dm}"),
+        None,
+    ))
+}
+
+/// `signature.reference`: verified signatures whose shape is outside SAML's signature profile but whose coverage
+/// is unambiguous: a whole-document reference (`URI=""` or no URI; SAML core 5.4.2 asks for the ID), or a
+/// signature not where the schema puts it. Strict consumers refuse them; Entra's handling is undocumented.
+fn reference_check(token: &Token) -> Option<Check> {
+    let mut notes = Vec::new();
+    for s in token.signatures.iter().filter(|s| s.valid) {
+        let id = s.reference_id.as_deref().unwrap_or("no ID");
+        if s.check.outcome.as_ref().is_ok_and(|v| v.whole_document) {
+            let how = match s.check.declared.reference_uri.as_deref() {
+                Some(_) => "Reference URI=\"\"",
+                None => "a Reference without URI",
+            };
+            notes.push(format!("the {} signature ({id}) covers the whole document through {how} instead of the element's ID (SAML core 5.4.2)", s.signed_element));
+        }
+        if let Some(expected) = s.check.misplaced {
+            notes.push(format!("the {} signature ({id}) is not where the SAML schema puts it ({expected}), so the message is not schema-valid", s.signed_element));
+        }
+    }
+    (!notes.is_empty()).then(|| {
+        check(
+            "signature.reference",
+            Status::Warn,
+            format!("{}; the signature verifies and covers the signed element, but strict SAML consumers refuse this shape and Entra's handling of it is undocumented", notes.join("; ")),
+            Some("configure the IdP to sign with a Reference to the element's ID and to place ds:Signature where the SAML schema puts it (right after Issuer in SAML 2.0)"),
+        )
+    })
+}
+
+/// `certificate.trusted`, `certificate.validity`, `certificate.key-size`, from the signature the claims rest on.
+fn certificate_checks(primary: &crate::token::SignatureReport, ctx: &Context, out: &mut Vec<Check>) {
     if ctx.anchors.is_empty() {
         out.push(check(
             "certificate.trusted",
@@ -320,81 +465,78 @@ fn signature_checks(token: &Token, ctx: &Context, out: &mut Vec<Check>) {
         ));
         return;
     }
-    match primary.anchor.and_then(|i| ctx.anchors.get(i)) {
-        Some(a) if primary.valid => {
-            out.push(check(
-                "certificate.trusted",
-                Status::Pass,
-                format!(
-                    "signed by {} (SHA-1 {}, from {})",
-                    a.info.subject, a.info.sha1_thumbprint, a.origin
-                ),
-                None,
-            ));
-            validity_check(a, ctx, out);
-            if a.info.key_type == "RSA" && a.info.key_bits < 2048 {
-                out.push(check(
-                    "certificate.key-size",
-                    Status::Fail,
-                    format!("RSA-{}", a.info.key_bits),
-                    Some("use an RSA key of at least 2048 bits"),
-                ));
-            } else {
-                out.push(check(
-                    "certificate.key-size",
-                    Status::Pass,
-                    format!("{}-{}", a.info.key_type, a.info.key_bits),
-                    None,
-                ));
-            }
-        }
-        _ => {
-            // KeyInfo naming a trust anchor while the signature failed: the failure is the signature's, not trust's.
-            let named_anchor = primary.check.declared.keyinfo_certificates.iter().find_map(|k| {
-                ctx.anchors
-                    .iter()
-                    .find(|a| a.info.sha256_thumbprint == k.sha256_thumbprint)
-            });
-            if let (Some(a), false) = (
-                named_anchor,
-                matches!(primary.check.outcome, Err(crate::dsig::SignatureError::WeakKey { .. })),
-            ) {
-                out.push(check(
-                    "certificate.trusted",
-                    Status::Info,
-                    format!(
-                        "KeyInfo names the trusted certificate {} (SHA-1 {}, from {}), but the signature itself did not verify (see signature.valid)",
-                        a.info.subject, a.info.sha1_thumbprint, a.origin
-                    ),
-                    None,
-                ));
-                return;
-            }
-            let mut msg = "no trusted certificate verified the token's signature".to_string();
-            if let Some(k) = primary.check.declared.keyinfo_certificates.first() {
-                msg.push_str(&format!(
-                    "; KeyInfo names {} (SHA-1 {}), which is not among the {} trusted certificate(s)",
-                    k.subject,
-                    k.sha1_thumbprint,
-                    ctx.anchors.len()
-                ));
-            }
-            if let Err(crate::dsig::SignatureError::WeakKey { bits }) = &primary.check.outcome {
-                out.push(check(
-                    "certificate.key-size",
-                    Status::Fail,
-                    format!("the signature verifies with a trusted certificate, but its key is RSA-{bits}"),
-                    Some("issue a token-signing certificate with an RSA key of at least 2048 bits and roll it over in Entra"),
-                ));
-                return;
-            }
-            out.push(check(
-                "certificate.trusted",
-                Status::Fail,
-                msg,
-                Some("compare the IdP's current token-signing certificate with the one Entra holds (Get-MgDomainFederationConfiguration signingCertificate) and the one given to fedcheck"),
-            ));
-        }
+    if let Some(a) = primary
+        .anchor
+        .and_then(|i| ctx.anchors.get(i))
+        .filter(|_| primary.valid)
+    {
+        out.push(check(
+            "certificate.trusted",
+            Status::Pass,
+            format!(
+                "signed by {} (SHA-1 {}, from {})",
+                a.info.subject, a.info.sha1_thumbprint, a.origin
+            ),
+            None,
+        ));
+        validity_check(a, ctx, out);
+        out.push(key_size_check(a));
+        return;
+    }
+    // KeyInfo naming a trust anchor while the signature failed: the failure is the signature's, not trust's.
+    let named_anchor = primary.check.declared.keyinfo_certificates.iter().find_map(|k| {
+        ctx.anchors
+            .iter()
+            .find(|a| a.info.sha256_thumbprint == k.sha256_thumbprint)
+    });
+    if let Some(a) = named_anchor {
+        out.push(check(
+            "certificate.trusted",
+            Status::Info,
+            format!(
+                "KeyInfo names the trusted certificate {} (SHA-1 {}, from {}), but the signature itself did not verify (see signature.valid)",
+                a.info.subject, a.info.sha1_thumbprint, a.origin
+            ),
+            None,
+        ));
+        return;
+    }
+    let mut msg = "no trusted certificate verified the token's signature".to_string();
+    if let Some(k) = primary.check.declared.keyinfo_certificates.first() {
+        msg.push_str(&format!(
+            "; KeyInfo names {} (SHA-1 {}), which is not among the {} trusted certificate(s)",
+            k.subject,
+            k.sha1_thumbprint,
+            ctx.anchors.len()
+        ));
+    }
+    out.push(check(
+        "certificate.trusted",
+        Status::Fail,
+        msg,
+        Some("compare the IdP's current token-signing certificate with the one Entra holds (Get-MgDomainFederationConfiguration signingCertificate) and the one given to fedcheck"),
+    ));
+}
+
+/// `certificate.key-size`: one rule whatever engine verified. Microsoft states no minimum RSA key size for
+/// federation signing keys (its error list has only AADSTS50032 WeakRsaKey), so 1024-2047 bits is a warning; below
+/// 1024 bits the key can be factored and the signature proves nothing about who made it.
+fn key_size_check(a: &TrustAnchor) -> Check {
+    let (kind, bits) = (a.info.key_type.as_str(), a.info.key_bits);
+    match kind {
+        "RSA" if bits < 1024 => check(
+            "certificate.key-size",
+            Status::Fail,
+            format!("RSA-{bits}: a key this small can be factored, so the signature does not show the IdP made it; Entra names an error for weak RSA keys (AADSTS50032 WeakRsaKey)"),
+            Some("issue a token-signing certificate with an RSA key of 2048 bits or more and roll it over in Entra"),
+        ),
+        "RSA" if bits < 2048 => check(
+            "certificate.key-size",
+            Status::Warn,
+            format!("RSA-{bits}: under 2048 bits; Microsoft documents no minimum key size for federation signing keys (its error list has only AADSTS50032 WeakRsaKey), so Entra's acceptance is undocumented"),
+            Some("issue a token-signing certificate with an RSA key of 2048 bits or more and roll it over in Entra (NIST SP 800-131A disallows RSA under 2048 bits for signing)"),
+        ),
+        _ => check("certificate.key-size", Status::Pass, format!("{kind}-{bits}"), None),
     }
 }
 
@@ -415,7 +557,6 @@ fn failure(sig: &crate::token::SignatureReport) -> (String, &'static str) {
         Err(E::UntrustedKey { .. }) => "the token was signed by a different key than the trusted one: check the IdP's current token-signing certificate and the one Entra has (signingCertificate), or pass the right --idp-cert",
         Err(E::NoTrustAnchors) => "give the IdP's token-signing certificate with --idp-cert, or its metadata with --metadata",
         Err(E::AlgorithmUriTypo { .. }) => "use the exact algorithm identifiers http://www.w3.org/2001/04/xmldsig-more#rsa-sha256 and http://www.w3.org/2001/04/xmlenc#sha256",
-        Err(E::WeakKey { .. }) => "issue a token-signing certificate with an RSA key of 2048 bits or more",
         _ => "sign the assertion with an enveloped, exclusive-c14n RSA-SHA256 signature over its ID, with the trusted signing key",
     };
     (reason, fix)
@@ -428,20 +569,35 @@ fn validity_check(a: &TrustAnchor, ctx: &Context, out: &mut Vec<Check>) {
         (Ok(nb), Ok(_)) if ctx.at < nb => out.push(check(
             "certificate.validity",
             Status::Fail,
-            format!("the signing certificate is not valid until {} (evaluated at {})", a.info.not_before, rfc(ctx.at)),
+            format!(
+                "the signing certificate is not valid until {} (evaluated at {})",
+                a.info.not_before,
+                rfc(ctx.at)
+            ),
             Some("check the IdP clock and the certificate's validity period"),
         )),
         (Ok(_), Ok(na)) if ctx.at > na => out.push(check(
             "certificate.validity",
             Status::Fail,
-            format!("the signing certificate expired on {} (evaluated at {}); Entra rejects it (AADSTS50008)", a.info.not_after, rfc(ctx.at)),
-            Some("roll over the token-signing certificate and update the domain's signingCertificate (Entra rolls it from metadata 30 days before expiry when auto-update works)"),
+            format!(
+                "the signing certificate expired on {} (evaluated at {}); Entra rejects it (AADSTS50008)",
+                a.info.not_after,
+                rfc(ctx.at)
+            ),
+            Some(&format!(
+                "roll over the token-signing certificate and update the domain's signingCertificate; {}",
+                crate::entra::rollover_fix(None)
+            )),
         )),
-        (Ok(_), Ok(na)) if na - ctx.at < Duration::days(30) => out.push(check(
+        (Ok(_), Ok(na)) if na - ctx.at < Duration::days(crate::entra::EXPIRY_WARN_DAYS) => out.push(check(
             "certificate.validity",
             Status::Warn,
-            format!("the signing certificate expires on {}, within 30 days", a.info.not_after),
-            Some("prepare the next token-signing certificate and publish it in metadata now"),
+            format!(
+                "the signing certificate expires on {}, within {} days",
+                a.info.not_after,
+                crate::entra::EXPIRY_WARN_DAYS
+            ),
+            Some(&crate::entra::rollover_fix(None)),
         )),
         (Ok(_), Ok(_)) => out.push(check(
             "certificate.validity",
@@ -449,7 +605,12 @@ fn validity_check(a: &TrustAnchor, ctx: &Context, out: &mut Vec<Check>) {
             format!("valid {} to {}", a.info.not_before, a.info.not_after),
             None,
         )),
-        _ => out.push(check("certificate.validity", Status::Warn, "the certificate's validity dates could not be read", None)),
+        _ => out.push(check(
+            "certificate.validity",
+            Status::Warn,
+            "the certificate's validity dates could not be read",
+            None,
+        )),
     }
 }
 
@@ -606,8 +767,8 @@ fn mfa_check(token: &Token, mfa: &Mfa) -> Check {
         msg.push_str(&mfa.near_misses.join("; "));
     }
     let fix = match token.protocol {
-        Protocol::Saml2 => "emit AuthnContextClassRef http://schemas.microsoft.com/claims/multipleauthn when the user completed MFA (Okta: 'Use Okta MFA to satisfy Entra ID MFA'; PingOne: Microsoft 365 authentication claim; Keycloak: map the ACR to that URI)",
-        Protocol::WsfedSaml11 => "issue http://schemas.microsoft.com/claims/authnmethodsreferences = http://schemas.microsoft.com/claims/multipleauthn when MFA was done (AD FS: add the pass-through rule c:[Type == \"http://schemas.microsoft.com/claims/authnmethodsreferences\"] => issue(claim = c);)",
+        Protocol::Saml2 => "emit exactly one AuthnContextClassRef, http://schemas.microsoft.com/claims/multipleauthn, when the user completed MFA (PingOne: the Microsoft 365 authentication claim; Keycloak: map the ACR to that URI)",
+        Protocol::WsfedSaml11 => "issue http://schemas.microsoft.com/claims/authnmethodsreferences = http://schemas.microsoft.com/claims/multipleauthn when MFA was done (AD FS: add the pass-through rule c:[Type == \"http://schemas.microsoft.com/claims/authnmethodsreferences\"] => issue(claim = c); Okta: 'Use Okta MFA to satisfy Entra ID MFA')",
     };
     check("mfa.signal", Status::Fail, msg, Some(fix))
 }
@@ -649,15 +810,26 @@ fn claim_checks(token: &Token, c: &Claims, ctx: &Context, out: &mut Vec<Check>) 
     }
     // Issuer.
     let issuer = c.issuer.clone().unwrap_or_default();
-    match &ctx.expect_issuer {
-        Some(exp) if *exp == issuer => out.push(check("issuer", Status::Pass, format!("{issuer} (matches {})", ctx.expect_issuer_source), None)),
-        Some(exp) => out.push(check(
+    const ISSUER_FIX: &str = "make the IdP's issuer / entity ID equal the domain's issuerUri exactly (case, scheme and trailing slash matter)";
+    match (ctx.expected_issuers.as_slice(), ctx.expected_issuers.iter().find(|e| e.value == issuer)) {
+        ([], _) => out.push(check("issuer", Status::Info, format!("{issuer} (no expected issuer given: use --expect-issuer, --metadata or --federation-config to check it)"), None)),
+        (_, Some(m)) => out.push(check("issuer", Status::Pass, format!("{issuer} (matches {})", m.source), None)),
+        ([exp], None) => out.push(check(
             "issuer",
             Status::Fail,
-            format!("issuer is \"{issuer}\", expected \"{exp}\" ({}); Entra rejects it with AADSTS50107", ctx.expect_issuer_source),
-            Some("make the IdP's issuer / entity ID equal the domain's issuerUri exactly (case, scheme and trailing slash matter)"),
+            format!("issuer is \"{issuer}\", expected \"{}\" ({}); Entra rejects it with AADSTS50107", exp.value, exp.source),
+            Some(ISSUER_FIX),
         )),
-        None => out.push(check("issuer", Status::Info, format!("{issuer} (no expected issuer given: use --expect-issuer or --metadata to check it)"), None)),
+        (all, None) => out.push(check(
+            "issuer",
+            Status::Fail,
+            format!(
+                "issuer is \"{issuer}\", which matches none of the {} configured issuers: {}; Entra rejects it with AADSTS50107",
+                all.len(),
+                all.iter().map(|e| format!("\"{}\" ({})", e.value, e.source)).collect::<Vec<_>>().join(", ")
+            ),
+            Some(ISSUER_FIX),
+        )),
     }
     // NameID.
     match (&c.name_id, token.protocol) {
@@ -682,6 +854,7 @@ fn claim_checks(token: &Token, c: &Claims, ctx: &Context, out: &mut Vec<Check>) 
             ),
             Some("issue the ImmutableID with Format urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"),
         )),
+        (Some(n), Protocol::Saml2) => out.push(nameid_form_check(n)),
         (Some(n), _) => out.push(check(
             "subject.nameid",
             Status::Pass,
@@ -694,9 +867,7 @@ fn claim_checks(token: &Token, c: &Claims, ctx: &Context, out: &mut Vec<Check>) 
         Protocol::Saml2 => {
             let v = c.attribute("IDPEmail", None);
             match v.first() {
-                Some(u) if !u.is_empty() => {
-                    out.push(check("subject.upn", Status::Pass, format!("IDPEmail = {u}"), None))
-                }
+                Some(u) if !u.is_empty() => out.push(upn_check("IDPEmail", u, ctx)),
                 _ => out.push(check(
                     "subject.upn",
                     Status::Fail,
@@ -708,7 +879,7 @@ fn claim_checks(token: &Token, c: &Claims, ctx: &Context, out: &mut Vec<Check>) 
         Protocol::WsfedSaml11 => {
             let v = c.attribute("UPN", Some(UPN_NS));
             match v.first() {
-                Some(u) if !u.is_empty() => out.push(check("subject.upn", Status::Pass, format!("UPN = {u}"), None)),
+                Some(u) if !u.is_empty() => out.push(upn_check("UPN", u, ctx)),
                 _ => out.push(check(
                     "subject.upn",
                     Status::Fail,
@@ -862,6 +1033,201 @@ fn claim_checks(token: &Token, c: &Claims, ctx: &Context, out: &mut Vec<Check>) 
             problems.join("; "),
             Some("use --at with the time the token was issued, or check the IdP's clock"),
         ));
+    }
+}
+
+/// The longest NameID Microsoft's SAML 2.0 IdP guide allows ("up to 64 alpha numeric characters").
+const NAMEID_MAX: usize = 64;
+
+/// Characters Microsoft's SAML 2.0 IdP guide wants encoded in the NameID ("Any non-html safe characters must be
+/// encoded, for example a '+' character is shown as '.2B'"): '+' (its example), characters with a meaning in HTML
+/// or URLs, spaces and controls, and anything outside ASCII. Base64's '/' and '=' are not flagged: the guide names
+/// no rule for them and ImmutableIDs carry them.
+fn needs_encoding(c: char) -> bool {
+    matches!(c, '+' | '<' | '>' | '&' | '"' | '\'' | '%' | '#' | '?')
+        || c.is_whitespace()
+        || c.is_control()
+        || !c.is_ascii()
+}
+
+/// SAML 2.0 NameID: persistent already checked; its length and characters against Microsoft's guide.
+fn nameid_form_check(n: &crate::token::NameId) -> Check {
+    let v = &n.value;
+    let mut problems = Vec::new();
+    let len = v.chars().count();
+    if len > NAMEID_MAX {
+        problems.push(format!(
+            "it is {len} characters long; Microsoft's SAML 2.0 guide allows up to {NAMEID_MAX} (the ImmutableID)"
+        ));
+    }
+    let mut bad: Vec<char> = v.chars().filter(|c| needs_encoding(*c)).collect();
+    bad.dedup();
+    if !bad.is_empty() {
+        let shown: Vec<String> = bad.iter().take(8).map(|c| format!("{c:?}")).collect();
+        problems.push(format!(
+            "it contains {} raw; Microsoft's SAML 2.0 guide wants characters that are not HTML-safe encoded ('+' as '.2B'), and tokens with a raw '+' are seen accepted, so this is a warning",
+            shown.join(", ")
+        ));
+    }
+    if problems.is_empty() {
+        check(
+            "subject.nameid",
+            Status::Pass,
+            format!("{v} ({})", n.format.as_deref().unwrap_or("no format")),
+            None,
+        )
+    } else {
+        check(
+            "subject.nameid",
+            Status::Warn,
+            format!("NameID {v}: {}", problems.join("; ")),
+            Some("issue the user's ImmutableID as the NameID, at most 64 characters, with characters that are not HTML-safe encoded as Microsoft's guide shows ('+' as '.2B')"),
+        )
+    }
+}
+
+/// The UPN is in e-mail form: one '@', a local part, and a dotted domain, no spaces.
+fn email_form(u: &str) -> Option<&str> {
+    let (local, domain) = u.split_once('@')?;
+    let ok = !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && domain.split('.').all(|l| !l.is_empty())
+        && !u.chars().any(|c| c.is_whitespace() || c.is_control());
+    ok.then_some(domain)
+}
+
+/// `subject.upn` once a value is present: e-mail form, and in the federated domain (or one of its subdomains,
+/// which use the federated root domain's settings).
+fn upn_check(name: &str, u: &str, ctx: &Context) -> Check {
+    let Some(domain) = email_form(u) else {
+        return check(
+            "subject.upn",
+            Status::Warn,
+            format!("{name} = {u} is not in e-mail form (user@domain), the form of an Entra userPrincipalName"),
+            Some("issue the user's userPrincipalName as it is in Entra ID (user@domain)"),
+        );
+    };
+    match &ctx.federated_domain {
+        None => check("subject.upn", Status::Pass, format!("{name} = {u}"), None),
+        Some(f) => {
+            let d = domain.to_ascii_lowercase();
+            let want = f.name.to_ascii_lowercase();
+            if d == want {
+                check(
+                    "subject.upn",
+                    Status::Pass,
+                    format!("{name} = {u} (in {}, {})", f.name, f.source),
+                    None,
+                )
+            } else if d.ends_with(&format!(".{want}")) {
+                check(
+                    "subject.upn",
+                    Status::Pass,
+                    format!(
+                        "{name} = {u} (a subdomain of {}, {}; a subdomain uses its root domain's federation settings)",
+                        f.name, f.source
+                    ),
+                    None,
+                )
+            } else {
+                check(
+                    "subject.upn",
+                    Status::Warn,
+                    format!(
+                        "{name} = {u} is not in {} ({}): Entra signs the user in with the federation settings of the UPN's domain, {domain}",
+                        f.name, f.source
+                    ),
+                    Some("check that the IdP issues the user's Entra userPrincipalName, and that the token was judged against the settings of the user's domain (--federation-config, --tenant-domain)"),
+                )
+            }
+        }
+    }
+}
+
+/// "5 min", "3 h", ... for an age.
+fn human_age(d: Duration) -> String {
+    let s = d.num_seconds().abs();
+    match s {
+        0..120 => format!("{s} s"),
+        120..7200 => format!("{} min", s / 60),
+        7200..172_800 => format!("{} h", s / 3600),
+        _ => format!("{} days", s / 86_400),
+    }
+}
+
+/// The sign-in frequency claim: `mfa.instant` (info). WS-Fed: the `authenticationinstant` claim (AD FS carries it
+/// as `AuthenticationStatement/@AuthenticationInstant`); SAML 2.0: `AuthnStatement/@AuthnInstant`.
+fn instant_check(protocol: Protocol, c: &Claims, ctx: &Context) -> Check {
+    const AUTHN_INSTANT_URI: &str = "http://schemas.microsoft.com/ws/2008/06/identity/claims/authenticationinstant";
+    const MFA_INSTANT_URI: &str =
+        "http://schemas.microsoft.com/ws/2017/04/identity/claims/multifactorauthenticationinstant";
+    let full_name = |a: &crate::token::AttributeClaim| match &a.namespace {
+        Some(ns) if protocol == Protocol::WsfedSaml11 => format!("{ns}/{}", a.name),
+        _ => a.name.clone(),
+    };
+    let attr = |uri: &str| -> Option<String> {
+        c.attributes
+            .iter()
+            .find(|a| full_name(a) == uri)
+            .and_then(|a| a.values.first().cloned())
+    };
+    let (value, location, meaning) = match protocol {
+        Protocol::Saml2 => (
+            c.authn_instant.clone(),
+            "AuthnStatement/@AuthnInstant".to_string(),
+            "Entra's sign-in frequency counts from it (the instant of MFA or of the first factor)",
+        ),
+        Protocol::WsfedSaml11 => match (c.authn_instant.clone(), attr(AUTHN_INSTANT_URI)) {
+            (Some(v), _) => (
+                Some(v),
+                "AuthenticationStatement/@AuthenticationInstant, the authenticationinstant claim".to_string(),
+                "Entra's sign-in frequency counts from it (for WS-Fed, the instant of the first factor)",
+            ),
+            (None, Some(v)) => (
+                Some(v),
+                format!("attribute {AUTHN_INSTANT_URI}"),
+                "Entra's sign-in frequency counts from it (for WS-Fed, the instant of the first factor)",
+            ),
+            (None, None) => (None, String::new(), ""),
+        },
+    };
+    let mut note = String::new();
+    if protocol == Protocol::Saml2 && attr(MFA_INSTANT_URI).is_some() {
+        note = format!("; the {MFA_INSTANT_URI} attribute is ignored by Entra for SAML 2.0");
+    }
+    let Some(raw) = value else {
+        return check(
+            "mfa.instant",
+            Status::Info,
+            format!("the token carries no authentication instant, so sign-in frequency policies have none to count from{note}"),
+            None,
+        );
+    };
+    match parse_time(&raw) {
+        None => check(
+            "mfa.instant",
+            Status::Warn,
+            format!("{location} \"{raw}\" is not a valid xs:dateTime{note}"),
+            Some("issue the authentication instant as an xs:dateTime in UTC, e.g. 2026-01-15T10:00:00Z"),
+        ),
+        Some(t) => {
+            let age = ctx.at - t;
+            let when = if age >= Duration::zero() {
+                format!("{} before the evaluation time", human_age(age))
+            } else {
+                format!(
+                    "{} after the evaluation time (check the IdP's clock, or --at)",
+                    human_age(age)
+                )
+            };
+            check(
+                "mfa.instant",
+                Status::Info,
+                format!("authenticated at {raw} ({location}), {when}: {meaning}{note}"),
+                None,
+            )
+        }
     }
 }
 

@@ -4,7 +4,8 @@
 //!
 //! [`render`] keeps what the judgement rests on (verdicts, every check's status and message, the MFA evidence,
 //! the algorithms, the trusted certificate, the signed claims) and removes what changes from one sign-in to the
-//! next: assertion, response and request IDs become `[id]`, RFC 3339 instants `[instant]`, digest and signature
+//! next: assertion, response and request IDs become `[id]`, RFC 3339 instants `[instant]` (and an authentication
+//! instant's age `[age]`), digest and signature
 //! bytes `[bytes]`. Personal claim values (NameID, UPN / IDPEmail / e-mail, ImmutableID) are redacted with
 //! [`crate::bundle::Redactor`], keeping only the kind (`redacted:upn`), so a snapshot can be committed.
 //!
@@ -78,8 +79,36 @@ impl Normalizer {
         for id in &self.ids {
             out = out.replace(id.as_str(), "[id]");
         }
-        bytes_and_instants(&drop_redaction_hash(&out))
+        ages(&bytes_and_instants(&drop_redaction_hash(&out)))
     }
+}
+
+/// `5 min before the evaluation time` -> `[age] before the evaluation time` (`mfa.instant`): the age depends on
+/// `--at`, which a snapshot must not.
+fn ages(s: &str) -> String {
+    let mut out = s.to_string();
+    for marker in [" before the evaluation time", " after the evaluation time"] {
+        let mut from = 0;
+        while let Some(rel) = out[from..].find(marker) {
+            let end = from + rel;
+            let head = &out[..end];
+            // "<number> <unit>" right before the marker.
+            let unit_start = head.rfind(' ').map_or(0, |i| i + 1);
+            let num_end = unit_start.saturating_sub(1);
+            let num_start = head[..num_end].rfind(' ').map_or(0, |i| i + 1);
+            let is_age = unit_start > 0
+                && ["s", "min", "h", "days"].contains(&&head[unit_start..])
+                && !head[num_start..num_end].is_empty()
+                && head[num_start..num_end].bytes().all(|b| b.is_ascii_digit());
+            if is_age {
+                out.replace_range(num_start..end, "[age]");
+                from = num_start + "[age]".len() + marker.len();
+            } else {
+                from = end + marker.len();
+            }
+        }
+    }
+    out
 }
 
 /// `redacted:KIND:0123456789ab` -> `redacted:KIND`.
@@ -386,6 +415,22 @@ pub fn diff(old: &str, new: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ages_are_normalized() {
+        assert_eq!(
+            ages("authenticated at [instant] (x), 5 min before the evaluation time: y"),
+            "authenticated at [instant] (x), [age] before the evaluation time: y"
+        );
+        assert_eq!(
+            ages("26 h after the evaluation time, 3 days before the evaluation time"),
+            "[age] after the evaluation time, [age] before the evaluation time"
+        );
+        assert_eq!(
+            ages("long before the evaluation time"),
+            "long before the evaluation time"
+        );
+    }
 
     #[test]
     fn instants_bytes_and_hashes_are_normalized() {

@@ -227,12 +227,49 @@ pub struct Token {
     pub signed_by: Option<SignedBy>,
     /// The certificate that verified the claims.
     pub signing_anchor: Option<usize>,
+    /// Index in `signatures` of the signature the claims were read from.
+    pub claims_signature: Option<usize>,
     /// Claims read from the raw document, never trusted: for diagnosis when nothing verified.
     pub unverified_claims: Option<Claims>,
     /// Assertions in the document, and for each whether a verified signature covers it.
     pub assertions: Vec<AssertionSeen>,
     /// Number of assertions Entra would have to choose from.
     pub assertion_count: usize,
+    /// The character encoding the document arrived in (`UTF-8`, `UTF-16LE`, `ISO-8859-1`, ...).
+    pub encoding: String,
+    /// Assertions of the other SAML version than the envelope's, described (a SAML 1.1 assertion inside a SAML 2.0
+    /// Response, say): Entra reads neither as the envelope's token.
+    pub protocol_mix: Option<String>,
+    /// `EncryptedAssertion` elements: their content cannot be read or verified without the SP's decryption key.
+    pub encrypted_assertions: usize,
+}
+
+/// Where a token's signature verdict comes from: computed once, used by the `signature.valid` check and the JSON
+/// field `tokens[].signature.valid` alike, so the two can never disagree.
+#[derive(Debug, Clone, Copy)]
+pub struct SignatureVerdict {
+    /// Index of the signature the claims rest on (or the most relevant one when none verified).
+    pub primary: Option<usize>,
+    /// The first other signature that did not verify.
+    pub broken: Option<usize>,
+    /// Every signature verified and the claims were read from one of them.
+    pub valid: bool,
+}
+
+impl Token {
+    /// The signature verdict (see [`SignatureVerdict`]).
+    pub fn signature_verdict(&self) -> SignatureVerdict {
+        let sigs = &self.signatures;
+        let primary = self
+            .claims_signature
+            .or_else(|| sigs.iter().position(|x| x.valid && x.signed_element == "Assertion"))
+            .or_else(|| sigs.iter().position(|x| x.valid))
+            .or_else(|| sigs.iter().position(|x| x.signed_element == "Assertion"))
+            .or_else(|| (!sigs.is_empty()).then_some(0));
+        let broken = (0..sigs.len()).find(|&i| !sigs[i].valid && Some(i) != primary);
+        let valid = primary.is_some_and(|p| sigs[p].valid) && broken.is_none() && self.claims.is_some();
+        SignatureVerdict { primary, broken, valid }
+    }
 }
 
 /// An assertion found in the document.
@@ -251,13 +288,101 @@ pub fn analyze(xml: &[u8], anchors: &[TrustAnchor], engines: Engines, limits: &L
     // Pasted tokens often start with a BOM or a blank line; neither is part of the document.
     let xml = xml.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(xml);
     let start = xml.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(xml.len());
-    let xml = &xml[start..];
+    let decoded = crate::xml::decode_document(&xml[start..])?;
+    let xml: &[u8] = &decoded.utf8;
     let doc = Document::parse(xml, limits)?;
+    let (protocol, envelope) = detect(&doc)?;
+    let assertion_ns = match protocol {
+        Protocol::Saml2 => SAML2_NS,
+        Protocol::WsfedSaml11 => SAML1_NS,
+    };
     let root = doc.root();
+    // Assertions nested in another assertion (SAML 2.0 Advice) are part of their parent's content, not tokens.
+    let assertions = top_level(&doc, doc.find_all(root, assertion_ns, "Assertion"));
+    let foreign_ns = match protocol {
+        Protocol::Saml2 => SAML1_NS,
+        Protocol::WsfedSaml11 => SAML2_NS,
+    };
+    let foreign = top_level(&doc, doc.find_all(root, foreign_ns, "Assertion"));
+    let encrypted_assertions = doc.find_all(root, SAML2_NS, "EncryptedAssertion").len();
+    if assertions.is_empty() && foreign.is_empty() && envelope != Envelope::Saml2Response {
+        return Err(TokenError::NoAssertion(
+            doc.element(root).map(|e| e.qname()).unwrap_or_default(),
+        ));
+    }
+    let protocol_mix = (!foreign.is_empty()).then(|| match protocol {
+        Protocol::Saml2 => format!(
+            "the SAML 2.0 {} carries {} SAML 1.1 assertion(s) (urn:oasis:names:tc:SAML:1.0:assertion)",
+            doc.element(root).map(|e| e.local.as_str()).unwrap_or("document"),
+            foreign.len()
+        ),
+        Protocol::WsfedSaml11 => format!(
+            "the WS-Federation response carries {} SAML 2.0 assertion(s) (urn:oasis:names:tc:SAML:2.0:assertion)",
+            foreign.len()
+        ),
+    });
+
+    let signatures = verify_all(&doc, xml, anchors, engines);
+    let read = read_claims(&signatures, &assertions, &doc, assertion_ns, limits);
+    let mut envelope_fields = envelope_fields(&doc, envelope);
+    envelope_fields.signed = signatures
+        .iter()
+        .any(|s| s.valid && s.signed_element == "Response" && s.check.parent == Some(root));
+
+    // Which assertions are covered by which verified signature.
+    let id_attr = match protocol {
+        Protocol::Saml2 => "ID",
+        Protocol::WsfedSaml11 => "AssertionID",
+    };
+    let seen: Vec<AssertionSeen> = assertions
+        .iter()
+        .map(|a| {
+            let id = doc.element(*a).and_then(|e| e.attr(id_attr)).map(str::to_string);
+            let signed = signatures.iter().any(|s| {
+                s.valid
+                    && s.check
+                        .outcome
+                        .as_ref()
+                        .is_ok_and(|v| doc.is_ancestor_or_self(v.element, *a))
+            });
+            AssertionSeen {
+                read: read.assertion == Some(*a),
+                id,
+                signed,
+            }
+        })
+        .collect();
+
+    let unverified_claims = if read.claims.is_none() {
+        assertions.first().map(|a| extract_claims(&doc, *a))
+    } else {
+        None
+    };
+
+    Ok(Token {
+        protocol,
+        envelope,
+        encoding: decoded.encoding.clone(),
+        envelope_fields,
+        assertion_count: assertions.len(),
+        signatures,
+        claims: read.claims,
+        signed_by: read.signed_by,
+        signing_anchor: read.anchor,
+        claims_signature: read.signature,
+        unverified_claims,
+        assertions: seen,
+        protocol_mix,
+        encrypted_assertions,
+    })
+}
+
+/// The protocol and envelope from the document element.
+fn detect(doc: &Document) -> Result<(Protocol, Envelope), TokenError> {
     let root_el = doc
-        .element(root)
+        .element(doc.root())
         .ok_or_else(|| TokenError::NotAToken("(none)".into()))?;
-    let (protocol, envelope) = if root_el.is(SAMLP_NS, "Response") {
+    Ok(if root_el.is(SAMLP_NS, "Response") {
         (Protocol::Saml2, Envelope::Saml2Response)
     } else if root_el.is(SAML2_NS, "Assertion") {
         (Protocol::Saml2, Envelope::Saml2Assertion)
@@ -276,124 +401,159 @@ pub fn analyze(xml: &[u8], anchors: &[TrustAnchor], engines: Engines, limits: &L
             root_el.ns.as_deref().unwrap_or(""),
             root_el.local
         )));
-    };
-    let assertion_ns = match protocol {
-        Protocol::Saml2 => SAML2_NS,
-        Protocol::WsfedSaml11 => SAML1_NS,
-    };
-    let id_attr = match protocol {
-        Protocol::Saml2 => "ID",
-        Protocol::WsfedSaml11 => "AssertionID",
-    };
-    let assertions = doc.find_all(root, assertion_ns, "Assertion");
-    if assertions.is_empty() && envelope != Envelope::Saml2Response {
-        return Err(TokenError::NoAssertion(root_el.qname()));
-    }
+    })
+}
 
-    let envelope_fields = envelope_fields(&doc, envelope);
+/// The assertions of `all` that are not inside another assertion of either SAML version.
+fn top_level(doc: &Document, all: Vec<NodeId>) -> Vec<NodeId> {
+    all.into_iter()
+        .filter(|&a| {
+            let mut cur = doc.parent(a);
+            while let Some(p) = cur {
+                if doc
+                    .element(p)
+                    .is_some_and(|e| e.local == "Assertion" && matches!(e.ns.as_deref(), Some(SAML1_NS | SAML2_NS)))
+                {
+                    return false;
+                }
+                cur = doc.parent(p);
+            }
+            true
+        })
+        .collect()
+}
 
-    // Verify every signature.
+/// Verifies every signature of the document with fedcheck's engine and, when asked, libxmlsec1 (one libxml2 parse
+/// for all the signatures handed to it).
+fn verify_all(doc: &Document, xml: &[u8], anchors: &[TrustAnchor], engines: Engines) -> Vec<SignatureReport> {
     let mut profile = Profile::tokens();
     profile.verify_crypto = engines.fedcheck;
-    let mut signatures = Vec::new();
-    let signature_nodes = dsig::find_signatures(&doc);
-    for (index, sig) in signature_nodes.iter().copied().enumerate() {
-        let check = dsig::verify(&doc, sig, anchors, &profile);
-        let signed_element = check
-            .parent
-            .and_then(|p| doc.element(p))
-            .map(|e| e.local.clone())
-            .unwrap_or_default();
-        let reference_id = check
-            .parent
-            .and_then(|p| doc.element(p))
-            .and_then(|e| e.attr("ID").or_else(|| e.attr("AssertionID")).map(str::to_string));
-        // A signature outside fedcheck's profile (XSLT or XPath transforms, external references, ds:Object, ...)
-        // is never handed to libxmlsec1, which would execute those transforms.
-        let opinion = match &check.outcome {
-            _ if !engines.xmlsec => None,
-            Err(e) if structure_refused(e) => Some(xmlsec::Opinion {
+    let signature_nodes = dsig::find_signatures(doc);
+    let checks: Vec<SignatureCheck> = signature_nodes
+        .iter()
+        .map(|&sig| dsig::verify(doc, sig, anchors, &profile))
+        .collect();
+    let mut opinions: Vec<Option<xmlsec::Opinion>> = checks.iter().map(|_| None).collect();
+    if engines.xmlsec {
+        let withheld: Vec<Option<xmlsec::Opinion>> = checks.iter().map(withheld_from_xmlsec).collect();
+        let wanted: Vec<bool> = withheld.iter().map(Option::is_none).collect();
+        let judged = xmlsec::verify_document(xml, Some(checks.len()), &wanted, anchors);
+        opinions = withheld.into_iter().zip(judged).map(|(w, j)| w.or(j)).collect();
+    }
+    checks
+        .into_iter()
+        .zip(opinions)
+        .map(|(check, opinion)| {
+            let parent = check.parent.and_then(|p| doc.element(p));
+            let signed_element = parent.map(|e| e.local.clone()).unwrap_or_default();
+            let reference_id = parent.and_then(|e| e.attr("ID").or_else(|| e.attr("AssertionID")).map(str::to_string));
+            combine(check, signed_element, reference_id, engines, opinion, anchors)
+        })
+        .collect()
+}
+
+/// Why a signature is not handed to libxmlsec1, as its opinion; `None` when it is.
+fn withheld_from_xmlsec(check: &SignatureCheck) -> Option<xmlsec::Opinion> {
+    // A signature outside fedcheck's profile (XSLT or XPath transforms, external references, ds:Object, ...) is
+    // never handed to libxmlsec1, which would execute those transforms.
+    if let Err(e) = &check.outcome {
+        if structure_refused(e) {
+            return Some(xmlsec::Opinion {
                 valid: false,
                 anchor: None,
                 checked: false,
+                unavailable: false,
                 detail: "not run: the signature is outside fedcheck's SAML signature profile, so it is not handed to libxmlsec1 (which would process it)".into(),
-            }),
-            _ => Some(xmlsec::verify_expecting(xml, index, Some(signature_nodes.len()), id_attr, anchors)),
-        };
-        signatures.push(combine(check, signed_element, reference_id, engines, opinion, anchors));
-    }
-
-    // Claims: from the assertion's own verified signature first, else from a verified Response signature.
-    let mut claims = None;
-    let mut signed_by = None;
-    let mut signing_anchor = None;
-    let mut read_id = None;
-    for s in signatures.iter().filter(|s| s.valid && s.signed_element == "Assertion") {
-        if let Ok(v) = &s.check.outcome {
-            if let Some(c) = claims_from_canonical(&v.canonical, assertion_ns, limits) {
-                read_id = c.assertion_id.clone();
-                claims = Some(c);
-                signed_by = Some(SignedBy::AssertionSignature);
-                signing_anchor = s.anchor;
-                break;
-            }
-        }
-    }
-    let mut response_signed = false;
-    for s in signatures.iter().filter(|s| s.valid && s.signed_element == "Response") {
-        response_signed = true;
-        if claims.is_none() {
-            if let Ok(v) = &s.check.outcome {
-                if let Some(c) = claims_from_canonical(&v.canonical, assertion_ns, limits) {
-                    read_id = c.assertion_id.clone();
-                    claims = Some(c);
-                    signed_by = Some(SignedBy::ResponseSignature);
-                    signing_anchor = s.anchor;
-                }
-            }
-        }
-    }
-    let mut envelope_fields = envelope_fields;
-    envelope_fields.signed = response_signed;
-
-    // Which assertions are covered by which verified signature.
-    let seen: Vec<AssertionSeen> = assertions
-        .iter()
-        .map(|a| {
-            let id = doc.element(*a).and_then(|e| e.attr(id_attr)).map(str::to_string);
-            let signed = signatures.iter().any(|s| {
-                s.valid
-                    && s.check
-                        .outcome
-                        .as_ref()
-                        .is_ok_and(|v| doc.is_ancestor_or_self(v.element, *a))
             });
-            AssertionSeen {
-                read: claims.is_some() && id.is_some() && id == read_id && signed,
-                id,
-                signed,
-            }
-        })
-        .collect();
+        }
+    }
+    // An algorithm libxmlsec1 does not implement: it cannot give an opinion, and says so.
+    let d = &check.declared;
+    let algorithms = d
+        .signature_method
+        .iter()
+        .chain(d.digest_method.iter())
+        .chain(d.canonicalization.iter())
+        .chain(d.transforms.iter());
+    for uri in algorithms {
+        if !xmlsec::implements(uri) {
+            return Some(xmlsec::Opinion {
+                valid: false,
+                anchor: None,
+                checked: false,
+                unavailable: true,
+                detail: format!("not run: libxmlsec1 {} does not implement {uri}", xmlsec::version()),
+            });
+        }
+    }
+    None
+}
 
-    let unverified_claims = if claims.is_none() {
-        assertions.first().map(|a| extract_claims(&doc, *a))
-    } else {
-        None
+/// Claims read from a verified signature, and which.
+struct Read {
+    claims: Option<Claims>,
+    signature: Option<usize>,
+    signed_by: Option<SignedBy>,
+    anchor: Option<usize>,
+    assertion: Option<NodeId>,
+}
+
+/// Claims: from a top-level assertion's own verified signature first, else from a verified Response signature
+/// over the document element. Signatures on assertions nested in Advice never supply the claims.
+fn read_claims(
+    signatures: &[SignatureReport],
+    assertions: &[NodeId],
+    doc: &Document,
+    assertion_ns: &str,
+    limits: &Limits,
+) -> Read {
+    let mut read = Read {
+        claims: None,
+        signature: None,
+        signed_by: None,
+        anchor: None,
+        assertion: None,
     };
-
-    Ok(Token {
-        protocol,
-        envelope,
-        envelope_fields,
-        assertion_count: assertions.len(),
-        signatures,
-        claims,
-        signed_by,
-        signing_anchor,
-        unverified_claims,
-        assertions: seen,
-    })
+    for (i, s) in signatures
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.valid && s.signed_element == "Assertion")
+    {
+        if let Ok(v) = &s.check.outcome {
+            if !assertions.contains(&v.element) {
+                continue;
+            }
+            if let Some(c) = claims_from_canonical(&v.canonical, assertion_ns, limits) {
+                read.signature = Some(i);
+                read.claims = Some(c);
+                read.signed_by = Some(SignedBy::AssertionSignature);
+                read.anchor = s.anchor;
+                read.assertion = Some(v.element);
+                return read;
+            }
+        }
+    }
+    for (i, s) in signatures
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.valid && s.signed_element == "Response")
+    {
+        if let Ok(v) = &s.check.outcome {
+            if v.element != doc.root() {
+                continue;
+            }
+            if let Some(c) = claims_from_canonical(&v.canonical, assertion_ns, limits) {
+                read.signature = Some(i);
+                let in_doc: Vec<NodeId> = doc.children_named(v.element, assertion_ns, "Assertion").collect();
+                read.assertion = in_doc.first().copied();
+                read.claims = Some(c);
+                read.signed_by = Some(SignedBy::ResponseSignature);
+                read.anchor = s.anchor;
+                return read;
+            }
+        }
+    }
+    read
 }
 
 /// Errors found from the signature's structure alone, before any digest or key is involved.
@@ -403,7 +563,6 @@ fn structure_refused(e: &SignatureError) -> bool {
         SignatureError::DigestMismatch { .. }
             | SignatureError::BadSignature { .. }
             | SignatureError::UntrustedKey { .. }
-            | SignatureError::WeakKey { .. }
             | SignatureError::NoTrustAnchors
             | SignatureError::KeyMismatch { .. }
             | SignatureError::Budget { .. }
@@ -454,8 +613,12 @@ fn combine(
                 valid: op.valid,
                 detail: op.detail.clone(),
             });
-            if !op.checked {
-                // Not run, or the signature could not be isolated for it: no second opinion, so not valid.
+            if op.unavailable {
+                // libxmlsec1 lacks the algorithm: fedcheck's own verification stands alone (and only when it ran
+                // the cryptography itself).
+                valid = fed_ok && engines.fedcheck;
+            } else if !op.checked {
+                // Withheld, or the document could not be isolated for it: no second opinion, so not valid.
                 valid = false;
             } else if engines.fedcheck {
                 match (&check.outcome, op.valid) {

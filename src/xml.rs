@@ -136,6 +136,153 @@ pub enum XmlError {
     },
 }
 
+/// A document's text as UTF-8, and the character encoding it arrived in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded<'a> {
+    /// The document as UTF-8. When it arrived in another encoding, its XML declaration is dropped (it named the old
+    /// encoding; a declaration is not part of the canonical form, so nothing signed changes).
+    pub utf8: Cow<'a, [u8]>,
+    /// The encoding found: `UTF-8`, `UTF-16LE`, `UTF-16BE`, or the name the XML declaration gave (`ISO-8859-1`, ...).
+    pub encoding: String,
+}
+
+/// Why a document's bytes could not be turned into text.
+fn encoding_error(encoding: &str) -> XmlError {
+    XmlError::UnsupportedEncoding {
+        encoding: encoding.to_string(),
+    }
+}
+
+/// Decodes a document to UTF-8 following XML 1.0 section 4.3.3 and appendix F: a UTF-16 byte order mark (or the
+/// UTF-16 form of `<?`), else the encoding the XML declaration names, else UTF-8. ISO-8859-1 is decoded as itself
+/// (every byte is the code point of the same value), not as windows-1252 as the WHATWG labels would have it; other
+/// names go through `encoding_rs`. Bytes that are not valid in the named encoding are an error, never replaced.
+pub fn decode_document(bytes: &[u8]) -> Result<Decoded<'_>, XmlError> {
+    use encoding_rs::{UTF_16BE, UTF_16LE};
+    let utf16 = |enc: &'static encoding_rs::Encoding, body: &[u8], name: &str| -> Result<Decoded<'static>, XmlError> {
+        let text = enc
+            .decode_without_bom_handling_and_without_replacement(body)
+            .ok_or_else(|| XmlError::Structure(format!("the document starts as {name} but is not valid {name}")))?;
+        Ok(Decoded {
+            utf8: Cow::Owned(drop_declaration(&text).as_bytes().to_vec()),
+            encoding: name.to_string(),
+        })
+    };
+    match bytes {
+        [0xFF, 0xFE, rest @ ..] => return utf16(UTF_16LE, rest, "UTF-16LE"),
+        [0xFE, 0xFF, rest @ ..] => return utf16(UTF_16BE, rest, "UTF-16BE"),
+        [0x3C, 0x00, 0x3F, 0x00, ..] => return utf16(UTF_16LE, bytes, "UTF-16LE"),
+        [0x00, 0x3C, 0x00, 0x3F, ..] => return utf16(UTF_16BE, bytes, "UTF-16BE"),
+        [0xEF, 0xBB, 0xBF, ..] => {
+            return Ok(Decoded {
+                utf8: Cow::Borrowed(bytes),
+                encoding: "UTF-8".into(),
+            })
+        }
+        _ => {}
+    }
+    let Some(declared) = declared_encoding(bytes) else {
+        return Ok(Decoded {
+            utf8: Cow::Borrowed(bytes),
+            encoding: "UTF-8".into(),
+        });
+    };
+    let label = declared.to_ascii_lowercase();
+    let text: String = match label.as_str() {
+        "utf-8" | "utf8" => {
+            return Ok(Decoded {
+                utf8: Cow::Borrowed(bytes),
+                encoding: "UTF-8".into(),
+            })
+        }
+        "iso-8859-1" | "iso8859-1" | "iso_8859-1" | "latin1" | "latin-1" | "l1" | "ibm819" | "cp819" => {
+            bytes.iter().map(|&b| char::from(b)).collect()
+        }
+        "us-ascii" | "ascii" => {
+            if let Some(at) = bytes.iter().position(|b| !b.is_ascii()) {
+                return Err(XmlError::Structure(format!(
+                    "the document declares encoding {declared:?} but byte {at} is not ASCII"
+                )));
+            }
+            return Ok(Decoded {
+                utf8: Cow::Borrowed(bytes),
+                encoding: declared,
+            });
+        }
+        // UTF-16 declared without a byte order mark, over single-byte text: not decodable as declared.
+        "utf-16" | "utf-16le" | "utf-16be" => return Err(encoding_error(&declared)),
+        _ => {
+            let enc = encoding_rs::Encoding::for_label(declared.as_bytes()).ok_or_else(|| encoding_error(&declared))?;
+            enc.decode_without_bom_handling_and_without_replacement(bytes)
+                .ok_or_else(|| {
+                    XmlError::Structure(format!(
+                        "the document declares encoding {declared:?} but is not valid {declared}"
+                    ))
+                })?
+                .into_owned()
+        }
+    };
+    Ok(Decoded {
+        utf8: Cow::Owned(drop_declaration(&text).as_bytes().to_vec()),
+        encoding: declared,
+    })
+}
+
+/// The `encoding` pseudo-attribute of an XML declaration at the very start of `bytes` (ASCII-compatible forms).
+fn declared_encoding(bytes: &[u8]) -> Option<String> {
+    let head = bytes.get(..bytes.len().min(256))?;
+    if !head.starts_with(b"<?xml") || !head.get(5).is_some_and(|b| b.is_ascii_whitespace()) {
+        return None;
+    }
+    let end = head.windows(2).position(|w| w == b"?>")?;
+    let decl = std::str::from_utf8(&head[..end]).ok()?;
+    let at = decl.find("encoding")?;
+    let rest = decl[at + "encoding".len()..].trim_start_matches([' ', '\t', '\r', '\n']);
+    let rest = rest.strip_prefix('=')?.trim_start_matches([' ', '\t', '\r', '\n']);
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let value = rest[1..].split(quote).next()?;
+    Some(value.to_string())
+}
+
+/// `text` without a leading XML declaration (a BOM before it is dropped too).
+fn drop_declaration(text: &str) -> &str {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.starts_with("<?xml") && text[5..].starts_with([' ', '\t', '\r', '\n']) {
+        if let Some(end) = text.find("?>") {
+            return &text[end + 2..];
+        }
+    }
+    text
+}
+
+/// Whether `bytes` look like the start of an XML document in any encoding [`decode_document`] reads: after a byte
+/// order mark and whitespace, a `<` (in UTF-16, `<` followed or preceded by a zero byte).
+pub fn looks_like_xml(bytes: &[u8]) -> bool {
+    match bytes {
+        [0xFF, 0xFE, rest @ ..] => utf16_starts_with_lt(rest, true),
+        [0xFE, 0xFF, rest @ ..] => utf16_starts_with_lt(rest, false),
+        [0x3C, 0x00, ..] => true,
+        [0x00, 0x3C, ..] => true,
+        _ => {
+            let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+            b.trim_ascii_start().first() == Some(&b'<')
+        }
+    }
+}
+
+fn utf16_starts_with_lt(body: &[u8], little: bool) -> bool {
+    body.chunks_exact(2)
+        .map(|c| {
+            if little {
+                u16::from_le_bytes([c[0], c[1]])
+            } else {
+                u16::from_be_bytes([c[0], c[1]])
+            }
+        })
+        .find(|u| !matches!(u, 0x20 | 0x09 | 0x0A | 0x0D))
+        == Some(u16::from(b'<'))
+}
+
 /// A namespace declaration written on an element (`xmlns` or `xmlns:p`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NsDecl {
@@ -229,6 +376,7 @@ struct Slot {
 pub struct Document {
     slots: Vec<Slot>,
     root: NodeId,
+    top_level_pis: usize,
 }
 
 impl Document {
@@ -246,6 +394,12 @@ impl Document {
             Cow::Borrowed(text)
         };
         Parser::new(*limits).run(&text)
+    }
+
+    /// Processing instructions outside the root element (before or after it). They are not kept in the tree; a
+    /// whole-document signature reference (`URI=""`) would cover them, so a verifier must know they exist.
+    pub fn top_level_pis(&self) -> usize {
+        self.top_level_pis
     }
 
     /// The root element.
@@ -310,6 +464,15 @@ impl Document {
             Node::Element(e) => Some(e),
             _ => None,
         })
+    }
+
+    /// Every element's id, in document order (nodes are allocated as their start tags are read).
+    pub fn element_ids(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s.node, Node::Element(_)))
+            .map(|(i, _)| i)
     }
 
     /// `id` and all its descendants, in document order.
@@ -437,6 +600,7 @@ struct Parser {
     text: String,
     root: Option<NodeId>,
     xml_ns: Arc<str>,
+    top_level_pis: usize,
 }
 
 impl Parser {
@@ -450,6 +614,7 @@ impl Parser {
             text: String::new(),
             root: None,
             xml_ns: Arc::from(XML_NS),
+            top_level_pis: 0,
         }
     }
 
@@ -533,7 +698,9 @@ impl Parser {
                             "XML declaration is not at the start of the document".into(),
                         ));
                     }
-                    if !self.stack.is_empty() {
+                    if self.stack.is_empty() {
+                        self.top_level_pis += 1;
+                    } else {
                         self.flush_text()?;
                         let data = std::str::from_utf8(p.content())
                             .map_err(|e| Self::syntax(e, before as u64))?
@@ -555,6 +722,7 @@ impl Parser {
         Ok(Document {
             slots: self.slots,
             root,
+            top_level_pis: self.top_level_pis,
         })
     }
 

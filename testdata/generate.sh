@@ -42,9 +42,12 @@ else
 fi
 
 # ---- wipe generated outputs, rebuild
-rm -rf "$TD/saml2" "$TD/wsfed" "$TD/encoded" "$TD/metadata" "$TD/c14n" "$TD/manifest.json" "$TD/verify-table.txt"
+rm -rf "$TD/shapes" "$TD/saml2" "$TD/wsfed" "$TD/encoded" "$TD/metadata" "$TD/c14n" "$TD/manifest.json" "$TD/verify-table.txt"
 PYTHONDONTWRITEBYTECODE=1 SIGNXML_PY="$VENV/bin/python" NPM_SAML_NODE_PATH="$NPMDIR/node_modules" python3 "$TD/gen/build.py" "$TD"
+PYTHONDONTWRITEBYTECODE=1 SIGNXML_PY="$VENV/bin/python" python3 "$TD/gen/shapes.py" "$TD"
 PYTHONDONTWRITEBYTECODE=1 python3 "$TD/gen/adversarial.py" "$TD"
 PYTHONDONTWRITEBYTECODE=1 python3 "$TD/gen/entra.py" "$TD"
+PYTHONDONTWRITEBYTECODE=1 python3 "$TD/gen/capture.py" "$TD"
+PYTHONDONTWRITEBYTECODE=1 python3 "$TD/gen/subject.py" "$TD"
 PYTHONDONTWRITEBYTECODE=1 python3 "$TD/gen/jwt.py" "$TD"
 bash "$TD/gen/adfs.sh" "$TD"

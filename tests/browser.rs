@@ -86,9 +86,12 @@ fn start_server(idp_url: &str) -> Server {
     panic!("fedcheck serve did not start within 60 s");
 }
 
-/// The stub IdP: answers a WS-Fed `wsignin1.0` or a SAML-P `SAMLRequest` with the auto-post page an IdP sends,
-/// carrying a fixture token, to the address the request named.
-struct StubIdp;
+/// The stub IdP: answers a WS-Fed `wsignin1.0` (to its `wreply`) or a SAML-P `SAMLRequest` posted by the HTTP-POST
+/// binding (to the relying party's configured ACS, `acs`: Entra's AuthnRequest names none) with the auto-post page
+/// an IdP sends, carrying a fixture token.
+struct StubIdp {
+    acs: String,
+}
 
 fn attr(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -124,21 +127,16 @@ impl Respond for StubIdp {
                     ("wctx", q["wctx"].clone()),
                 ],
             )
-        } else if let Some(req) = q.get("SAMLRequest") {
+        } else if let Some(req) = form_urlencoded::parse(&req.body)
+            .find(|(k, _)| k == "SAMLRequest")
+            .map(|(_, v)| v.into_owned())
+        {
             let raw = base64::engine::general_purpose::STANDARD.decode(req).unwrap();
-            let mut xml = String::new();
-            flate2::read::DeflateDecoder::new(&raw[..])
-                .read_to_string(&mut xml)
-                .unwrap();
-            let acs = xml
-                .split("AssertionConsumerServiceURL=\"")
-                .nth(1)
-                .and_then(|s| s.split('"').next())
-                .unwrap()
-                .to_string();
+            let xml = String::from_utf8(raw).unwrap();
+            assert!(xml.contains("<samlp:AuthnRequest "), "{xml}");
             let response = std::fs::read(td.join("saml2/mfa-sha256.xml")).unwrap();
             auto_post(
-                &acs,
+                &self.acs,
                 &[(
                     "SAMLResponse",
                     base64::engine::general_purpose::STANDARD.encode(response),
@@ -204,14 +202,17 @@ async fn a_browser_sign_in_through_a_stub_idp_shows_the_verdict() {
         return;
     };
     let idp = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/adfs/ls/"))
-        .respond_with(StubIdp)
-        .mount(&idp)
-        .await;
     let idp_url = format!("{}/adfs/ls/", idp.uri());
     let server = start_server(&idp_url);
     let base = server.base.clone();
+    let acs = format!("{base}/login.srf");
+    for m in ["GET", "POST"] {
+        Mock::given(method(m))
+            .and(path("/adfs/ls/"))
+            .respond_with(StubIdp { acs: acs.clone() })
+            .mount(&idp)
+            .await;
+    }
 
     let (wsfed, saml) = tokio::task::spawn_blocking(move || {
         let wsfed = dump_dom(&chromium, &format!("{base}/start/wsfed"));
@@ -245,6 +246,8 @@ async fn a_browser_sign_in_through_a_stub_idp_shows_the_verdict() {
     let sign_ins: Vec<_> = requests.iter().filter(|r| r.url.path() == "/adfs/ls/").collect();
     assert_eq!(sign_ins.len(), 2, "{sign_ins:?}");
     assert!(sign_ins[0].url.query().unwrap_or("").starts_with("wa=wsignin1.0&"));
-    assert!(sign_ins[1].url.query().unwrap_or("").starts_with("SAMLRequest="));
+    // SAML-P: the AuthnRequest arrived by the HTTP-POST binding, as Entra sends it.
+    assert_eq!(sign_ins[1].method.as_str(), "POST");
+    assert!(String::from_utf8_lossy(&sign_ins[1].body).starts_with("SAMLRequest="));
     drop(server);
 }

@@ -290,28 +290,29 @@ fn start_links_send_entras_requests_and_answers_are_correlated() {
     assert_eq!(v["serve"]["unsolicited"], true, "{v}");
     assert_eq!(check_status(&v["tokens"][0], "serve.correlation"), Some("warn"));
 
-    // SAML-P: HTTP-Redirect binding, raw DEFLATE + base64, the AuthnRequest Entra sends.
+    // SAML-P: the HTTP-POST binding, as Entra sends its AuthnRequest: a page whose form posts SAMLRequest to the IdP.
     let r = c.get(format!("{}/start/saml", server.base)).send().unwrap();
-    assert_eq!(r.status().as_u16(), 302);
-    let loc = url::Url::parse(r.headers()["location"].to_str().unwrap()).unwrap();
-    let q: HashMap<String, String> = loc.query_pairs().into_owned().collect();
-    let raw = base64::engine::general_purpose::STANDARD
-        .decode(&q["SAMLRequest"])
-        .expect("base64");
-    let mut xml = String::new();
-    flate2::read::DeflateDecoder::new(&raw[..])
-        .read_to_string(&mut xml)
-        .expect("raw deflate");
+    assert_eq!(r.status().as_u16(), 200);
+    let csp = r.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("form-action https://sts.contoso.test"), "{csp}");
+    assert!(csp.contains("script-src 'nonce-"), "{csp}");
+    let page = r.text().unwrap();
+    assert!(
+        page.contains("method=\"POST\" action=\"https://sts.contoso.test/adfs/ls/\""),
+        "{page}"
+    );
+    let xml = saml_request_of(&page);
     for want in [
         "<samlp:AuthnRequest ",
-        &format!("AssertionConsumerServiceURL=\"{}\"", server.acs()),
-        "Destination=\"https://sts.contoso.test/adfs/ls/\"",
+        "AssertionConsumerServiceIndex=\"0\"",
         ">urn:federation:MicrosoftOnline</saml:Issuer>",
-        "<samlp:RequestedAuthnContext Comparison=\"exact\">",
-        ">http://schemas.microsoft.com/claims/multipleauthn</saml:AuthnContextClassRef>",
+        "<samlp:NameIDPolicy Format=\"urn:oasis:names:tc:SAML:2.0:nameid-format:persistent\"/>",
     ] {
         assert!(xml.contains(want), "AuthnRequest lacks {want}: {xml}");
     }
+    // Microsoft's documented request asks for no authentication context and is unsigned unless the domain says so.
+    assert!(!xml.contains("RequestedAuthnContext"), "{xml}");
+    assert!(!xml.contains("Signature"), "{xml}");
     let id = xml
         .split("ID=\"")
         .nth(1)
@@ -321,7 +322,6 @@ fn start_links_send_entras_requests_and_answers_are_correlated() {
     assert!(id.starts_with('_'));
     let snap = xml
         .replace(&id, "[ID]")
-        .replace(&server.acs(), "[ACS]")
         .split("IssueInstant=\"")
         .enumerate()
         .map(|(i, s)| {
@@ -339,6 +339,66 @@ fn start_links_send_entras_requests_and_answers_are_correlated() {
     }, {
         insta::assert_snapshot!("serve__authn-request", snap);
     });
+    drop(server);
+    // Unsigned: no certificate to publish.
+    let server = Server::start(&[&TRUST[..], &["--idp-url", "https://sts.contoso.test/adfs/ls/"]].concat());
+    let r = c.get(format!("{}/request-signing.crt", server.base)).send().unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+}
+
+/// The AuthnRequest in a start page's HTTP-POST form (base64 of the XML).
+fn saml_request_of(page: &str) -> String {
+    let b64 = page
+        .split("name=\"SAMLRequest\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("SAMLRequest field");
+    let raw = base64::engine::general_purpose::STANDARD.decode(b64).expect("base64");
+    String::from_utf8(raw).expect("UTF-8 XML")
+}
+
+#[test]
+fn authn_requests_are_signed_when_the_domain_requires_it() {
+    // The domain's settings with isSignedAuthenticationRequestRequired = true.
+    let raw = std::fs::read_to_string(common::testdata().join("entra/graph-accept-saml.json")).unwrap();
+    let mut v: Value = serde_json::from_str(&raw).unwrap();
+    v["value"][0]["isSignedAuthenticationRequestRequired"] = Value::Bool(true);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("signed.json");
+    std::fs::write(&cfg, v.to_string()).unwrap();
+    let server = Server::start(&[
+        "--federation-config",
+        cfg.to_str().unwrap(),
+        "--idp-url",
+        "https://sts.contoso.test/adfs/ls/",
+    ]);
+    let c = client();
+    let page = c
+        .get(format!("{}/start/saml", server.base))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let xml = saml_request_of(&page);
+    assert!(xml.contains("http://www.w3.org/2000/09/xmldsig#rsa-sha1"), "{xml}");
+    assert!(xml.contains("<ds:KeyName>MicrosoftOnline</ds:KeyName>"), "{xml}");
+    assert!(
+        xml.contains("Destination=\"https://sts.contoso.test/adfs/ls/\""),
+        "{xml}"
+    );
+    // The published certificate verifies it (libxmlsec1 through samael, not fedcheck's own verifier).
+    let pem = c
+        .get(format!("{}/request-signing.crt", server.base))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let cert = openssl::x509::X509::from_pem(pem.as_bytes()).expect("PEM certificate");
+    use samael::crypto::{CertificateDer, CryptoProvider, XmlSec};
+    let der = CertificateDer::from(cert.to_der().unwrap());
+    XmlSec::verify_signed_xml(xml.as_bytes(), &der, Some("ID")).expect("the signature verifies");
+    let tampered = xml.replace("urn:federation:MicrosoftOnline", "urn:federation:Other");
+    assert!(XmlSec::verify_signed_xml(tampered.as_bytes(), &der, Some("ID")).is_err());
 }
 
 #[test]

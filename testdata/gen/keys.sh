@@ -45,6 +45,7 @@ make_one() {
     case $keyspec in
       rsa2048) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$KEYS_DIR/$name.key" 2>/dev/null ;;
       rsa1024) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$KEYS_DIR/$name.key" 2>/dev/null ;;
+      rsa512)  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:512 -out "$KEYS_DIR/$name.key" 2>/dev/null ;;
       p256)    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -pkeyopt ec_param_enc:named_curve -out "$KEYS_DIR/$name.key" 2>/dev/null ;;
     esac
     rm -f "$KEYS_DIR/$name.crt"
@@ -68,10 +69,12 @@ make_one idp-ec       p256    1003 20250101000000Z 20350101000000Z "/CN=sts.cont
 make_one attacker     rsa2048 6666 20250101000000Z 20350101000000Z "/CN=sts.contoso.test"
 make_one idp-expired  rsa2048 1004 20230101000000Z 20240101000000Z "/CN=sts.contoso.test"
 make_one idp-weak1024 rsa1024 1005 20250101000000Z 20350101000000Z "/CN=sts.contoso.test"
+make_one idp-weak512  rsa512  1006 20250101000000Z 20350101000000Z "/CN=sts.contoso.test"
+make_one sp-encryption rsa2048 2001 20250101000000Z 20350101000000Z "/CN=sp.contoso.test"
 
 # Fingerprints (handy for tests that match certificates by thumbprint).
 : > "$KEYS_DIR/fingerprints.txt"
-for c in idp-signing idp-next idp-ec attacker idp-expired idp-weak1024; do
+for c in idp-signing idp-next idp-ec attacker idp-expired idp-weak1024 idp-weak512 sp-encryption; do
   printf '%s sha1=%s sha256=%s\n' "$c" \
     "$(openssl x509 -in "$KEYS_DIR/$c.crt" -noout -fingerprint -sha1 | cut -d= -f2 | tr -d :)" \
     "$(openssl x509 -in "$KEYS_DIR/$c.crt" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d :)" >> "$KEYS_DIR/fingerprints.txt"
