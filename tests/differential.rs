@@ -49,14 +49,12 @@ struct Input {
 fn inputs() -> Vec<Input> {
     let mut out = Vec::new();
     for e in manifest() {
-        if e.protocol.is_some() {
-            if e.path.ends_with(".xml") {
-                out.push(Input {
-                    path: e.path.clone(),
-                    trust: e.trust.clone(),
-                    adversarial: false,
-                });
-            }
+        if e.protocol.is_some() && e.path.ends_with(".xml") {
+            out.push(Input {
+                path: e.path.clone(),
+                trust: e.trust.clone(),
+                adversarial: false,
+            });
         }
     }
     let text = std::fs::read_to_string(testdata().join("adversarial/manifest.json")).expect("adversarial manifest");
