@@ -10,7 +10,7 @@ use std::process::Command;
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
-    println!("cargo:rerun-if-changed=src/xmlsec_bindings.h");
+    println!("cargo:rerun-if-changed=src/dsig/xmlsec_bindings.h");
     let flags = |arg: &str| -> Vec<String> {
         let out = Command::new("xmlsec1-config")
             .arg(arg)
@@ -23,7 +23,7 @@ fn main() {
     };
     let cflags = flags("--cflags");
     let bindings = bindgen::Builder::default()
-        .header("src/xmlsec_bindings.h")
+        .header("src/dsig/xmlsec_bindings.h")
         .clang_args(&cflags)
         .allowlist_function("xmlSecDSigCtxCreate")
         .allowlist_function("xmlSecDSigCtxDestroy")

@@ -10,7 +10,7 @@
 //!   `saml2/mfa-sha256.xml` over its canonical `SignedInfo` (about 600 bytes, so hashing is noise): the floor.
 //! * `fedcheck_engine/{saml2,wsfed}-mfa-sha256`: `token::analyze` with fedcheck's engine only (parse, c14n, digest,
 //!   RSA verify, claims re-parse).
-//! * `xmlsec_engine/saml2-mfa-sha256`: `fedcheck::xmlsec::verify` alone (libxmlsec1 through samael).
+//! * `xmlsec_engine/saml2-mfa-sha256`: `fedcheck::dsig::xmlsec::verify` alone (libxmlsec1 through samael).
 //! * `both_engines/saml2-mfa-sha256`: `token::analyze` with both engines.
 //! * `split/*` for the SAML 2.0 fixture: `parse_only`, `c14n_only` (assertion, signature excluded),
 //!   `signedinfo_c14n_only`, `dsig_verify_only` (dsig::verify on a parsed document: structure checks, c14n, digest,
@@ -27,10 +27,10 @@ use criterion::{black_box, BenchmarkId, Criterion, Throughput};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use fedcheck::c14n::{self, canonicalize};
 use fedcheck::dsig::{self, find_signatures, Profile, DS_NS};
-use fedcheck::token::{analyze, extract_claims, Engines};
+use fedcheck::saml::{analyze, extract_claims, Engines};
 use fedcheck::trust::{cert_info, load_cert_file, TrustAnchor};
+use fedcheck::xml::c14n::{self, canonicalize};
 use fedcheck::xml::{Document, Limits, NodeId};
 use openssl::hash::MessageDigest;
 use openssl::pkey::{PKey, Public};
@@ -105,7 +105,7 @@ fn load() -> Fixtures {
             "{name}: fedcheck engine did not verify"
         );
     }
-    let op = fedcheck::xmlsec::verify(&f.saml2, 0, &f.anchors);
+    let op = fedcheck::dsig::xmlsec::verify(&f.saml2, 0, &f.anchors);
     assert!(op.valid, "xmlsec engine: {}", op.detail);
     let t = analyze(&f.saml2, &f.anchors, BOTH, &Limits::default()).unwrap();
     assert!(
@@ -148,7 +148,7 @@ fn bench_all(c: &mut Criterion, f: &Fixtures) {
     let mut g = c.benchmark_group("xmlsec_engine");
     g.throughput(Throughput::Elements(1));
     g.bench_function("saml2-mfa-sha256", |b| {
-        b.iter(|| fedcheck::xmlsec::verify(black_box(&f.saml2), 0, &f.anchors))
+        b.iter(|| fedcheck::dsig::xmlsec::verify(black_box(&f.saml2), 0, &f.anchors))
     });
     g.finish();
 

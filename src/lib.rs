@@ -22,25 +22,16 @@
 //! octets whose digest is in a `SignedInfo` that verified with a trusted key.
 #![warn(missing_docs)]
 
-pub mod adfs_rules;
+pub mod adfs;
 pub mod bundle;
-pub mod c14n;
-pub mod capture;
-pub mod chain;
-pub mod discovery;
 pub mod dsig;
 pub mod entra;
+pub mod harness;
 pub mod input;
-pub mod jwt;
 pub mod lint;
-pub mod plan;
-pub mod render;
 pub mod report;
 pub mod rules;
-pub mod serve;
+pub mod saml;
 pub mod signins;
-pub mod snapshot;
-pub mod token;
 pub mod trust;
 pub mod xml;
-pub mod xmlsec;

@@ -12,9 +12,9 @@
 //!   --print-debug case.xml` and taking the `PreDigest` buffer. xmlsec1 is NOT needed to run these tests.
 
 use base64::Engine as _;
-use fedcheck::c14n::{self, canonicalize, Options};
 use fedcheck::dsig::{self, find_signatures, verify, Profile, DS_NS};
 use fedcheck::trust::{load_cert_file, TrustAnchor};
+use fedcheck::xml::c14n::{self, canonicalize, Options};
 use fedcheck::xml::{Document, Limits, Node, NodeId};
 use openssl::hash::{hash, MessageDigest};
 use serde_json::Value;

@@ -4,7 +4,7 @@
 //! corpus (testdata/adversarial/manifest.json) is judged, signature by signature, by
 //!
 //! * fedcheck's own engine (`fedcheck::dsig::verify`, the strict profile, against the entry's trust anchors),
-//! * libxmlsec1 in process, through samael (`fedcheck::xmlsec::verify`), and
+//! * libxmlsec1 in process, through samael (`fedcheck::dsig::xmlsec::verify`), and
 //! * the `xmlsec1` CLI (`--pubkey-cert-pem <trust cert>`, same-document references only, the SAML ID attributes
 //!   registered), when it is on PATH (CI installs it; otherwise that column is skipped with a printed note).
 //!
@@ -149,7 +149,7 @@ fn judge(input: &Input, cli: bool) -> Vec<Row> {
         .iter()
         .map(|t| load_cert_file(&testdata().join(t).display().to_string()).expect("trust cert"))
         .collect();
-    // Like fedcheck::token::analyze: a BOM and leading whitespace are not part of the document.
+    // Like fedcheck::saml::analyze: a BOM and leading whitespace are not part of the document.
     let trimmed = {
         let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
         let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
@@ -159,7 +159,7 @@ fn judge(input: &Input, cli: bool) -> Vec<Row> {
     let run_xmlsec = |index: usize| -> Option<(bool, String)> {
         // In-process libxml2 must not be handed entity bombs; the CLI (a separate, time-limited process) is.
         (!has_dtd).then(|| {
-            let o = fedcheck::xmlsec::verify(&trimmed, index, &anchors);
+            let o = fedcheck::dsig::xmlsec::verify(&trimmed, index, &anchors);
             (o.valid, o.detail)
         })
     };

@@ -6,16 +6,16 @@
 //! * [`check_input`]: `input::load_bytes` returns tokens or a typed error for any bytes, in every format.
 //! * [`check_c14n`]: `xml::Document::parse` either fails or gives a tree whose every element canonicalizes to
 //!   bytes that parse again, and canonicalizing that re-parsed output gives the same bytes (idempotence).
-//! * [`Oracle::check_verify`]: `token::analyze` never panics, and every signature that verifies covers canonical
+//! * [`Oracle::check_verify`]: `saml::analyze` never panics, and every signature that verifies covers canonical
 //!   bytes that a valid signature of one of the committed fixtures covers: a mutation can make a token fail, but
 //!   never make *different* signed content verify.
 #![allow(dead_code)]
 
-use fedcheck::c14n::{self, Options};
 use fedcheck::dsig::{self, Profile};
 use fedcheck::input::{self, InputFormat, InputLimits};
-use fedcheck::token::{self, Engines};
+use fedcheck::saml::{self, Engines};
 use fedcheck::trust::{self, TrustAnchor};
+use fedcheck::xml::c14n::{self, Options};
 use fedcheck::xml::{Document, Limits};
 use std::collections::HashSet;
 use std::path::Path;
@@ -190,7 +190,7 @@ impl Oracle {
         };
         let mut verified = 0;
         for xml in xmls {
-            let Ok(tok) = token::analyze(&xml, &self.anchors, engines, &Limits::default()) else {
+            let Ok(tok) = saml::analyze(&xml, &self.anchors, engines, &Limits::default()) else {
                 continue;
             };
             let mut signed = 0;
@@ -214,7 +214,7 @@ impl Oracle {
     }
 }
 
-/// What `token::analyze` parses: a leading BOM and whitespace are not part of the document.
+/// What `saml::analyze` parses: a leading BOM and whitespace are not part of the document.
 fn trim_token(xml: &[u8]) -> &[u8] {
     let xml = xml.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(xml);
     let start = xml.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(xml.len());

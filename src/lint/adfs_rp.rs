@@ -4,10 +4,10 @@
 //! whether MFA happens before the claim is issued: `SamlResponseSignature`, `SignatureAlgorithm`, the access control
 //! policy (`AccessControlPolicyName` and the `ResultantPolicy` it resolves to, whose `Serialized` XML holds the
 //! policy's rules) and `AdditionalAuthenticationRules`; then it hands `IssuanceTransformRules` to the claim-rule
-//! lint of [`crate::adfs_rules`].
+//! lint of [`crate::adfs`].
 
 use super::{docs, show, str_at, strings, ConfigReport, Finding, InputFile, Kind, LintError};
-use crate::adfs_rules::{self, Body, Encoding, Expr, RuleSet, Verb};
+use crate::adfs::{self, Body, Encoding, Expr, RuleSet, Verb};
 use crate::rules::{Status, AUTHMETHOD_URI, ENTRA_AUDIENCE, MULTIPLEAUTHN};
 use crate::xml::{Document, Limits, NodeId};
 use serde_json::Value;
@@ -160,7 +160,7 @@ this AD FS (trusts: {})",
             .value_opt(trust.get("IssuanceTransformRules").map(show))
             .fix("Restore Azure AD Connect's rules for the trust (Azure AD Connect: Manage federation > Reset Microsoft \
 Entra ID trust)")
-            .docs(&[adfs_rules::DOC_AADCONNECT_RULES]),
+            .docs(&[adfs::DOC_AADCONNECT_RULES]),
         ),
     }
 
@@ -387,8 +387,8 @@ rules from (ConvertTo-Json at its default -Depth 2 includes it; a deeper cut or 
 /// What AdditionalAuthenticationRules say about MFA; `None` when empty.
 fn additional_rules(trust: &Value) -> Option<(RuleSet, Mfa)> {
     let text = str_at(trust, "AdditionalAuthenticationRules").filter(|t| !t.trim().is_empty())?;
-    let set = adfs_rules::parse(text);
-    let triggers: Vec<&adfs_rules::Rule> = set
+    let set = adfs::parse(text);
+    let triggers: Vec<&adfs::Rule> = set
         .rules
         .iter()
         .filter(|r| {
@@ -411,7 +411,7 @@ fn additional_rules(trust: &Value) -> Option<(RuleSet, Mfa)> {
             triggers
                 .iter()
                 .map(|r| {
-                    let summary = adfs_rules::summary(r);
+                    let summary = adfs::summary(r);
                     let when = summary
                         .split_once(", when ")
                         .map(|(_, w)| w.to_string())
@@ -533,8 +533,8 @@ unless {elsewhere}"
 
 /// The claim-rule lint of a rule text inside the trust, as findings.
 fn rule_findings(text: &str, setting: &str) -> Vec<Finding> {
-    let set = adfs_rules::parse(text);
-    adfs_rules::lint(&set)
+    let set = adfs::parse(text);
+    adfs::lint(&set)
         .into_iter()
         .map(|lc| {
             let at = match (&lc.line, &lc.rule) {
@@ -542,7 +542,7 @@ fn rule_findings(text: &str, setting: &str) -> Vec<Finding> {
                 (Some(l), None) => format!("{setting}, line {l}"),
                 _ => setting.to_string(),
             };
-            let docs = adfs_rules::check_docs(lc.check.id);
+            let docs = adfs::check_docs(lc.check.id);
             Finding {
                 check: lc.check,
                 setting: Some(at),

@@ -9,7 +9,7 @@
 //! factor.
 
 use super::{docs, show, str_at, strings, ConfigReport, Finding, InputFile, Kind, LintError};
-use crate::adfs_rules::Encoding;
+use crate::adfs::Encoding;
 use crate::rules::{Status, ENTRA_ACS, ENTRA_AUDIENCE, MULTIPLEAUTHN, PERSISTENT};
 use serde_json::Value;
 

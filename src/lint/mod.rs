@@ -5,7 +5,7 @@
 //! PowerShell writes it, telling the kinds apart) and the report (the [`Finding`] shape, verdict, JSON and text).
 //! Each product has its own submodule: [`adfs_rp`] (a relying-party trust from `Get-AdfsRelyingPartyTrust |
 //! ConvertTo-Json`), [`keycloak`] (a realm export), [`shibboleth`] (the IdP's `conf/` files) and [`okta`] (the Apps
-//! and Policies API JSON). AD FS claim rules on their own stay in [`crate::adfs_rules`], whose report keeps its
+//! and Policies API JSON). AD FS claim rules on their own stay in [`crate::adfs`], whose report keeps its
 //! historical shape. Every finding names the setting it read and where the product documents it ([`docs`]); where a
 //! product's behaviour is undocumented, the finding is a `warn` that says so.
 
@@ -15,7 +15,7 @@ pub mod keycloak;
 pub mod okta;
 pub mod shibboleth;
 
-use crate::adfs_rules::{self, Encoding};
+use crate::adfs::{self, Encoding};
 use crate::rules::{Check, Status};
 use serde::Serialize;
 use serde_json::Value;
@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 /// Largest configuration file read (bytes): realm exports and trust exports can be several MiB.
 pub const MAX_FILE: u64 = 8 * 1024 * 1024;
 /// Largest claim rule file read (bytes), as before.
-pub const MAX_RULES: u64 = adfs_rules::MAX_INPUT;
+pub const MAX_RULES: u64 = adfs::MAX_INPUT;
 /// Most files read from one directory (Shibboleth's `conf/attributes/` may hold many).
 pub const MAX_DIR_FILES: usize = 64;
 
@@ -138,7 +138,7 @@ pub enum LintError {
         /// Why the input is not of that kind.
         reason: String,
     },
-    /// A claim rule file fedcheck cannot use (the message of [`adfs_rules::Unusable`]).
+    /// A claim rule file fedcheck cannot use (the message of [`adfs::Unusable`]).
     #[error("{0}")]
     Rules(String),
 }
@@ -357,7 +357,7 @@ impl ConfigReport {
 #[derive(Debug, Clone)]
 pub enum Outcome {
     /// AD FS claim rules on their own (the historical report).
-    Rules(adfs_rules::LintReport),
+    Rules(adfs::LintReport),
     /// Any other kind.
     Config(ConfigReport),
 }
@@ -374,7 +374,7 @@ impl Outcome {
     /// The report as pretty JSON.
     pub fn to_json(&self) -> String {
         match self {
-            Outcome::Rules(r) => adfs_rules::to_json(r),
+            Outcome::Rules(r) => adfs::to_json(r),
             Outcome::Config(r) => serde_json::to_string_pretty(r).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")),
         }
     }
@@ -382,7 +382,7 @@ impl Outcome {
     /// The report as terminal text.
     pub fn to_text(&self) -> String {
         match self {
-            Outcome::Rules(r) => adfs_rules::to_text(r),
+            Outcome::Rules(r) => adfs::to_text(r),
             Outcome::Config(r) => config_text(r),
         }
     }
@@ -551,7 +551,7 @@ pub fn lint(input: &Input, forced: Option<Kind>) -> Result<Outcome, LintError> {
     if bytes.len() as u64 > MAX_FILE {
         return Err(too_large(name, MAX_FILE));
     }
-    let (text, encoding) = adfs_rules::decode(bytes).map_err(|reason| LintError::Encoding {
+    let (text, encoding) = adfs::decode(bytes).map_err(|reason| LintError::Encoding {
         file: name.to_string(),
         reason,
     })?;
@@ -559,7 +559,7 @@ pub fn lint(input: &Input, forced: Option<Kind>) -> Result<Outcome, LintError> {
         if bytes.len() as u64 > MAX_RULES {
             return Err(too_large(name, MAX_RULES));
         }
-        adfs_rules::run(name, bytes)
+        adfs::run(name, bytes)
             .map(Outcome::Rules)
             .map_err(|e| LintError::Rules(e.0))
     };

@@ -11,7 +11,7 @@
 //! sent. Either way an exempting rule is a finding.
 
 use super::{docs, show, str_at, strings, ConfigReport, Finding, InputFile, Kind, LintError};
-use crate::adfs_rules::Encoding;
+use crate::adfs::Encoding;
 use crate::rules::{Status, ENTRA_AUDIENCE, MULTIPLEAUTHN};
 use serde_json::Value;
 

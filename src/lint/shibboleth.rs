@@ -9,7 +9,7 @@
 //! fedcheck cannot see is reported as a `warn`, not guessed.
 
 use super::{docs, read_optional, ConfigReport, Finding, InputFile, Kind, LintError, MAX_DIR_FILES};
-use crate::adfs_rules::Encoding;
+use crate::adfs::Encoding;
 use crate::rules::{Status, ENTRA_AUDIENCE, MULTIPLEAUTHN, PERSISTENT};
 use crate::xml::{Document, Limits, NodeId};
 use std::path::Path;
@@ -309,7 +309,7 @@ impl Conf {
 }
 
 fn decode(name: &str, bytes: &[u8]) -> Result<String, LintError> {
-    crate::adfs_rules::decode(bytes)
+    crate::adfs::decode(bytes)
         .map(|(t, _)| t)
         .map_err(|reason| LintError::Encoding {
             file: name.to_string(),

@@ -29,7 +29,7 @@
 use crate::input::{self, InputFormat, InputLimits, RawToken};
 use crate::report::{self, Report, Settings, Style, Verdict};
 use crate::rules::{self, check, Check, Status};
-use crate::token::Protocol;
+use crate::saml::Protocol;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -117,7 +117,7 @@ impl RequestSigner {
 
     /// Signs an AuthnRequest made by [`authn_request_xml`] with `signed` set.
     pub fn sign(&self, xml: &str) -> Result<String, String> {
-        crate::xmlsec::sign_template(xml, &self.key_der, &self.cert_der)
+        crate::dsig::xmlsec::sign_template(xml, &self.key_der, &self.cert_der)
     }
 }
 

@@ -7,6 +7,8 @@
 //! canonicalization needs (prefixes, namespace declarations, resolved namespace URIs, comments and processing
 //! instructions) and nothing else.
 
+pub mod c14n;
+
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 use std::borrow::Cow;

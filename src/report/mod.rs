@@ -1,13 +1,16 @@
 //! The report: the pipeline's result as one data structure, rendered as JSON (the stable contract) or as text.
 //!
-//! [`run`] drives the pipeline for a set of loaded inputs: each raw token is analyzed ([`crate::token`]), checked
+//! [`run`] drives the pipeline for a set of loaded inputs: each raw token is analyzed ([`crate::saml`]), checked
 //! ([`crate::rules`]) and summarized into a [`TokenReport`]; unusable inputs become [`InputProblem`]s. The verdict is
 //! `pass` only when every token passes, `error` when any input was unusable or the engines disagreed, `fail`
 //! otherwise. Every output format renders this same structure.
 
+pub mod render;
+pub mod snapshot;
+
 use crate::input::{InputError, RawToken, Source};
 use crate::rules::{self, Check, Context, Mfa, Status};
-use crate::token::{self, Claims, EngineResult, Engines, EnvelopeFields, Protocol, SignedBy};
+use crate::saml::{self, Claims, EngineResult, Engines, EnvelopeFields, Protocol, SignedBy};
 use crate::trust::{CertInfo, Metadata, TrustAnchor};
 use crate::xml::Limits;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
@@ -60,7 +63,7 @@ pub struct Report {
     pub summary: Summary,
     /// The end-to-end chain IdP token -> domain setting -> Entra token, when `--entra-token` was given.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub chain: Option<crate::chain::Chain>,
+    pub chain: Option<crate::entra::chain::Chain>,
 }
 
 /// A token's verdict: error when the engines disagree, pass only when no check fails and signed claims carry MFA.
@@ -124,7 +127,7 @@ impl Report {
     }
 
     /// Adds the end-to-end chain; a failing chain makes a passing verdict fail.
-    pub fn attach_chain(&mut self, chain: crate::chain::Chain) {
+    pub fn attach_chain(&mut self, chain: crate::entra::chain::Chain) {
         if chain.verdict != Verdict::Pass && self.verdict == Verdict::Pass {
             self.verdict = Verdict::Fail;
         }
@@ -263,7 +266,7 @@ pub struct TokenReport {
     /// `saml2` | `wsfed-saml11` (absent when the document is not a token).
     pub protocol: Option<Protocol>,
     /// The document's root kind.
-    pub envelope: Option<token::Envelope>,
+    pub envelope: Option<saml::Envelope>,
     /// The character encoding the document arrived in (`UTF-8`, `UTF-16LE`, `ISO-8859-1`, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encoding: Option<String>,
@@ -432,7 +435,7 @@ fn judge(raw: RawToken, s: &Settings, ctx: &Context) -> TokenReport {
         evidence: vec![],
         near_misses: vec![],
     };
-    let t = match token::analyze(&raw.xml, &s.anchors, s.engines, &s.xml_limits) {
+    let t = match saml::analyze(&raw.xml, &s.anchors, s.engines, &s.xml_limits) {
         Ok(t) => t,
         Err(e) => {
             return TokenReport {
@@ -514,7 +517,7 @@ fn judge(raw: RawToken, s: &Settings, ctx: &Context) -> TokenReport {
                 .map(|v| (v, t.envelope_fields.signed)),
             (Protocol::WsfedSaml11, _) => None,
         };
-        checks.push(crate::capture::correlation_check(t.protocol, irt, cap));
+        checks.push(crate::input::capture::correlation_check(t.protocol, irt, cap));
     }
     let disagreement = t.signatures.iter().any(|s| s.disagreement.is_some());
     let verdict = verdict_of(disagreement, &checks, mfa.satisfied, t.claims.is_some());
@@ -526,7 +529,7 @@ fn judge(raw: RawToken, s: &Settings, ctx: &Context) -> TokenReport {
         valid: sv.valid,
         claims_signed_by: t.signed_by,
         engines: primary.map(|p| p.engines.clone()).unwrap_or_default(),
-        certificate: token::signing_cert(&t, &s.anchors).cloned(),
+        certificate: saml::signing_cert(&t, &s.anchors).cloned(),
         signatures: t
             .signatures
             .iter()

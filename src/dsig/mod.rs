@@ -17,8 +17,10 @@
 //! misspelled algorithm URIs, a key found only in `KeyInfo`) fails with a specific [`SignatureError`], so a report
 //! can say exactly why.
 
-use crate::c14n;
+pub mod xmlsec;
+
 use crate::trust::{cert_info, CertInfo, TrustAnchor};
+use crate::xml::c14n;
 use crate::xml::{Document, NodeId};
 use base64::Engine;
 use openssl::bn::BigNum;
@@ -1182,7 +1184,7 @@ mod tests {
     use crate::trust::load_cert_file;
     use crate::xml::Limits;
 
-    const FIXTURE: &str = include_str!("../testdata/saml2/mfa-sha256.xml");
+    const FIXTURE: &str = include_str!("../../testdata/saml2/mfa-sha256.xml");
 
     fn anchors(names: &[&str]) -> Vec<TrustAnchor> {
         names

@@ -9,7 +9,7 @@
 //! two sign-ins mixed up).
 
 use crate::rules::{check, Check, Status};
-use crate::token::Protocol;
+use crate::saml::Protocol;
 use crate::xml::{Document, Limits};
 use base64::Engine as _;
 use std::io::Read as _;

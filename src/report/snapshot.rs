@@ -12,7 +12,7 @@
 //! [`compare`] checks a file against a rendering, [`diff`] shows the difference line by line.
 
 use crate::report::Report;
-use crate::token::Protocol;
+use crate::saml::Protocol;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::Path;

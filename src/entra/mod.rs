@@ -13,8 +13,12 @@
 //! [`checks`] cross-checks a token against it and [`predict`] turns the domain's MFA behaviour and the token's
 //! facts into Entra's outcome, in words and with the AADSTS code users see.
 
+pub mod chain;
+pub mod discovery;
+pub mod jwt;
+
 use crate::rules::{check, Check, Status};
-use crate::token::Protocol;
+use crate::saml::Protocol;
 use crate::trust::{parse_cert, CertInfo, TrustAnchor};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;

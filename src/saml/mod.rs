@@ -7,10 +7,10 @@
 //! [`Claims`] **only** by re-parsing the canonical octets of a verified signature. Claims from an unverified
 //! document are kept apart as `unverified_claims`, for diagnosis, and never count.
 
+use crate::dsig::xmlsec;
 use crate::dsig::{self, Profile, SignatureCheck, SignatureError, SAML1_NS, SAML2_NS, SAMLP_NS};
 use crate::trust::{CertInfo, TrustAnchor};
 use crate::xml::{Document, Limits, NodeId, XmlError};
-use crate::xmlsec;
 use serde::Serialize;
 
 /// WS-Trust February 2005 namespace (AD FS default for Entra).

@@ -24,9 +24,9 @@
 //! in the reports and in the token copies.
 
 use crate::input::RawToken;
-use crate::render::{self, RedactionNote, RenderOptions};
+use crate::report::render::{self, RedactionNote, RenderOptions};
 use crate::report::{Report, Settings, Verdict};
-use crate::token::{Claims, Protocol};
+use crate::saml::{Claims, Protocol};
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};

@@ -8,6 +8,8 @@
 //! where it came from ([`Source`]). Nothing here parses XML or verifies anything: a token is just the bytes that
 //! start with `<`, handed on to the XML parser and the verifier.
 
+pub mod capture;
+
 use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
@@ -105,7 +107,7 @@ pub struct RawToken {
     /// The token XML document.
     pub xml: Vec<u8>,
     /// For a token found in a HAR capture: the sign-in requests captured with it, and the `wctx` posted with it.
-    pub capture: Option<crate::capture::TokenCapture>,
+    pub capture: Option<crate::input::capture::TokenCapture>,
 }
 
 /// Limits that keep hostile or mistaken inputs from exhausting memory or time.
@@ -915,12 +917,12 @@ fn har_input(name: &str, json: &[u8], tokens: &mut Tokens) -> Result<(), InputEr
 
 /// Gives every token of a HAR the sign-in requests captured with it and the `wctx` posted with it.
 fn har_correlation(entries: &[HarEntry], list: &mut [RawToken]) {
-    let requests: Vec<crate::capture::HttpRequest> = entries
+    let requests: Vec<crate::input::capture::HttpRequest> = entries
         .iter()
         .enumerate()
         .filter_map(|(i, e)| {
             let r = e.request.as_ref()?;
-            Some(crate::capture::HttpRequest {
+            Some(crate::input::capture::HttpRequest {
                 entry: i,
                 method: r.method.clone().unwrap_or_default(),
                 url: r.url.clone().unwrap_or_default(),
@@ -928,14 +930,14 @@ fn har_correlation(entries: &[HarEntry], list: &mut [RawToken]) {
             })
         })
         .collect();
-    let found = std::sync::Arc::new(crate::capture::har_requests(&requests));
+    let found = std::sync::Arc::new(crate::input::capture::har_requests(&requests));
     for t in list.iter_mut() {
         let posted = t
             .source
             .har_entry
             .and_then(|i| requests.iter().find(|r| r.entry == i))
             .filter(|r| r.method.eq_ignore_ascii_case("POST") && t.source.field.as_deref() == Some(WRESULT));
-        t.capture = Some(crate::capture::TokenCapture {
+        t.capture = Some(crate::input::capture::TokenCapture {
             requests: found.clone(),
             wctx: posted.and_then(|r| r.form.iter().find(|(k, _)| k == "wctx").map(|(_, v)| v.clone())),
         });

@@ -6,7 +6,7 @@
 //! (SAML 1.1) counts `multipleauthn` or `wiaormultiauthn` in `AuthenticationMethod` or in the
 //! `authnmethodsreferences` / `authenticationmethod` attributes. Near misses are named and explained.
 
-use crate::token::{Claims, Protocol, SignedBy, Token};
+use crate::saml::{Claims, Protocol, SignedBy, Token};
 use crate::trust::TrustAnchor;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -258,7 +258,7 @@ fn structure_checks(token: &Token, out: &mut Vec<Check>) {
 
 /// `signature.valid`: every signature present verified, and the claims rest on one of them. The same verdict is
 /// the JSON field `tokens[].signature.valid` ([`Token::signature_verdict`]).
-fn signature_valid_check(token: &Token, verdict: &crate::token::SignatureVerdict) -> Check {
+fn signature_valid_check(token: &Token, verdict: &crate::saml::SignatureVerdict) -> Check {
     let Some(primary) = verdict.primary.map(|i| &token.signatures[i]) else {
         return check("signature.valid", Status::Fail, "no signature", None);
     };
@@ -364,7 +364,7 @@ const DIGEST_SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
 
 /// `signature.algorithm`: the signature's algorithms against what Entra documents. Anything fedcheck verified
 /// but Microsoft does not document is a warning that says so, never a pass and never a failure.
-fn algorithm_check(primary: &crate::token::SignatureReport) -> Option<Check> {
+fn algorithm_check(primary: &crate::saml::SignatureReport) -> Option<Check> {
     let d = &primary.check.declared;
     let sm = d.signature_method.clone().unwrap_or_default();
     let dm = d.digest_method.clone().unwrap_or_default();
@@ -398,7 +398,7 @@ fn algorithm_check(primary: &crate::token::SignatureReport) -> Option<Check> {
         .chain(d.transforms.iter().filter(|t| t.as_str() != crate::dsig::ENVELOPED));
     if let Some(inclusive) = c14n
         .into_iter()
-        .find(|a| matches!(crate::c14n::algorithm(a), Some((m, _)) if m != crate::c14n::Mode::Exclusive))
+        .find(|a| matches!(crate::xml::c14n::algorithm(a), Some((m, _)) if m != crate::xml::c14n::Mode::Exclusive))
     {
         notes.push(format!("canonicalization {inclusive} is inclusive; Entra's documentation and the SAML profiles use exclusive c14n, so Entra's handling is undocumented"));
     }
@@ -455,7 +455,7 @@ fn reference_check(token: &Token) -> Option<Check> {
 }
 
 /// `certificate.trusted`, `certificate.validity`, `certificate.key-size`, from the signature the claims rest on.
-fn certificate_checks(primary: &crate::token::SignatureReport, ctx: &Context, out: &mut Vec<Check>) {
+fn certificate_checks(primary: &crate::saml::SignatureReport, ctx: &Context, out: &mut Vec<Check>) {
     if ctx.anchors.is_empty() {
         out.push(check(
             "certificate.trusted",
@@ -541,7 +541,7 @@ fn key_size_check(a: &TrustAnchor) -> Check {
 }
 
 /// Why a signature did not verify, and what to do about it.
-fn failure(sig: &crate::token::SignatureReport) -> (String, &'static str) {
+fn failure(sig: &crate::saml::SignatureReport) -> (String, &'static str) {
     use crate::dsig::SignatureError as E;
     let reason = match &sig.check.outcome {
         Err(e) => e.to_string(),
@@ -614,7 +614,7 @@ fn validity_check(a: &TrustAnchor, ctx: &Context, out: &mut Vec<Check>) {
     }
 }
 
-fn engines_line(s: &crate::token::SignatureReport) -> String {
+fn engines_line(s: &crate::saml::SignatureReport) -> String {
     s.engines
         .iter()
         .map(|e| format!("{}: {}", e.name, if e.valid { "valid" } else { "invalid" }))
@@ -1051,7 +1051,7 @@ fn needs_encoding(c: char) -> bool {
 }
 
 /// SAML 2.0 NameID: persistent already checked; its length and characters against Microsoft's guide.
-fn nameid_form_check(n: &crate::token::NameId) -> Check {
+fn nameid_form_check(n: &crate::saml::NameId) -> Check {
     let v = &n.value;
     let mut problems = Vec::new();
     let len = v.chars().count();
@@ -1162,7 +1162,7 @@ fn instant_check(protocol: Protocol, c: &Claims, ctx: &Context) -> Check {
     const AUTHN_INSTANT_URI: &str = "http://schemas.microsoft.com/ws/2008/06/identity/claims/authenticationinstant";
     const MFA_INSTANT_URI: &str =
         "http://schemas.microsoft.com/ws/2017/04/identity/claims/multifactorauthenticationinstant";
-    let full_name = |a: &crate::token::AttributeClaim| match &a.namespace {
+    let full_name = |a: &crate::saml::AttributeClaim| match &a.namespace {
         Some(ns) if protocol == Protocol::WsfedSaml11 => format!("{ns}/{}", a.name),
         _ => a.name.clone(),
     };
@@ -1234,7 +1234,7 @@ fn instant_check(protocol: Protocol, c: &Claims, ctx: &Context) -> Check {
 fn envelope_checks(token: &Token, ctx: &Context, out: &mut Vec<Check>) {
     let f = &token.envelope_fields;
     let signed_note = if f.signed { "" } else { " (from the unsigned envelope)" };
-    if token.protocol == Protocol::Saml2 && token.envelope == crate::token::Envelope::Saml2Response {
+    if token.protocol == Protocol::Saml2 && token.envelope == crate::saml::Envelope::Saml2Response {
         match f.destination.as_deref() {
             Some(ENTRA_ACS) => out.push(check(
                 "response.destination",
@@ -1327,7 +1327,7 @@ fn envelope_checks(token: &Token, ctx: &Context, out: &mut Vec<Check>) {
         ));
     } else if token.claims.is_some() {
         let note = match (token.signed_by, token.envelope) {
-            (Some(SignedBy::AssertionSignature), crate::token::Envelope::Saml2Response | crate::token::Envelope::Rstr | crate::token::Envelope::Rstrc) if !f.signed => {
+            (Some(SignedBy::AssertionSignature), crate::saml::Envelope::Saml2Response | crate::saml::Envelope::Rstr | crate::saml::Envelope::Rstrc) if !f.signed => {
                 "claims were read only from the signed assertion's canonical bytes; the unsigned envelope around it was not read for claims"
             }
             _ => "claims were read only from the signed bytes",

@@ -12,7 +12,7 @@
 
 use crate::report::{source_line, Report, TokenReport, Verdict};
 use crate::rules::Status;
-use crate::token::{Claims, Protocol};
+use crate::saml::{Claims, Protocol};
 use crate::trust::CertInfo;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -605,8 +605,8 @@ fn token_blocks(d: &mut Vec<Block>, n: usize, tk: &TokenReport) {
 
     d.push(Block::Heading(3, "Signature".into()));
     let signed_by = match tk.signature.claims_signed_by {
-        Some(crate::token::SignedBy::AssertionSignature) => "the assertion's own signature",
-        Some(crate::token::SignedBy::ResponseSignature) => "the Response signature only",
+        Some(crate::saml::SignedBy::AssertionSignature) => "the assertion's own signature",
+        Some(crate::saml::SignedBy::ResponseSignature) => "the Response signature only",
         None => "no verified signature",
     };
     d.push(Block::Para(vec![

@@ -5,10 +5,10 @@
 //! same user (UPN, case-insensitive) issued in the same time window, and judges each link. No personal value is
 //! copied into the chain (it is redaction-safe): links name tokens by index and source.
 
-use crate::jwt;
+use crate::entra::jwt;
 use crate::report::{Report, Verdict};
 use crate::rules::Status;
-use crate::token::Protocol;
+use crate::saml::Protocol;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::Value;
