@@ -414,6 +414,39 @@ impl Aggregator {
 
     /// The report.
     pub fn finish(self) -> SigninsReport {
+        let users = self.user_reports();
+        let summary = summarize(&users);
+        let unlisted: Vec<UnlistedResult> = self
+            .unlisted
+            .iter()
+            .map(|(result, signins)| UnlistedResult {
+                result: result.clone(),
+                signins: *signins,
+            })
+            .collect();
+        let notes = self.notes(!unlisted.is_empty());
+        let partner_report = self.partner_join();
+        SigninsReport {
+            signins: self.records,
+            users,
+            summary,
+            matched: self.matched,
+            unattributed: self.unattributed,
+            inputs: self.inputs,
+            filters: FiltersUsed {
+                since: self.filters.since.map(|t| super::time::format(&t)),
+                until: self.filters.until.map(|t| super::time::format(&t)),
+                app: self.filters.app.clone(),
+                federated_only: self.filters.federated_only,
+            },
+            unlisted_mfa_results: unlisted,
+            partner_report,
+            notes,
+        }
+    }
+
+    /// One row per user, the ones without MFA first.
+    fn user_reports(&self) -> Vec<UserReport> {
         let fmt = |t: Option<DateTime<Utc>>| t.map(|t| super::time::format(&t));
         let mut users: Vec<UserReport> = self
             .users
@@ -440,39 +473,12 @@ impl Aggregator {
             })
             .collect();
         users.sort_by(|a, b| b.without_mfa.cmp(&a.without_mfa).then_with(|| a.user.cmp(&b.user)));
-        let mut summary = Summary {
-            users: users.len() as u64,
-            ..Summary::default()
-        };
-        for u in &users {
-            summary.signins += u.signins;
-            summary.mfa_claim += u.mfa_claim;
-            summary.mfa_entra += u.mfa_entra;
-            summary.single_factor += u.single_factor;
-            summary.failed += u.failed;
-            if let Some(f) = &u.first_signin {
-                if summary.first_signin.as_ref().is_none_or(|x| f < x) {
-                    summary.first_signin = Some(f.clone());
-                }
-            }
-            if let Some(l) = &u.last_signin {
-                if summary.last_signin.as_ref().is_none_or(|x| l > x) {
-                    summary.last_signin = Some(l.clone());
-                }
-            }
-            let ok = u.mfa_claim + u.mfa_entra + u.single_factor;
-            if u.without_mfa {
-                summary.users_without_mfa += 1;
-            }
-            if ok > 0 {
-                summary.users_with_successful_signins += 1;
-                if ok == u.mfa_claim {
-                    summary.users_mfa_claim_only += 1;
-                }
-            } else {
-                summary.users_without_successful_signins += 1;
-            }
-        }
+        users
+    }
+
+    /// What the reader should know about the inputs: missing Graph pages, unattributed or undated sign-ins, MFA
+    /// result strings outside the rule's lists.
+    fn notes(&self, has_unlisted: bool) -> Vec<String> {
         let mut notes = Vec::new();
         let last_page_given = self
             .inputs
@@ -499,88 +505,109 @@ impl Aggregator {
                 self.unparsed_time
             ));
         }
-        let unlisted: Vec<UnlistedResult> = self
-            .unlisted
-            .into_iter()
-            .map(|(result, signins)| UnlistedResult { result, signins })
-            .collect();
-        if !unlisted.is_empty() {
+        if has_unlisted {
             notes.push(
                 "some successful sign-ins carry MFA result strings that are not in the rule's lists (see \
                  unlisted_mfa_results); by the rule they count as single_factor: check them by hand"
                     .into(),
             );
         }
-        let partner_report = self.partner.map(|p| {
-            let joined = self.joined;
-            let rows = p
-                .users
-                .iter()
-                .enumerate()
-                .map(|(i, pu)| {
-                    let acc = self.users.get(&pu.user);
-                    let near = self.nearest[i].clone();
-                    let (entra_saw, basis) = match (&near, acc) {
-                        _ if !joined => ("no_signin_logs", "none"),
-                        (Some(n), _) if pu.last_visit.is_some() => (n.class.as_str(), "last_signin_before_visit"),
-                        (_, Some(a)) if a.mfa_claim + a.mfa_entra + a.single_factor > 0 => (
-                            if a.single_factor > 0 {
-                                "single_factor"
-                            } else if a.mfa_claim > 0 {
-                                "mfa_claim"
-                            } else {
-                                "mfa_entra"
-                            },
-                            "all_signins",
-                        ),
-                        _ => ("not_in_signins", "none"),
-                    };
-                    let a = acc.cloned().unwrap_or_default();
-                    PartnerJoined {
-                        user: pu.user.clone(),
-                        last_visit_without_mfa: pu.last_visit_without_mfa.clone(),
-                        entra_saw,
-                        basis,
-                        nearest_signin: near.map(|n| NearestSignin {
-                            time: super::time::format(&n.time),
-                            app: n.app,
-                            class: n.class,
-                        }),
-                        signins: a.signins,
-                        mfa_claim: a.mfa_claim,
-                        mfa_entra: a.mfa_entra,
-                        single_factor: a.single_factor,
-                        failed: a.failed,
-                    }
-                })
-                .collect::<Vec<_>>();
-            PartnerJoin {
-                file: p.file.clone(),
-                format: p.format,
-                columns: p.columns.clone(),
-                listed: rows.len() as u64,
-                joined_with_signins: joined,
-                users: rows,
-            }
-        });
-        SigninsReport {
-            signins: self.records,
-            users,
-            summary,
-            matched: self.matched,
-            unattributed: self.unattributed,
-            inputs: self.inputs,
-            filters: FiltersUsed {
-                since: self.filters.since.map(|t| super::time::format(&t)),
-                until: self.filters.until.map(|t| super::time::format(&t)),
-                app: self.filters.app.clone(),
-                federated_only: self.filters.federated_only,
-            },
-            unlisted_mfa_results: unlisted,
-            partner_report,
-            notes,
+        notes
+    }
+
+    /// Partner Center's listed users, each with how Entra saw MFA for them.
+    fn partner_join(&self) -> Option<PartnerJoin> {
+        let p = self.partner.as_ref()?;
+        let rows = p
+            .users
+            .iter()
+            .enumerate()
+            .map(|(i, pu)| self.partner_row(i, pu))
+            .collect::<Vec<_>>();
+        Some(PartnerJoin {
+            file: p.file.clone(),
+            format: p.format,
+            columns: p.columns.clone(),
+            listed: rows.len() as u64,
+            joined_with_signins: self.joined,
+            users: rows,
+        })
+    }
+
+    fn partner_row(&self, i: usize, pu: &super::partner::PartnerUser) -> PartnerJoined {
+        let acc = self.users.get(&pu.user);
+        let near = self.nearest[i].clone();
+        let (entra_saw, basis) = match (&near, acc) {
+            _ if !self.joined => ("no_signin_logs", "none"),
+            (Some(n), _) if pu.last_visit.is_some() => (n.class.as_str(), "last_signin_before_visit"),
+            (_, Some(a)) if a.mfa_claim + a.mfa_entra + a.single_factor > 0 => (
+                if a.single_factor > 0 {
+                    "single_factor"
+                } else if a.mfa_claim > 0 {
+                    "mfa_claim"
+                } else {
+                    "mfa_entra"
+                },
+                "all_signins",
+            ),
+            _ => ("not_in_signins", "none"),
+        };
+        let a = acc.cloned().unwrap_or_default();
+        PartnerJoined {
+            user: pu.user.clone(),
+            last_visit_without_mfa: pu.last_visit_without_mfa.clone(),
+            entra_saw,
+            basis,
+            nearest_signin: near.map(|n| NearestSignin {
+                time: super::time::format(&n.time),
+                app: n.app,
+                class: n.class,
+            }),
+            signins: a.signins,
+            mfa_claim: a.mfa_claim,
+            mfa_entra: a.mfa_entra,
+            single_factor: a.single_factor,
+            failed: a.failed,
         }
     }
+}
+
+/// The run's totals from the user rows.
+fn summarize(users: &[UserReport]) -> Summary {
+    let mut summary = Summary {
+        users: users.len() as u64,
+        ..Summary::default()
+    };
+    for u in users {
+        summary.signins += u.signins;
+        summary.mfa_claim += u.mfa_claim;
+        summary.mfa_entra += u.mfa_entra;
+        summary.single_factor += u.single_factor;
+        summary.failed += u.failed;
+        if let Some(f) = &u.first_signin {
+            if summary.first_signin.as_ref().is_none_or(|x| f < x) {
+                summary.first_signin = Some(f.clone());
+            }
+        }
+        if let Some(l) = &u.last_signin {
+            if summary.last_signin.as_ref().is_none_or(|x| l > x) {
+                summary.last_signin = Some(l.clone());
+            }
+        }
+        let ok = u.mfa_claim + u.mfa_entra + u.single_factor;
+        if u.without_mfa {
+            summary.users_without_mfa += 1;
+        }
+        if ok > 0 {
+            summary.users_with_successful_signins += 1;
+            if ok == u.mfa_claim {
+                summary.users_mfa_claim_only += 1;
+            }
+        } else {
+            summary.users_without_successful_signins += 1;
+        }
+    }
+    summary
 }
 
 fn counts(u: &UserReport) -> String {
