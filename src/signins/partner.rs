@@ -7,7 +7,7 @@
 //! (the column whose values hold `@`), and the report says which columns were used.
 
 use super::csvstream::{CsvError, Rows};
-use super::jsonstream::{ScanError, Scanner};
+use super::jsonstream::Scanner;
 use super::record;
 use super::{Limits, SigninsError};
 use chrono::{DateTime, Utc};
@@ -171,28 +171,7 @@ fn read_json(file: &str, r: impl BufRead, limits: &Limits) -> Result<PartnerRepo
             );
             Ok(())
         })
-        .map_err(|e| match e {
-            ScanError::Truncated { inside, offset } => SigninsError::Truncated {
-                file: file.into(),
-                inside,
-                offset,
-            },
-            ScanError::Syntax { offset, message } => SigninsError::Json {
-                file: file.into(),
-                offset,
-                message,
-            },
-            ScanError::TooLarge => SigninsError::RecordTooLarge {
-                file: file.into(),
-                record: n + 1,
-                limit: limits.max_record_bytes,
-            },
-            ScanError::Io(e) => SigninsError::Io {
-                file: file.into(),
-                source: e,
-            },
-            ScanError::Handler(e) => e,
-        })?;
+        .map_err(|e| super::read::scan_error(file, e, n, limits.max_record_bytes))?;
     Ok(PartnerReport {
         file: file.into(),
         format: "json",
@@ -207,27 +186,7 @@ fn read_json(file: &str, r: impl BufRead, limits: &Limits) -> Result<PartnerRepo
 
 fn read_csv(file: &str, r: impl BufRead, limits: &Limits) -> Result<PartnerReport, SigninsError> {
     let mut rows = Rows::new(r, limits.max_record_bytes);
-    let err = |e: CsvError, row: u64| match e {
-        CsvError::Io(e) => SigninsError::Io {
-            file: file.into(),
-            source: e,
-        },
-        CsvError::TooLarge => SigninsError::RecordTooLarge {
-            file: file.into(),
-            record: row,
-            limit: limits.max_record_bytes,
-        },
-        CsvError::Unterminated => SigninsError::Csv {
-            file: file.into(),
-            row,
-            message: "the file ends inside a quoted field: it is truncated; export it again".into(),
-        },
-        CsvError::NotUtf8 => SigninsError::Csv {
-            file: file.into(),
-            row,
-            message: "not UTF-8".into(),
-        },
-    };
+    let err = |e: CsvError, row: u64| super::read::csv_error(file, limits, e, row, "not UTF-8");
     let headers = rows.next_row().map_err(|e| err(e, 1))?.unwrap_or_default();
     // Keep the first rows to decide by values when the headers do not tell.
     let mut buffered: Vec<Vec<String>> = Vec::new();

@@ -78,7 +78,8 @@ fn io(file: &str) -> impl Fn(std::io::Error) -> SigninsError + '_ {
     }
 }
 
-fn scan_error(file: &str, e: ScanError, record: u64, limit: usize) -> SigninsError {
+/// A JSON scanning error as the run's error, naming the file (and the record after `record` read ones).
+pub(super) fn scan_error(file: &str, e: ScanError, record: u64, limit: usize) -> SigninsError {
     match e {
         ScanError::Truncated { inside, offset } => SigninsError::Truncated {
             file: file.into(),
@@ -230,16 +231,10 @@ fn read_json(
     })
 }
 
-fn read_csv(
-    file: &str,
-    r: impl BufRead,
-    forced: Option<Shape>,
-    limits: &Limits,
-    personal: bool,
-    each: &mut dyn FnMut(SignIn) -> Result<(), SigninsError>,
-) -> Result<InputSummary, SigninsError> {
-    let mut rows = Rows::new(r, limits.max_record_bytes);
-    let csv_err = |e: CsvError, row: u64| match e {
+/// A CSV reading error as the run's error, naming the file and the row; `not_utf8` is the message for bytes that
+/// are not UTF-8.
+pub(super) fn csv_error(file: &str, limits: &Limits, e: CsvError, row: u64, not_utf8: &str) -> SigninsError {
+    match e {
         CsvError::Io(e) => SigninsError::Io {
             file: file.into(),
             source: e,
@@ -257,9 +252,21 @@ fn read_csv(
         CsvError::NotUtf8 => SigninsError::Csv {
             file: file.into(),
             row,
-            message: "not UTF-8 (save the export as UTF-8)".into(),
+            message: not_utf8.into(),
         },
-    };
+    }
+}
+
+fn read_csv(
+    file: &str,
+    r: impl BufRead,
+    forced: Option<Shape>,
+    limits: &Limits,
+    personal: bool,
+    each: &mut dyn FnMut(SignIn) -> Result<(), SigninsError>,
+) -> Result<InputSummary, SigninsError> {
+    let mut rows = Rows::new(r, limits.max_record_bytes);
+    let csv_err = |e: CsvError, row: u64| csv_error(file, limits, e, row, "not UTF-8 (save the export as UTF-8)");
     let headers = match rows.next_row().map_err(|e| csv_err(e, 1))? {
         Some(h) => h,
         None => {
