@@ -91,6 +91,7 @@ fn options_of(doc: &Document, method: NodeId) -> Result<Options, String> {
         with_comments,
         inclusive_prefixes,
         exclude: None,
+        max_output: None,
     })
 }
 
@@ -465,6 +466,7 @@ fn targeted_cases_match_xmlsec1() {
             with_comments: case.with_comments,
             inclusive_prefixes: case.inclusive.iter().map(|p| p.to_string()).collect(),
             exclude: Some(sig),
+            max_output: None,
         };
         // The options the test states must be what the template itself declares.
         let declared = options_of(&doc, sig_parts(&doc, sig).unwrap().c14n_transform).unwrap();

@@ -39,6 +39,9 @@ const REPARSE_LIMITS: Limits = Limits {
     max_depth: 1024,
     max_attributes: 1 << 20,
     max_nodes: 1 << 24,
+    max_signatures: 32,
+    c14n_factor: 8,
+    max_namespace_work: 50_000_000,
 };
 
 /// `load_bytes` in every format: tokens or a typed error, never a panic, never more tokens than the limit.

@@ -89,7 +89,13 @@ pub struct Profile {
     pub verify_crypto: bool,
     /// Most public-key operations for one signature (trust anchors tried).
     pub max_key_trials: usize,
+    /// Most canonical bytes one reference or `SignedInfo` may produce (see [`c14n::Options::max_output`]).
+    pub max_canonical_bytes: usize,
 }
+
+/// The default canonical-bytes budget: generous for any real token, small enough that no amplification exhausts
+/// memory. Callers that know the input size set `max_canonical_bytes` in proportion to it.
+pub const DEFAULT_MAX_CANONICAL_BYTES: usize = 64 * 1024 * 1024;
 
 impl Profile {
     /// Tokens: SAML 2.0 `Response` and `Assertion`, SAML 1.1 `Assertion`.
@@ -117,6 +123,7 @@ impl Profile {
             ],
             verify_crypto: true,
             max_key_trials: 32,
+            max_canonical_bytes: DEFAULT_MAX_CANONICAL_BYTES,
         }
     }
 
@@ -139,6 +146,7 @@ impl Profile {
             ],
             verify_crypto: true,
             max_key_trials: 32,
+            max_canonical_bytes: DEFAULT_MAX_CANONICAL_BYTES,
         }
     }
 }
@@ -606,6 +614,7 @@ fn c14n_options(doc: &Document, method: NodeId, alg: &str) -> Result<c14n::Optio
         with_comments,
         inclusive_prefixes,
         exclude: None,
+        max_output: None,
     })
 }
 
@@ -735,7 +744,11 @@ fn check(
     let reference = read_reference(doc, &signed_info, signature, parent, target, declared)?;
 
     // The digest over exactly the bytes we will read claims from.
-    let canonical = c14n::canonicalize(doc, reference.apex, &reference.opts)?;
+    let budget = |o: &c14n::Options| c14n::Options {
+        max_output: Some(profile.max_canonical_bytes),
+        ..o.clone()
+    };
+    let canonical = c14n::canonicalize(doc, reference.apex, &budget(&reference.opts))?;
     let computed = hash(reference.digest.md, &canonical).map_err(|_| SignatureError::DigestMethod {
         alg: reference.digest_uri.clone(),
     })?;
@@ -757,7 +770,7 @@ fn check(
         return Ok(verified(None));
     }
     let signature_value = b64(&doc.text(parts.signature_value), "SignatureValue")?;
-    let signed_info_c14n = c14n::canonicalize(doc, parts.signed_info, &signed_info.c14n)?;
+    let signed_info_c14n = c14n::canonicalize(doc, parts.signed_info, &budget(&signed_info.c14n))?;
     let anchor = verify_signature_value(
         anchors,
         profile,

@@ -69,6 +69,7 @@ impl Xml {
             max_depth: 64,
             max_attributes: 256,
             max_nodes: 200_000,
+            ..Limits::default()
         };
         let doc = Document::parse(text.as_bytes(), &limits).map_err(|e| LintError::Unrecognized {
             file: name.to_string(),

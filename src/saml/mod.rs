@@ -69,6 +69,9 @@ pub enum TokenError {
     /// A token envelope without an assertion.
     #[error("{0} holds no SAML assertion")]
     NoAssertion(String),
+    /// The document would take more work than its budget allows (see [`Limits`]).
+    #[error("over the work budget: {0}")]
+    Budget(String),
 }
 
 /// A SAML NameID / NameIdentifier.
@@ -322,7 +325,7 @@ pub fn analyze(xml: &[u8], anchors: &[TrustAnchor], engines: Engines, limits: &L
         ),
     });
 
-    let signatures = verify_all(&doc, xml, anchors, engines);
+    let signatures = verify_all(&doc, xml, anchors, engines, limits)?;
     let read = read_claims(&signatures, &assertions, &doc, assertion_ns, limits);
     let mut envelope_fields = envelope_fields(&doc, envelope);
     envelope_fields.signed = signatures
@@ -425,22 +428,49 @@ fn top_level(doc: &Document, all: Vec<NodeId>) -> Vec<NodeId> {
 
 /// Verifies every signature of the document with fedcheck's engine and, when asked, libxmlsec1 (one libxml2 parse
 /// for all the signatures handed to it).
-fn verify_all(doc: &Document, xml: &[u8], anchors: &[TrustAnchor], engines: Engines) -> Vec<SignatureReport> {
+fn verify_all(
+    doc: &Document,
+    xml: &[u8],
+    anchors: &[TrustAnchor],
+    engines: Engines,
+    limits: &Limits,
+) -> Result<Vec<SignatureReport>, TokenError> {
     let mut profile = Profile::tokens();
     profile.verify_crypto = engines.fedcheck;
+    profile.max_canonical_bytes = limits.canonical_budget(xml.len());
     let signature_nodes = dsig::find_signatures(doc);
+    if signature_nodes.len() > limits.max_signatures {
+        return Err(TokenError::Budget(format!(
+            "the document holds {} ds:Signature elements, more than the {} allowed (--max-signatures)",
+            signature_nodes.len(),
+            limits.max_signatures
+        )));
+    }
     let checks: Vec<SignatureCheck> = signature_nodes
         .iter()
         .map(|&sig| dsig::verify(doc, sig, anchors, &profile))
         .collect();
+    if let Some(limit) = checks.iter().find_map(|c| match &c.outcome {
+        Err(SignatureError::Canonicalize(crate::xml::c14n::C14nError::TooLarge { limit })) => Some(*limit),
+        _ => None,
+    }) {
+        return Err(TokenError::Budget(format!(
+            "a signature's canonical form would exceed {limit} bytes, {} times the document's size (--max-c14n-factor)",
+            limits.c14n_factor
+        )));
+    }
     let mut opinions: Vec<Option<xmlsec::Opinion>> = checks.iter().map(|_| None).collect();
     if engines.xmlsec {
-        let withheld: Vec<Option<xmlsec::Opinion>> = checks.iter().map(withheld_from_xmlsec).collect();
+        let over_budget = xmlsec_over_budget(doc, limits);
+        let withheld: Vec<Option<xmlsec::Opinion>> = checks
+            .iter()
+            .map(|c| withheld_from_xmlsec(c).or_else(|| over_budget.clone()))
+            .collect();
         let wanted: Vec<bool> = withheld.iter().map(Option::is_none).collect();
         let judged = xmlsec::verify_document(xml, Some(checks.len()), &wanted, anchors);
         opinions = withheld.into_iter().zip(judged).map(|(w, j)| w.or(j)).collect();
     }
-    checks
+    Ok(checks
         .into_iter()
         .zip(opinions)
         .map(|(check, opinion)| {
@@ -449,7 +479,32 @@ fn verify_all(doc: &Document, xml: &[u8], anchors: &[TrustAnchor], engines: Engi
             let reference_id = parent.and_then(|e| e.attr("ID").or_else(|| e.attr("AssertionID")).map(str::to_string));
             combine(check, signed_element, reference_id, engines, opinion, anchors)
         })
-        .collect()
+        .collect())
+}
+
+/// libxml2's canonicalization searches the ancestor chain for every namespace it renders: a document with
+/// thousands of declarations in scope, or a long `InclusiveNamespaces` list over many elements, would keep it busy
+/// for seconds. Such a document gets no second opinion (and so no valid signature under the default engines): the
+/// opinion says why.
+fn xmlsec_over_budget(doc: &Document, limits: &Limits) -> Option<xmlsec::Opinion> {
+    let inclusive = doc
+        .find_all(doc.root(), crate::xml::c14n::EXC_C14N, "InclusiveNamespaces")
+        .into_iter()
+        .filter_map(|n| doc.element(n).and_then(|e| e.attr("PrefixList")))
+        .map(|l| l.split_ascii_whitespace().count())
+        .max()
+        .unwrap_or(0);
+    let work = doc.namespace_work(inclusive);
+    (work > limits.max_namespace_work).then(|| xmlsec::Opinion {
+        valid: false,
+        anchor: None,
+        checked: false,
+        unavailable: false,
+        detail: format!(
+            "not run: canonicalizing this document would take libxmlsec1 about {work} namespace lookups, more than the {} allowed (--max-namespace-work)",
+            limits.max_namespace_work
+        ),
+    })
 }
 
 /// Why a signature is not handed to libxmlsec1, as its opinion; `None` when it is.

@@ -54,6 +54,12 @@ pub fn algorithm(uri: &str) -> Option<(Mode, bool)> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum C14nError {
+    /// The canonical form would exceed [`Options::max_output`].
+    #[error("the canonical form exceeds {limit} bytes (the work budget for this document)")]
+    TooLarge {
+        /// The limit in force.
+        limit: usize,
+    },
     /// Canonical XML 1.1 rewrites an inherited `xml:base` against the apex (its section 2.4); not implemented.
     #[error("an ancestor of the signed element carries xml:base, which Canonical XML 1.1 would have to rewrite; not supported")]
     InheritedXmlBase,
@@ -71,6 +77,10 @@ pub struct Options {
     pub inclusive_prefixes: Vec<String>,
     /// A subtree to leave out (the enveloped signature).
     pub exclude: Option<NodeId>,
+    /// The most canonical bytes to produce (`None`: unbounded). Exclusive c14n renders a namespace declaration on
+    /// every element that uses its prefix, so a long namespace URI declared once and used by many small elements
+    /// multiplies the input: a verifier of untrusted documents sets this, in proportion to the input.
+    pub max_output: Option<usize>,
 }
 
 /// Canonicalizes the subtree rooted at `apex`.
@@ -79,30 +89,70 @@ pub fn canonicalize(doc: &Document, apex: NodeId, opts: &Options) -> Result<Vec<
         Mode::Exclusive => Vec::new(),
         Mode::Inclusive10 | Mode::Inclusive11 => inherited_xml_attributes(doc, apex, opts.mode)?,
     };
+    let mut scope = Bindings::default();
+    if let Some(p) = doc.parent(apex) {
+        for d in doc.in_scope_namespaces(p) {
+            scope.bind(d.prefix, d.uri);
+        }
+    }
+    let mut rendered = Bindings::default();
+    rendered.bind(None, String::new());
     let mut c = Canonicalizer {
         apex,
         inherited,
         doc,
         opts,
         out: Vec::with_capacity(4096),
-        scope: doc
-            .parent(apex)
-            .map(|p| {
-                doc.in_scope_namespaces(p)
-                    .into_iter()
-                    .map(|d| (d.prefix, d.uri))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        rendered: vec![(None, String::new())],
+        limit: opts.max_output.unwrap_or(usize::MAX),
+        scope,
+        rendered,
         inclusive: opts
             .inclusive_prefixes
             .iter()
             .map(|p| if p == "#default" { None } else { Some(p.clone()) })
             .collect(),
     };
-    c.node(apex);
+    c.node(apex)?;
     Ok(c.out)
+}
+
+/// Namespace bindings with scopes: a binding per prefix (innermost wins) and an undo log, so a lookup costs the
+/// same whatever the number of declarations in scope (a document may hold thousands).
+#[derive(Default)]
+struct Bindings {
+    by_prefix: std::collections::HashMap<Option<String>, Vec<String>>,
+    log: Vec<Option<String>>,
+}
+
+impl Bindings {
+    fn bind(&mut self, prefix: Option<String>, uri: String) {
+        self.by_prefix.entry(prefix.clone()).or_default().push(uri);
+        self.log.push(prefix);
+    }
+
+    fn get(&self, prefix: &Option<String>) -> Option<&str> {
+        self.by_prefix.get(prefix).and_then(|v| v.last()).map(String::as_str)
+    }
+
+    fn mark(&self) -> usize {
+        self.log.len()
+    }
+
+    /// Undoes every binding made since `mark`.
+    fn restore(&mut self, mark: usize) {
+        while self.log.len() > mark {
+            if let Some(p) = self.log.pop() {
+                if let Some(v) = self.by_prefix.get_mut(&p) {
+                    v.pop();
+                }
+            }
+        }
+    }
+
+    /// Every prefix bound, once.
+    fn prefixes(&self) -> impl Iterator<Item = &Option<String>> {
+        self.by_prefix.iter().filter(|(_, v)| !v.is_empty()).map(|(p, _)| p)
+    }
 }
 
 /// The `xml:*` attributes the apex inherits from its ancestors under inclusive canonicalization (Canonical XML 1.0
@@ -142,21 +192,19 @@ struct Canonicalizer<'a> {
     doc: &'a Document,
     opts: &'a Options,
     out: Vec<u8>,
-    /// Namespace bindings in scope in the input (innermost last).
-    scope: Vec<(Option<String>, String)>,
-    /// Namespace declarations rendered by output ancestors (innermost last).
-    rendered: Vec<(Option<String>, String)>,
+    /// [`Options::max_output`], or no limit.
+    limit: usize,
+    /// Namespace bindings in scope in the input.
+    scope: Bindings,
+    /// Namespace declarations rendered by output ancestors.
+    rendered: Bindings,
     inclusive: Vec<Option<String>>,
 }
 
-fn lookup<'s>(list: &'s [(Option<String>, String)], prefix: &Option<String>) -> Option<&'s str> {
-    list.iter().rev().find(|(p, _)| p == prefix).map(|(_, u)| u.as_str())
-}
-
 impl Canonicalizer<'_> {
-    fn node(&mut self, id: NodeId) {
+    fn node(&mut self, id: NodeId) -> Result<(), C14nError> {
         if Some(id) == self.opts.exclude {
-            return;
+            return Ok(());
         }
         match self.doc.node(id) {
             Node::Text(t) => escape_text(&mut self.out, t),
@@ -176,92 +224,105 @@ impl Canonicalizer<'_> {
                 }
                 self.out.extend_from_slice(b"?>");
             }
-            Node::Element(e) => {
-                let scope_mark = self.scope.len();
-                for d in &e.ns_decls {
-                    self.scope.push((d.prefix.clone(), d.uri.clone()));
-                }
-                let rendered_mark = self.rendered.len();
+            Node::Element(e) => return self.element(id, e),
+        }
+        self.within_budget()
+    }
 
-                let wanted = match self.opts.mode {
-                    Mode::Exclusive => self.visibly_utilized(e),
-                    // Inclusive: every namespace in scope. Below the apex only this element's own declarations can
-                    // differ from what its output parent rendered, so only those are candidates.
-                    Mode::Inclusive10 | Mode::Inclusive11 if id == self.apex => {
-                        let mut all: Vec<Option<String>> = Vec::new();
-                        for (p, _) in self.scope.iter().rev() {
-                            if !all.contains(p) {
-                                all.push(p.clone());
-                            }
-                        }
-                        all
-                    }
-                    Mode::Inclusive10 | Mode::Inclusive11 => e.ns_decls.iter().map(|d| d.prefix.clone()).collect(),
-                };
-                let mut decls: Vec<(Option<String>, String)> = Vec::new();
-                for p in wanted {
-                    if p.as_deref() == Some("xml") {
-                        continue;
-                    }
-                    let uri = lookup(&self.scope, &p).unwrap_or("").to_string();
-                    // An unbound prefix cannot be rendered. `rendered` starts with the default namespace empty, so
-                    // xmlns="" is only written to undo a default namespace an output ancestor declared.
-                    if (p.is_some() && uri.is_empty()) || lookup(&self.rendered, &p).unwrap_or("") == uri {
-                        continue;
-                    }
-                    decls.push((p, uri));
-                }
-                decls.sort_by(|a, b| a.0.cmp(&b.0));
+    fn within_budget(&self) -> Result<(), C14nError> {
+        if self.out.len() > self.limit {
+            return Err(C14nError::TooLarge { limit: self.limit });
+        }
+        Ok(())
+    }
 
-                self.out.push(b'<');
-                write_qname(&mut self.out, &e.prefix, &e.local);
-                for (p, uri) in &decls {
-                    match p {
-                        None => self.out.extend_from_slice(b" xmlns=\""),
-                        Some(p) => {
-                            self.out.extend_from_slice(b" xmlns:");
-                            self.out.extend_from_slice(p.as_bytes());
-                            self.out.extend_from_slice(b"=\"");
-                        }
-                    }
-                    escape_attr(&mut self.out, uri);
-                    self.out.push(b'"');
-                }
-                self.rendered.extend(decls);
-
-                let mut attrs: Vec<_> = e.attrs.iter().collect();
-                if id == self.apex {
-                    attrs.extend(self.inherited.iter());
-                }
-                attrs.sort_by(|a, b| {
-                    (a.ns.as_deref().unwrap_or(""), a.local.as_str())
-                        .cmp(&(b.ns.as_deref().unwrap_or(""), b.local.as_str()))
-                });
-                for a in attrs {
-                    self.out.push(b' ');
-                    write_qname(&mut self.out, &a.prefix, &a.local);
+    fn element(&mut self, id: NodeId, e: &crate::xml::Element) -> Result<(), C14nError> {
+        let scope_mark = self.scope.mark();
+        for d in &e.ns_decls {
+            self.scope.bind(d.prefix.clone(), d.uri.clone());
+        }
+        let rendered_mark = self.rendered.mark();
+        let decls = self.namespace_declarations(id, e);
+        self.out.push(b'<');
+        write_qname(&mut self.out, &e.prefix, &e.local);
+        for (p, uri) in &decls {
+            match p {
+                None => self.out.extend_from_slice(b" xmlns=\""),
+                Some(p) => {
+                    self.out.extend_from_slice(b" xmlns:");
+                    self.out.extend_from_slice(p.as_bytes());
                     self.out.extend_from_slice(b"=\"");
-                    escape_attr(&mut self.out, &a.value);
-                    self.out.push(b'"');
                 }
-                self.out.push(b'>');
-                for &child in &e.children {
-                    self.node(child);
-                }
-                self.out.extend_from_slice(b"</");
-                write_qname(&mut self.out, &e.prefix, &e.local);
-                self.out.push(b'>');
-
-                self.rendered.truncate(rendered_mark);
-                self.scope.truncate(scope_mark);
             }
+            escape_attr(&mut self.out, uri);
+            self.out.push(b'"');
+        }
+        for (p, uri) in decls {
+            self.rendered.bind(p, uri);
+        }
+        self.attributes(id, e);
+        self.out.push(b'>');
+        self.within_budget()?;
+        for &child in &e.children {
+            self.node(child)?;
+        }
+        self.out.extend_from_slice(b"</");
+        write_qname(&mut self.out, &e.prefix, &e.local);
+        self.out.push(b'>');
+        self.rendered.restore(rendered_mark);
+        self.scope.restore(scope_mark);
+        self.within_budget()
+    }
+
+    /// The namespace declarations the element renders, sorted by prefix: those it must have (visibly utilized, or
+    /// inclusive) whose binding differs from what its output ancestors rendered.
+    fn namespace_declarations(&self, id: NodeId, e: &crate::xml::Element) -> Vec<(Option<String>, String)> {
+        let wanted: Vec<Option<String>> = match self.opts.mode {
+            Mode::Exclusive => self.visibly_utilized(id, e),
+            // Inclusive: every namespace in scope. Below the apex only this element's own declarations can differ
+            // from what its output parent rendered, so only those are candidates.
+            Mode::Inclusive10 | Mode::Inclusive11 if id == self.apex => self.scope.prefixes().cloned().collect(),
+            Mode::Inclusive10 | Mode::Inclusive11 => e.ns_decls.iter().map(|d| d.prefix.clone()).collect(),
+        };
+        let mut decls: Vec<(Option<String>, String)> = Vec::new();
+        for p in wanted {
+            if p.as_deref() == Some("xml") {
+                continue;
+            }
+            let uri = self.scope.get(&p).unwrap_or("");
+            // An unbound prefix cannot be rendered. `rendered` starts with the default namespace empty, so xmlns=""
+            // is only written to undo a default namespace an output ancestor declared.
+            if (p.is_some() && uri.is_empty()) || self.rendered.get(&p).unwrap_or("") == uri {
+                continue;
+            }
+            decls.push((p, uri.to_string()));
+        }
+        decls.sort_by(|a, b| a.0.cmp(&b.0));
+        decls
+    }
+
+    /// Attributes (with the apex's inherited `xml:*` ones), sorted by namespace URI then local name.
+    fn attributes(&mut self, id: NodeId, e: &crate::xml::Element) {
+        let mut attrs: Vec<_> = e.attrs.iter().collect();
+        if id == self.apex {
+            attrs.extend(self.inherited.iter());
+        }
+        attrs.sort_by(|a, b| {
+            (a.ns.as_deref().unwrap_or(""), a.local.as_str()).cmp(&(b.ns.as_deref().unwrap_or(""), b.local.as_str()))
+        });
+        for a in attrs {
+            self.out.push(b' ');
+            write_qname(&mut self.out, &a.prefix, &a.local);
+            self.out.extend_from_slice(b"=\"");
+            escape_attr(&mut self.out, &a.value);
+            self.out.push(b'"');
         }
     }
-}
 
-impl Canonicalizer<'_> {
-    /// Exclusive c14n: the prefixes this element visibly utilizes, plus the inclusive prefix list.
-    fn visibly_utilized(&self, e: &crate::xml::Element) -> Vec<Option<String>> {
+    /// Exclusive c14n: the prefixes this element visibly utilizes, plus the inclusive prefix list. Below the apex an
+    /// inclusive prefix can only need rendering where this element declares it (elsewhere its binding is the one an
+    /// output ancestor already rendered), so the list is consulted in full only at the apex.
+    fn visibly_utilized(&self, id: NodeId, e: &crate::xml::Element) -> Vec<Option<String>> {
         let mut wanted: Vec<Option<String>> = Vec::with_capacity(2 + e.attrs.len());
         wanted.push(e.prefix.clone());
         for a in &e.attrs {
@@ -269,8 +330,18 @@ impl Canonicalizer<'_> {
                 wanted.push(a.prefix.clone());
             }
         }
-        for p in &self.inclusive {
-            if !wanted.contains(p) && (p.is_none() || lookup(&self.scope, p).is_some()) {
+        let candidates: Box<dyn Iterator<Item = &Option<String>>> = if id == self.apex {
+            Box::new(self.inclusive.iter())
+        } else {
+            Box::new(
+                e.ns_decls
+                    .iter()
+                    .map(|d| &d.prefix)
+                    .filter(|p| self.inclusive.contains(p)),
+            )
+        };
+        for p in candidates {
+            if !wanted.contains(p) && (p.is_none() || self.scope.get(p).is_some()) {
                 wanted.push(p.clone());
             }
         }

@@ -29,6 +29,14 @@ pub struct Limits {
     pub max_attributes: usize,
     /// Most nodes (elements, text runs, comments, processing instructions) in one document.
     pub max_nodes: usize,
+    /// Most `ds:Signature` elements a token may hold (each costs a canonicalization and public-key operations).
+    pub max_signatures: usize,
+    /// Most canonical bytes a signature may produce per byte of the document (plus 64 KiB): a long namespace URI
+    /// used by many small elements is rendered on each of them by exclusive c14n.
+    pub c14n_factor: usize,
+    /// Most namespace lookups libxmlsec1's canonicalization may be asked to make over a document (see
+    /// [`Document::namespace_work`]); beyond it the second opinion is not run.
+    pub max_namespace_work: u64,
 }
 
 impl Default for Limits {
@@ -37,7 +45,17 @@ impl Default for Limits {
             max_depth: 128,
             max_attributes: 256,
             max_nodes: 200_000,
+            max_signatures: 32,
+            c14n_factor: 8,
+            max_namespace_work: 50_000_000,
         }
+    }
+}
+
+impl Limits {
+    /// The canonical-bytes budget of one signature over a document of `len` bytes.
+    pub fn canonical_budget(&self, len: usize) -> usize {
+        len.saturating_mul(self.c14n_factor).saturating_add(64 * 1024)
     }
 }
 
@@ -468,6 +486,24 @@ impl Document {
         })
     }
 
+    /// An estimate of the namespace lookups a DOM-based canonicalizer such as libxml2's makes over the whole
+    /// document: for every element, (1 + its prefixed attributes + `extra_prefixes`) times the namespace declarations
+    /// in scope there (libxml2 searches the ancestor chain for each prefix it renders). Real tokens stay in the
+    /// thousands; hostile documents with thousands of declarations in scope and long inclusive prefix lists reach
+    /// billions.
+    pub fn namespace_work(&self, extra_prefixes: usize) -> u64 {
+        let mut in_scope = vec![0u64; self.slots.len()];
+        let mut total: u64 = 0;
+        for (i, slot) in self.slots.iter().enumerate() {
+            let Node::Element(e) = &slot.node else { continue };
+            let inherited = slot.parent.map_or(0, |p| in_scope[p]);
+            in_scope[i] = inherited + e.ns_decls.len() as u64;
+            let prefixed = e.attrs.iter().filter(|a| a.prefix.is_some()).count() as u64;
+            total = total.saturating_add((1 + prefixed + extra_prefixes as u64).saturating_mul(in_scope[i]));
+        }
+        total
+    }
+
     /// Every element's id, in document order (nodes are allocated as their start tags are read).
     pub fn element_ids(&self) -> impl Iterator<Item = NodeId> + '_ {
         self.slots
@@ -597,7 +633,11 @@ struct Parser {
     slots: Vec<Slot>,
     stack: Vec<NodeId>,
     /// Namespace bindings in force: (prefix, uri); one entry per declaration, popped with its element.
-    scope: Vec<(Option<String>, Arc<str>)>,
+    /// Namespace bindings in force, by prefix (`""` for the default namespace; a prefix is never empty), innermost
+    /// last: a lookup costs the same whatever the number of declarations in scope.
+    scope: std::collections::HashMap<String, Vec<Arc<str>>>,
+    /// The prefixes bound, in order, so an element's end undoes its own declarations.
+    scope_log: Vec<String>,
     scope_marks: Vec<usize>,
     text: String,
     root: Option<NodeId>,
@@ -611,7 +651,8 @@ impl Parser {
             limits,
             slots: Vec::new(),
             stack: Vec::new(),
-            scope: Vec::new(),
+            scope: std::collections::HashMap::new(),
+            scope_log: Vec::new(),
             scope_marks: Vec::new(),
             text: String::new(),
             root: None,
@@ -781,11 +822,10 @@ impl Parser {
             Some("xml") => Some(self.xml_ns.clone()),
             _ => self
                 .scope
-                .iter()
-                .rev()
-                .find(|(p, _)| p.as_deref() == prefix)
-                .filter(|(_, u)| !u.is_empty())
-                .map(|(_, u)| u.clone()),
+                .get(prefix.unwrap_or(""))
+                .and_then(|v| v.last())
+                .filter(|u| !u.is_empty())
+                .cloned(),
         }
     }
 
@@ -857,12 +897,17 @@ impl Parser {
             }
         }
 
-        self.scope_marks.push(self.scope.len());
+        self.scope_marks.push(self.scope_log.len());
         for d in &ns_decls {
             if d.prefix.as_deref() == Some("xml") {
                 continue;
             }
-            self.scope.push((d.prefix.clone(), Arc::from(d.uri.as_str())));
+            let key = d.prefix.clone().unwrap_or_default();
+            self.scope
+                .entry(key.clone())
+                .or_default()
+                .push(Arc::from(d.uri.as_str()));
+            self.scope_log.push(key);
         }
         let ns = match &prefix {
             Some(p) => Some(self.resolve(Some(p)).ok_or_else(|| XmlError::UnboundPrefix {
@@ -913,7 +958,13 @@ impl Parser {
     fn end(&mut self) {
         self.stack.pop();
         if let Some(mark) = self.scope_marks.pop() {
-            self.scope.truncate(mark);
+            while self.scope_log.len() > mark {
+                if let Some(key) = self.scope_log.pop() {
+                    if let Some(v) = self.scope.get_mut(&key) {
+                        v.pop();
+                    }
+                }
+            }
         }
     }
 }
