@@ -92,6 +92,7 @@ fn options_of(doc: &Document, method: NodeId) -> Result<Options, String> {
         inclusive_prefixes,
         exclude: None,
         max_output: None,
+        deadline: None,
     })
 }
 
@@ -467,6 +468,7 @@ fn targeted_cases_match_xmlsec1() {
             inclusive_prefixes: case.inclusive.iter().map(|p| p.to_string()).collect(),
             exclude: Some(sig),
             max_output: None,
+            deadline: None,
         };
         // The options the test states must be what the template itself declares.
         let declared = options_of(&doc, sig_parts(&doc, sig).unwrap().c14n_transform).unwrap();

@@ -42,6 +42,7 @@ const REPARSE_LIMITS: Limits = Limits {
     max_signatures: 32,
     c14n_factor: 8,
     max_namespace_work: 50_000_000,
+    deadline: None,
 };
 
 /// `load_bytes` in every format: tokens or a typed error, never a panic, never more tokens than the limit.

@@ -91,6 +91,8 @@ pub struct Profile {
     pub max_key_trials: usize,
     /// Most canonical bytes one reference or `SignedInfo` may produce (see [`c14n::Options::max_output`]).
     pub max_canonical_bytes: usize,
+    /// When to give up (see [`c14n::Options::deadline`]).
+    pub deadline: Option<std::time::Instant>,
 }
 
 /// The default canonical-bytes budget: generous for any real token, small enough that no amplification exhausts
@@ -124,6 +126,7 @@ impl Profile {
             verify_crypto: true,
             max_key_trials: 32,
             max_canonical_bytes: DEFAULT_MAX_CANONICAL_BYTES,
+            deadline: None,
         }
     }
 
@@ -147,6 +150,7 @@ impl Profile {
             verify_crypto: true,
             max_key_trials: 32,
             max_canonical_bytes: DEFAULT_MAX_CANONICAL_BYTES,
+            deadline: None,
         }
     }
 }
@@ -615,6 +619,7 @@ fn c14n_options(doc: &Document, method: NodeId, alg: &str) -> Result<c14n::Optio
         inclusive_prefixes,
         exclude: None,
         max_output: None,
+        deadline: None,
     })
 }
 
@@ -746,6 +751,7 @@ fn check(
     // The digest over exactly the bytes we will read claims from.
     let budget = |o: &c14n::Options| c14n::Options {
         max_output: Some(profile.max_canonical_bytes),
+        deadline: profile.deadline,
         ..o.clone()
     };
     let canonical = c14n::canonicalize(doc, reference.apex, &budget(&reference.opts))?;

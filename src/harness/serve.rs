@@ -150,6 +150,15 @@ pub struct Limits {
     pub max_seen: usize,
     /// Tokens judged at the same time (default 4).
     pub max_concurrent: usize,
+    /// Connections open at the same time (default 256); one more is answered 503 at once and closed.
+    pub max_connections: usize,
+    /// How long a client may take to send a request's headers (default 10 s; a slowloris holds a connection no
+    /// longer than this).
+    pub header_timeout: Duration,
+    /// Evidence bundles written by `--out` in this run (default 1000); later sign-ins are judged but not kept.
+    pub max_bundles: u64,
+    /// Bytes of evidence bundles written by `--out` in this run (default 1 GiB).
+    pub max_bundle_bytes: u64,
 }
 
 impl Default for Limits {
@@ -161,6 +170,10 @@ impl Default for Limits {
             pending_ttl: Duration::from_secs(3600),
             max_seen: 100_000,
             max_concurrent: 4,
+            max_connections: 256,
+            header_timeout: Duration::from_secs(10),
+            max_bundles: 1000,
+            max_bundle_bytes: 1024 * 1024 * 1024,
         }
     }
 }
@@ -228,9 +241,10 @@ struct AppState {
     cfg: Config,
     signer: Option<RequestSigner>,
     bundles: std::sync::atomic::AtomicU64,
+    bundle_bytes: std::sync::atomic::AtomicU64,
     acs_url: String,
     memory: Mutex<Memory>,
-    judges: Semaphore,
+    judges: Arc<Semaphore>,
 }
 
 /// What the server adds to a report: how the post relates to the requests it sent.
@@ -286,25 +300,75 @@ where
     }
     let state = Arc::new(state);
     banner(local, &state);
+    let limits = state.cfg.limits;
     let app = router(state);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown.await;
         let _ = stop_tx.send(true);
     });
-    let mut graceful = stop_rx.clone();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        let _ = graceful.wait_for(|stop| *stop).await;
-    });
-    let server = async move { server.await };
-    let mut hard = stop_rx;
-    tokio::select! {
-        r = server => r.map_err(|error| ServeError::Io { addr: local.to_string(), error }),
-        _ = async {
-            let _ = hard.wait_for(|stop| *stop).await;
-            tokio::time::sleep(Duration::from_secs(10)).await;
-        } => Ok(()),
+    let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let mut stop = stop_rx.clone();
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = async { let _ = stop.wait_for(|s| *s).await; } => break,
+        };
+        let Ok((stream, _peer)) = accepted else {
+            // Out of descriptors, say: back off a moment instead of spinning.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        let Ok(permit) = connections.clone().try_acquire_owned() else {
+            tokio::spawn(refuse_connection(stream));
+            continue;
+        };
+        let app = app.clone();
+        let stop = stop_rx.clone();
+        tokio::spawn(serve_connection(stream, app, limits, stop, permit));
     }
+    // Requests in flight get at most 10 seconds to finish.
+    let drained = connections.acquire_many(limits.max_connections.max(1) as u32);
+    let _ = tokio::time::timeout(Duration::from_secs(10), drained).await;
+    Ok(())
+}
+
+/// Serves one connection (HTTP/1.1, keep-alive) with the header read timeout, until it closes or the server stops;
+/// the permit counts it among the open connections.
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    app: Router,
+    limits: Limits,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+) {
+    let service = hyper_util::service::TowerToHyperService::new(app);
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
+    let conn = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = async { let _ = stop.wait_for(|s| *s).await; } => {
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(Duration::from_secs(10), conn).await;
+        }
+    }
+}
+
+/// Over the connection cap: a short 503 and close, at once, so a flood of idle connections cannot make honest
+/// clients wait in the kernel's queue.
+async fn refuse_connection(mut stream: tokio::net::TcpStream) {
+    use tokio::io::AsyncWriteExt;
+    let body = "fedcheck serve: too many open connections; try again\n";
+    let msg = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\nRetry-After: 1\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(msg.as_bytes())).await;
+    let _ = stream.shutdown().await;
 }
 
 fn new_state(cfg: Config, acs_url: String) -> AppState {
@@ -329,7 +393,8 @@ fn new_state(cfg: Config, acs_url: String) -> AppState {
     AppState {
         signer: None,
         bundles: std::sync::atomic::AtomicU64::new(0),
-        judges: Semaphore::new(cfg.limits.max_concurrent.max(1)),
+        bundle_bytes: std::sync::atomic::AtomicU64::new(0),
+        judges: Arc::new(Semaphore::new(cfg.limits.max_concurrent.max(1))),
         cfg,
         acs_url,
         memory: Mutex::new(memory),
@@ -812,7 +877,7 @@ async fn consume(
         Ok(t) => t,
         Err(e) => return problem(json, StatusCode::BAD_REQUEST, "No usable token", &e.kind.to_string()),
     };
-    let Ok(permit) = st.judges.acquire().await else {
+    let Ok(permit) = st.judges.clone().acquire_owned().await else {
         return problem(
             json,
             StatusCode::SERVICE_UNAVAILABLE,
@@ -828,10 +893,17 @@ async fn consume(
         acs: st.acs_url.clone(),
         realm: st.cfg.realm.clone(),
     });
+    // The work stops at the request's deadline (parsing and canonicalization check it), and the judging slot is
+    // held until it has: a timed-out request never leaves work running behind the next one.
+    settings.xml_limits.deadline = Some(std::time::Instant::now() + st.cfg.limits.request_timeout);
     let raw = tokens.clone();
     let run_settings = settings.clone();
-    let judged = tokio::task::spawn_blocking(move || report::run(tokens, vec![], &run_settings)).await;
-    drop(permit);
+    let judged = tokio::task::spawn_blocking(move || {
+        let rep = report::run(tokens, vec![], &run_settings);
+        drop(permit);
+        rep
+    })
+    .await;
     let Ok(mut rep) = judged else {
         return problem(
             json,
@@ -842,16 +914,7 @@ async fn consume(
     };
     let mut info = relying_party_checks(&st, &mut rep, fields.get("wctx").map(String::as_str));
     if let Some(dir) = st.cfg.out.clone() {
-        let n = st.bundles.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-        let out = dir.join(format!("signin-{}-{n:04}", Utc::now().format("%Y%m%dT%H%M%SZ")));
-        let opts = bundle_options(&st.cfg, out.clone());
-        let rep2 = rep.clone();
-        let written = tokio::task::spawn_blocking(move || crate::bundle::write(&rep2, &raw, &settings, &opts)).await;
-        info.bundle = Some(match written {
-            Ok(Ok(w)) => w.dir.display().to_string(),
-            Ok(Err(e)) => format!("not written: {e}"),
-            Err(_) => "not written: internal error".into(),
-        });
+        info.bundle = Some(keep_evidence(&st, dir, &rep, raw, settings).await);
     }
     log_post(&rep, &info);
     let status = if info.replay {
@@ -868,6 +931,50 @@ async fn consume(
         with_headers(status, "application/json", body + "\n")
     } else {
         result_page(status, &rep, &info)
+    }
+}
+
+/// `--out`: an evidence bundle for a sign-in whose token verified with a trusted key, within the run's caps on
+/// bundles and bytes; otherwise why none was written. Junk and forged posts never fill the disk.
+async fn keep_evidence(
+    st: &Arc<AppState>,
+    dir: std::path::PathBuf,
+    rep: &Report,
+    raw: Vec<RawToken>,
+    settings: Settings,
+) -> String {
+    use std::sync::atomic::Ordering;
+    if !rep.tokens.iter().any(|t| t.signature.valid) {
+        return "not written: no token in the post verified with a trusted key (--out keeps evidence of genuine sign-ins only)".into();
+    }
+    let limits = st.cfg.limits;
+    let n = st.bundles.fetch_add(1, Ordering::Relaxed) + 1;
+    if n > limits.max_bundles {
+        return format!(
+            "not written: this run already wrote its {} bundles (--max-bundles)",
+            limits.max_bundles
+        );
+    }
+    if st.bundle_bytes.load(Ordering::Relaxed) >= limits.max_bundle_bytes {
+        return format!(
+            "not written: this run's bundles already hold {} bytes (--max-bundle-bytes {})",
+            st.bundle_bytes.load(Ordering::Relaxed),
+            limits.max_bundle_bytes
+        );
+    }
+    let out = dir.join(format!("signin-{}-{n:04}", Utc::now().format("%Y%m%dT%H%M%SZ")));
+    let opts = bundle_options(&st.cfg, out);
+    let rep = rep.clone();
+    let written = tokio::task::spawn_blocking(move || crate::bundle::write(&rep, &raw, &settings, &opts)).await;
+    match written {
+        Ok(Ok(w)) => {
+            let zip = std::fs::metadata(&w.zip).map(|m| m.len()).unwrap_or(0);
+            let size: u64 = w.files.iter().map(|(_, n)| n).sum::<u64>() + zip;
+            st.bundle_bytes.fetch_add(size, Ordering::Relaxed);
+            w.dir.display().to_string()
+        }
+        Ok(Err(e)) => format!("not written: {e}"),
+        Err(_) => "not written: internal error".into(),
     }
 }
 

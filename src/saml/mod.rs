@@ -438,6 +438,7 @@ fn verify_all(
     let mut profile = Profile::tokens();
     profile.verify_crypto = engines.fedcheck;
     profile.max_canonical_bytes = limits.canonical_budget(xml.len());
+    profile.deadline = limits.deadline;
     let signature_nodes = dsig::find_signatures(doc);
     if signature_nodes.len() > limits.max_signatures {
         return Err(TokenError::Budget(format!(
@@ -450,6 +451,15 @@ fn verify_all(
         .iter()
         .map(|&sig| dsig::verify(doc, sig, anchors, &profile))
         .collect();
+    if checks.iter().any(|c| {
+        matches!(
+            c.outcome,
+            Err(SignatureError::Canonicalize(crate::xml::c14n::C14nError::Deadline))
+        )
+    }) || crate::xml::past(limits.deadline)
+    {
+        return Err(TokenError::Budget("the deadline for judging this token passed".into()));
+    }
     if let Some(limit) = checks.iter().find_map(|c| match &c.outcome {
         Err(SignatureError::Canonicalize(crate::xml::c14n::C14nError::TooLarge { limit })) => Some(*limit),
         _ => None,

@@ -60,6 +60,9 @@ pub enum C14nError {
         /// The limit in force.
         limit: usize,
     },
+    /// The deadline passed ([`Options::deadline`]).
+    #[error("the deadline for this work passed during canonicalization")]
+    Deadline,
     /// Canonical XML 1.1 rewrites an inherited `xml:base` against the apex (its section 2.4); not implemented.
     #[error("an ancestor of the signed element carries xml:base, which Canonical XML 1.1 would have to rewrite; not supported")]
     InheritedXmlBase,
@@ -81,6 +84,8 @@ pub struct Options {
     /// every element that uses its prefix, so a long namespace URI declared once and used by many small elements
     /// multiplies the input: a verifier of untrusted documents sets this, in proportion to the input.
     pub max_output: Option<usize>,
+    /// When to give up (a server's request deadline), checked as elements are rendered.
+    pub deadline: Option<std::time::Instant>,
 }
 
 /// Canonicalizes the subtree rooted at `apex`.
@@ -104,6 +109,7 @@ pub fn canonicalize(doc: &Document, apex: NodeId, opts: &Options) -> Result<Vec<
         opts,
         out: Vec::with_capacity(4096),
         limit: opts.max_output.unwrap_or(usize::MAX),
+        steps: 0,
         scope,
         rendered,
         inclusive: opts
@@ -194,6 +200,8 @@ struct Canonicalizer<'a> {
     out: Vec<u8>,
     /// [`Options::max_output`], or no limit.
     limit: usize,
+    /// Nodes rendered, to check the deadline every so often.
+    steps: u32,
     /// Namespace bindings in scope in the input.
     scope: Bindings,
     /// Namespace declarations rendered by output ancestors.
@@ -229,9 +237,13 @@ impl Canonicalizer<'_> {
         self.within_budget()
     }
 
-    fn within_budget(&self) -> Result<(), C14nError> {
+    fn within_budget(&mut self) -> Result<(), C14nError> {
         if self.out.len() > self.limit {
             return Err(C14nError::TooLarge { limit: self.limit });
+        }
+        self.steps = self.steps.wrapping_add(1);
+        if self.steps % 1024 == 0 && super::past(self.opts.deadline) {
+            return Err(C14nError::Deadline);
         }
         Ok(())
     }

@@ -37,6 +37,9 @@ pub struct Limits {
     /// Most namespace lookups libxmlsec1's canonicalization may be asked to make over a document (see
     /// [`Document::namespace_work`]); beyond it the second opinion is not run.
     pub max_namespace_work: u64,
+    /// When the work on a document must stop (a server's request deadline): parsing and canonicalization check it
+    /// as they go and fail with [`XmlError::Deadline`] / `C14nError::Deadline`, so no work outlives its request.
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl Default for Limits {
@@ -48,8 +51,14 @@ impl Default for Limits {
             max_signatures: 32,
             c14n_factor: 8,
             max_namespace_work: 50_000_000,
+            deadline: None,
         }
     }
+}
+
+/// Whether `deadline` has passed.
+pub fn past(deadline: Option<std::time::Instant>) -> bool {
+    deadline.is_some_and(|d| std::time::Instant::now() >= d)
 }
 
 impl Limits {
@@ -143,6 +152,9 @@ pub enum XmlError {
         /// The limit in force.
         limit: usize,
     },
+    /// The work's deadline passed ([`Limits::deadline`]).
+    #[error("the deadline for this work passed before the document was parsed")]
+    Deadline,
     /// No root element, or content outside it.
     #[error("{0}")]
     Structure(String),
@@ -679,7 +691,12 @@ impl Parser {
             cfg.expand_empty_elements = false;
             cfg.trim_text(false);
         }
+        let mut events: u32 = 0;
         loop {
+            events = events.wrapping_add(1);
+            if events % 4096 == 0 && past(self.limits.deadline) {
+                return Err(XmlError::Deadline);
+            }
             let before = reader.buffer_position() as usize;
             let ev = reader
                 .read_event()
