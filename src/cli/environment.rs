@@ -1,5 +1,5 @@
-//! The process environment fedcheck's command line depends on, read once at start-up: the library never reads
-//! environment variables or argv, so every value it needs from them is resolved here and passed on.
+//! The process environment the command line depends on, read once at start-up and passed to the subcommands:
+//! the library is not to read environment variables or argv, so a value it needs from them is resolved here.
 
 use std::time::Duration;
 
