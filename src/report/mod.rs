@@ -126,6 +126,15 @@ impl Report {
         self.verdict = verdict;
     }
 
+    /// Whether the verification engines disagree about any token's signature (the verdict is then `error`; the
+    /// command line exits 3).
+    pub fn engines_disagree(&self) -> bool {
+        self.tokens
+            .iter()
+            .flat_map(|t| &t.signature.signatures)
+            .any(|s| s.disagreement.is_some())
+    }
+
     /// Adds the end-to-end chain; a failing chain makes a passing verdict fail.
     pub fn attach_chain(&mut self, chain: crate::entra::chain::Chain) {
         if chain.verdict != Verdict::Pass && self.verdict == Verdict::Pass {
@@ -256,6 +265,9 @@ pub struct SignatureDetail {
     pub engines: Vec<EngineResult>,
     /// Origin of the trusted certificate that verified it.
     pub anchor: Option<String>,
+    /// Why the verification engines disagree about this signature, when they do (the verdict is then `error`).
+    #[serde(skip)]
+    pub disagreement: Option<String>,
 }
 
 /// One token's findings.
@@ -540,6 +552,7 @@ fn judge(raw: RawToken, s: &Settings, ctx: &Context) -> TokenReport {
                 declared: x.check.declared.clone(),
                 engines: x.engines.clone(),
                 anchor: x.anchor.and_then(|i| s.anchors.get(i)).map(|a| a.origin.clone()),
+                disagreement: x.disagreement.clone(),
             })
             .collect(),
     };

@@ -1,0 +1,40 @@
+//! `fedcheck test`: run a test plan (a TOML file of cases with their expected verdicts) and print a summary,
+//! optionally as JUnit XML too.
+
+use super::args::{self, FailOn, PolicyArgs};
+use super::outcome::Outcome;
+use anyhow::Context as _;
+use clap::Args;
+use fedcheck::harness::plan;
+
+#[derive(Args, Debug)]
+pub(super) struct TestArgs {
+    /// The plan (TOML).
+    #[arg(value_name = "PLAN")]
+    plan: String,
+
+    /// Also write the results as JUnit XML to FILE, for CI systems.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<std::path::PathBuf>,
+
+    #[command(flatten)]
+    policy: PolicyArgs,
+}
+
+/// Runs `test`: 1 when a case is not as expected, or, under `--fail-on warn`, when a token warned.
+pub(super) fn run(a: TestArgs) -> anyhow::Result<Outcome> {
+    let lp = plan::load(&a.plan)?;
+    let settings = lp.settings()?;
+    let result = plan::run(&lp, &settings);
+    if let Some(path) = &a.junit {
+        std::fs::write(path, result.junit()).with_context(|| format!("--junit {}", path.display()))?;
+    }
+    args::write_stdout(result.text().as_bytes(), "summary")?;
+    if result.unexpected() > 0 {
+        return Ok(Outcome::Fail);
+    }
+    Ok(match a.policy.fail_on {
+        FailOn::Warn => Outcome::failed_on_warnings(&result.warnings()),
+        FailOn::Fail => Outcome::Pass,
+    })
+}
