@@ -149,3 +149,32 @@ fn too_many_signatures_are_refused() {
     );
     assert!(took < WALL, "took {took:?}");
 }
+
+/// A deadline stops the work: analysis of a token after its deadline has passed ends with a budget error instead of
+/// running on (serve sets the deadline of each request, so a timed-out post never keeps its judging slot busy).
+#[test]
+fn a_passed_deadline_stops_the_analysis() {
+    let xml = fixture();
+    let anchors =
+        vec![
+            fedcheck::trust::load_cert_file(testdata().join("keys/idp-signing.crt").to_str().expect("path"))
+                .expect("cert"),
+        ];
+    let engines = fedcheck::saml::Engines {
+        fedcheck: true,
+        xmlsec: true,
+    };
+    let limits = fedcheck::xml::Limits {
+        deadline: Some(Instant::now()),
+        ..Default::default()
+    };
+    std::thread::sleep(Duration::from_millis(5));
+    match fedcheck::saml::analyze(xml.as_bytes(), &anchors, engines, &limits) {
+        Err(fedcheck::saml::TokenError::Budget(m)) => assert!(m.contains("deadline"), "{m}"),
+        other => panic!("expected a deadline error, got {:?}", other.map(|t| t.protocol)),
+    }
+    // Without a deadline the same token verifies.
+    let ok =
+        fedcheck::saml::analyze(xml.as_bytes(), &anchors, engines, &fedcheck::xml::Limits::default()).expect("token");
+    assert!(ok.signature_verdict().valid);
+}

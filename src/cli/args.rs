@@ -196,9 +196,33 @@ pub(super) struct EvalArgs {
     /// another domain (default: the domain named by --federation-config; bundle also puts it in request.md).
     #[arg(long, value_name = "DOMAIN")]
     pub(super) tenant_domain: Option<String>,
+
+    /// Work budget: the most ds:Signature elements one token may hold.
+    #[arg(long, default_value_t = Limits::default().max_signatures, value_name = "N")]
+    max_signatures: usize,
+
+    /// Work budget: the most canonical bytes a signature may produce, as a multiple of the document's size (plus
+    /// 64 KiB).
+    #[arg(long, default_value_t = Limits::default().c14n_factor, value_name = "N")]
+    max_c14n_factor: usize,
+
+    /// Work budget: the most namespace lookups libxmlsec1's canonicalization may be asked to make over one
+    /// document; beyond it the second opinion is not run (and the signature is not valid under --engines both).
+    #[arg(long, default_value_t = Limits::default().max_namespace_work, value_name = "N")]
+    max_namespace_work: u64,
 }
 
 impl EvalArgs {
+    /// The XML work budget from the flags.
+    fn xml_limits(&self) -> Limits {
+        Limits {
+            max_signatures: self.max_signatures.max(1),
+            c14n_factor: self.max_c14n_factor.max(1),
+            max_namespace_work: self.max_namespace_work,
+            ..Limits::default()
+        }
+    }
+
     /// `--tenant-domain`, lower-cased without a trailing dot; refused when it is not a domain name.
     fn tenant_domain(&self) -> anyhow::Result<Option<String>> {
         match &self.tenant_domain {
@@ -246,7 +270,7 @@ pub(super) fn settings(trust: &TrustArgs, eval: &EvalArgs) -> anyhow::Result<Set
         at,
         skew,
         engines,
-        xml_limits: Limits::default(),
+        xml_limits: eval.xml_limits(),
     })
 }
 

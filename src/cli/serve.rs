@@ -43,10 +43,26 @@ pub(super) struct ServeArgs {
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     request_timeout: u64,
 
-    /// Write an evidence bundle (as `fedcheck bundle` does, personal values redacted) for every sign-in, in a new
-    /// folder under DIR (which must exist).
+    /// Connections open at the same time; one more is answered 503 at once and closed.
+    #[arg(long, default_value_t = Limits::default().max_connections, value_name = "N")]
+    max_connections: usize,
+
+    /// How long a client may take to send a request's headers, in seconds (a slow client is disconnected).
+    #[arg(long, default_value_t = Limits::default().header_timeout.as_secs(), value_name = "SECONDS")]
+    header_timeout: u64,
+
+    /// Write an evidence bundle (as `fedcheck bundle` does, personal values redacted) for every sign-in whose token
+    /// verified with a trusted key, in a new folder under DIR (which must exist).
     #[arg(long, value_name = "DIR")]
     out: Option<std::path::PathBuf>,
+
+    /// With --out: the most bundles written in this run (later sign-ins are judged, not kept).
+    #[arg(long, default_value_t = Limits::default().max_bundles, value_name = "N")]
+    max_bundles: u64,
+
+    /// With --out: the most bytes of bundles written in this run (suffixes k, M, G).
+    #[arg(long, default_value = "1G", value_name = "BYTES")]
+    max_bundle_bytes: String,
 
     /// For tests: treat this InResponseTo / wctx value as a request this server sent. Repeatable.
     #[arg(long, value_name = "ID", hide = true)]
@@ -79,6 +95,12 @@ pub(super) fn run(a: ServeArgs) -> anyhow::Result<Outcome> {
         limits: Limits {
             max_body,
             request_timeout: Duration::from_secs(a.request_timeout.max(1)),
+            max_connections: a.max_connections.max(1),
+            header_timeout: Duration::from_secs(a.header_timeout.max(1)),
+            max_bundles: a.max_bundles,
+            max_bundle_bytes: args::parse_size(&a.max_bundle_bytes).map_err(|_: SizeError| {
+                anyhow!("--max-bundle-bytes: \"{}\" is not a size (e.g. 1G)", a.max_bundle_bytes)
+            })?,
             ..Limits::default()
         },
     };
