@@ -54,6 +54,8 @@ fn start(args: &[&str]) -> Server {
             }
         }
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("fedcheck serve did not start");
 }
 
