@@ -9,6 +9,7 @@ mod bundle;
 mod check;
 mod check_token;
 mod discover;
+mod docs;
 mod environment;
 mod fetch_config;
 mod lint_config;
@@ -244,6 +245,26 @@ else is single_factor. authenticationRequirement never decides."
 without MFA; 2 unusable input."
     )]
     PartnerReport(PartnerReportArgs),
+
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    ///
+    /// Examples:
+    ///
+    ///   fedcheck completions bash > ~/.local/share/bash-completion/completions/fedcheck
+    ///
+    ///   fedcheck completions zsh > "${fpath[1]}/_fedcheck"
+    ///
+    ///   fedcheck completions powershell | Out-String | Invoke-Expression
+    #[command(verbatim_doc_comment)]
+    Completions(docs::CompletionsArgs),
+
+    /// Print the man page (roff), or write one page per subcommand with --out.
+    ///
+    /// Example:
+    ///
+    ///   fedcheck man --out /usr/local/share/man/man1
+    #[command(verbatim_doc_comment)]
+    Man(docs::ManArgs),
 }
 
 /// Parses the command line, runs the subcommand and returns its exit code.
@@ -274,6 +295,8 @@ fn run(command: Command, env: &Environment) -> Result<Outcome, Failure> {
         Command::FetchConfig(args) => fetch_config::run(args),
         Command::Signins(args) => signins::run(args, env),
         Command::PartnerReport(args) => partner_report::run(args, env),
+        Command::Completions(args) => docs::completions(args),
+        Command::Man(args) => docs::man(args),
     }
     .map_err(failure)
 }
