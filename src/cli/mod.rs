@@ -3,10 +3,12 @@
 
 use anyhow::{anyhow, Context as _};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use fedcheck::http::HttpPolicy;
 use fedcheck::input::{self, InputFormat, InputLimits};
 use fedcheck::report::{self, Settings, Style, Verdict};
+use fedcheck::saml::metadata::{self, Metadata};
 use fedcheck::saml::Engines;
-use fedcheck::trust::{self, FetchLimits};
+use fedcheck::trust;
 use fedcheck::xml::Limits;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -755,7 +757,7 @@ enum FailOn {
 
 impl TrustArgs {
     /// Loads the anchors and metadata (fetching a metadata URL). Errors name the option.
-    fn resolve(&self) -> anyhow::Result<(Vec<trust::TrustAnchor>, Option<trust::Metadata>)> {
+    fn resolve(&self) -> anyhow::Result<(Vec<trust::TrustAnchor>, Option<Metadata>)> {
         let mut anchors: Vec<trust::TrustAnchor> = Vec::new();
         for path in &self.idp_cert {
             let anchor = trust::load_cert_file(path).with_context(|| format!("--idp-cert {path}"))?;
@@ -769,11 +771,9 @@ impl TrustArgs {
         }
         let metadata = match &self.metadata {
             Some(loc) => {
-                let limits = FetchLimits {
-                    timeout: std::time::Duration::from_secs(self.fetch_timeout.max(1)),
-                    ..FetchLimits::default()
-                };
-                let m = trust::load_metadata(loc, &metadata_certs, &limits).map_err(|e| anyhow!("--metadata: {e}"))?;
+                let limits = HttpPolicy::with_timeout(self.fetch_timeout);
+                let m =
+                    metadata::load_metadata(loc, &metadata_certs, &limits).map_err(|e| anyhow!("--metadata: {e}"))?;
                 for anchor in &m.anchors {
                     if !anchors.iter().any(|x| x.der == anchor.der) {
                         anchors.push(anchor.clone());
@@ -1516,14 +1516,14 @@ struct FetchConfigArgs {
 }
 
 fn discover(a: DiscoverArgs) -> anyhow::Result<u8> {
-    use fedcheck::entra::discovery::{self, DiscoverOptions, HttpPolicy};
+    use fedcheck::entra::discovery::{self, DiscoverOptions};
     let d = discovery::discover(&DiscoverOptions {
         user: a.user.clone(),
         login_base: a.login_base_url.clone(),
         metadata_url: a.metadata_url.clone(),
         fetch_metadata: !a.no_metadata,
         out: a.out.clone(),
-        policy: HttpPolicy::with_timeout(a.timeout),
+        policy: discovery::policy(a.timeout, retry_base_env()),
     })?;
     let text = match a.format {
         OutputFormat::Json => serde_json::to_string_pretty(&d)? + "\n",
@@ -1546,10 +1546,16 @@ fn discover(a: DiscoverArgs) -> anyhow::Result<u8> {
     Ok(EXIT_PASS)
 }
 
+/// `FEDCHECK_RETRY_BASE_MS`: the first retry delay of discover and fetch-config, in milliseconds (tests set it low).
+fn retry_base_env() -> Option<std::time::Duration> {
+    let ms = std::env::var(fedcheck::entra::discovery::RETRY_BASE_ENV).ok()?;
+    ms.trim().parse().ok().map(std::time::Duration::from_millis)
+}
+
 fn fetch_config(a: FetchConfigArgs) -> anyhow::Result<u8> {
-    use fedcheck::entra::discovery::{self, HttpPolicy};
-    let token = discovery::resolve_token(a.token_file.as_deref())?;
-    let policy = HttpPolicy::with_timeout(a.timeout);
+    use fedcheck::entra::discovery;
+    let token = discovery::resolve_token(a.token_file.as_deref(), std::env::var(discovery::TOKEN_ENV).ok())?;
+    let policy = discovery::policy(a.timeout, retry_base_env());
     let cfg = discovery::fetch_federation_config(&a.domain, &token, &a.graph_base_url, &policy)?;
     match &a.out {
         Some(p) => std::fs::write(p, &cfg.raw).with_context(|| format!("--out {}: cannot write", p.display()))?,
