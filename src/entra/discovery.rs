@@ -8,7 +8,7 @@
 //! error; it is never printed or written. Nothing here reads the environment: the command line passes the token
 //! ([`TOKEN_ENV`]) and the retry delay ([`RETRY_BASE_ENV`]) in.
 
-use crate::http::{self, HttpError};
+use crate::http::{self, CappedReadError, HttpError};
 use crate::saml::metadata;
 use crate::trust::{self, CertInfo};
 use serde::Serialize;
@@ -57,10 +57,80 @@ pub enum Service {
 /// Why discovery or a fetch failed. Every variant is an exit-2 error for the command line.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
-    /// An argument is unusable.
-    #[error("{0}")]
-    Usage(String),
+pub enum DiscoveryError {
+    /// The sign-in name is not `local@domain`.
+    #[error("USER \"{user}\": {problem}; give a sign-in name of the domain, e.g. someone@contoso.com")]
+    BadUser {
+        /// As given.
+        user: String,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// `--domain` is not a DNS name.
+    #[error("--domain \"{domain}\": not a domain name (e.g. contoso.com)")]
+    BadDomain {
+        /// As given.
+        domain: String,
+    },
+    /// A base URL option does not parse.
+    #[error("{option} \"{url}\": not a URL ({error})")]
+    BadBaseUrl {
+        /// `--login-base-url`, `--metadata-url` or `--graph-base-url`.
+        option: &'static str,
+        /// As given.
+        url: String,
+        /// The parser's complaint.
+        error: url::ParseError,
+    },
+    /// A base URL option is plain http to a host that is not loopback.
+    #[error("{option} \"{url}\": must be https:// (http:// only for a loopback test server)")]
+    InsecureBaseUrl {
+        /// The option.
+        option: &'static str,
+        /// As given.
+        url: String,
+    },
+    /// A base URL parses but no request URL can be built on it.
+    #[error("{option}: {}", .error.map_or("cannot be a base URL".to_string(), |e| e.to_string()))]
+    UnusableBaseUrl {
+        /// The option.
+        option: &'static str,
+        /// The parser's complaint, when there is one.
+        error: Option<url::ParseError>,
+    },
+    /// `--out` names something that is not a folder.
+    #[error("--out {}: exists and is not a folder", .0.display())]
+    OutNotFolder(PathBuf),
+    /// `--token-file` cannot be used.
+    #[error("--token-file {}: {problem}", .path.display())]
+    TokenFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        problem: TokenFileProblem,
+    },
+    /// Neither `--token-file` nor [`TOKEN_ENV`].
+    #[error(
+        "no Graph token: put the bearer token in a file and pass --token-file FILE, or set {TOKEN_ENV} (a token for \
+https://graph.microsoft.com with Domain.Read.All, e.g. from \
+`az account get-access-token --resource-type ms-graph --query accessToken -o tsv`)"
+    )]
+    NoToken,
+    /// The token is empty.
+    #[error("{origin}: the token is empty")]
+    EmptyToken {
+        /// `--token-file FILE` or the variable's name.
+        origin: String,
+    },
+    /// The token holds whitespace.
+    #[error("{origin}: the token holds spaces or line breaks; put only the token in it")]
+    TokenHasSpaces {
+        /// `--token-file FILE` or the variable's name.
+        origin: String,
+    },
+    /// The token cannot be an HTTP header value.
+    #[error("the Graph token holds characters an HTTP header cannot carry")]
+    TokenNotAHeader,
     /// A request failed: network, timeout, HTTP status, size, or an answer that is not what the service returns.
     #[error("{url}: {detail}")]
     Http {
@@ -68,7 +138,7 @@ pub enum Error {
         url: String,
         /// The HTTP status, when an answer came.
         status: Option<u16>,
-        /// What went wrong, one line.
+        /// What went wrong, one line (the token scrubbed out).
         detail: String,
     },
     /// A file could not be written.
@@ -81,10 +151,28 @@ pub enum Error {
     },
 }
 
-impl Error {
+/// Why `--token-file` cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenFileProblem {
+    /// It does not open.
+    #[error("cannot read: {0}")]
+    Open(std::io::Error),
+    /// It does not read, or is over [`MAX_TOKEN_FILE`].
+    #[error("cannot read: {} (limit 64 KiB)", match .0 {
+        CappedReadError::TooLarge { .. } => "too large".to_string(),
+        CappedReadError::Io(e) => e.to_string(),
+    })]
+    Read(CappedReadError),
+    /// Not UTF-8.
+    #[error("not UTF-8 text")]
+    NotText,
+}
+
+impl DiscoveryError {
     /// An answer that came (HTTP 200) but is not what `url` should return.
     fn unexpected(url: &str, detail: String) -> Self {
-        Error::Http {
+        DiscoveryError::Http {
             url: url.to_string(),
             status: Some(200),
             detail,
@@ -93,10 +181,15 @@ impl Error {
 }
 
 /// GETs `url` under `policy`, with `bearer` as the Authorization when given; returns the body.
-pub fn get(url: &str, bearer: Option<&Secret>, service: Service, policy: &HttpPolicy) -> Result<Vec<u8>, Error> {
+pub fn get(
+    url: &str,
+    bearer: Option<&Secret>,
+    service: Service,
+    policy: &HttpPolicy,
+) -> Result<Vec<u8>, DiscoveryError> {
     http::get(url, bearer, policy).map_err(|e| {
         if let HttpError::BadBearer = e {
-            return Error::Usage("the Graph token holds characters an HTTP header cannot carry".into());
+            return DiscoveryError::TokenNotAHeader;
         }
         let detail = match &e {
             HttpError::Status { status, .. } if http::is_retriable(*status) => {
@@ -105,7 +198,7 @@ pub fn get(url: &str, bearer: Option<&Secret>, service: Service, policy: &HttpPo
             HttpError::Status { status, body } => status_message(service, *status, body),
             other => other.to_string(),
         };
-        Error::Http {
+        DiscoveryError::Http {
             url: url.to_string(),
             status: e.status().map(|s| s.as_u16()),
             detail: match bearer {
@@ -156,11 +249,10 @@ pub fn valid_domain(d: &str) -> bool {
 }
 
 /// Splits `local@domain`, with a clear error otherwise.
-pub fn split_user(user: &str) -> Result<(&str, &str), Error> {
-    let bad = |why: &str| {
-        Error::Usage(format!(
-            "USER \"{user}\": {why}; give a sign-in name of the domain, e.g. someone@contoso.com"
-        ))
+pub fn split_user(user: &str) -> Result<(&str, &str), DiscoveryError> {
+    let bad = |problem| DiscoveryError::BadUser {
+        user: user.to_string(),
+        problem,
     };
     let (local, domain) = user.split_once('@').ok_or_else(|| bad("not local@domain"))?;
     if local.is_empty() || local.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -172,12 +264,18 @@ pub fn split_user(user: &str) -> Result<(&str, &str), Error> {
     Ok((local, domain))
 }
 
-fn base(s: &str, option: &str) -> Result<String, Error> {
-    let u = url::Url::parse(s).map_err(|e| Error::Usage(format!("{option} \"{s}\": not a URL ({e})")))?;
+/// A base URL option, checked (https, or http to loopback) and without a trailing `/`.
+fn base(s: &str, option: &'static str) -> Result<String, DiscoveryError> {
+    let u = url::Url::parse(s).map_err(|error| DiscoveryError::BadBaseUrl {
+        option,
+        url: s.to_string(),
+        error,
+    })?;
     if !http::secure_or_loopback(&u) {
-        return Err(Error::Usage(format!(
-            "{option} \"{s}\": must be https:// (http:// only for a loopback test server)"
-        )));
+        return Err(DiscoveryError::InsecureBaseUrl {
+            option,
+            url: s.to_string(),
+        });
     }
     Ok(s.trim_end_matches('/').to_string())
 }
@@ -229,7 +327,7 @@ pub struct Discovery {
     /// Where the metadata is (derived from the sign-in URL, or `--metadata-url`).
     pub metadata_url: Option<String>,
     /// What the metadata says, when fetched.
-    pub metadata: Option<MetadataSummary>,
+    pub metadata: Option<DiscoveredMetadata>,
     /// Files written.
     pub files: Vec<String>,
     /// Remarks for the reader.
@@ -238,7 +336,7 @@ pub struct Discovery {
 
 /// The parts of the IdP metadata a reader checks first.
 #[derive(Debug, Clone, Serialize)]
-pub struct MetadataSummary {
+pub struct DiscoveredMetadata {
     /// `entityID`: what the domain's issuerUri must be.
     pub entity_id: Option<String>,
     /// Passive sign-in (WS-Fed) or SAML SSO URL in the metadata.
@@ -280,21 +378,18 @@ impl CertSummary {
     }
 }
 
-fn prepare_out(dir: &Path) -> Result<(), Error> {
+fn prepare_out(dir: &Path) -> Result<(), DiscoveryError> {
     if dir.exists() && !dir.is_dir() {
-        return Err(Error::Usage(format!(
-            "--out {}: exists and is not a folder",
-            dir.display()
-        )));
+        return Err(DiscoveryError::OutNotFolder(dir.to_path_buf()));
     }
-    std::fs::create_dir_all(dir).map_err(|error| Error::Write {
+    std::fs::create_dir_all(dir).map_err(|error| DiscoveryError::Write {
         path: dir.display().to_string(),
         error,
     })
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<String, Error> {
-    std::fs::write(path, bytes).map_err(|error| Error::Write {
+fn write_file(path: &Path, bytes: &[u8]) -> Result<String, DiscoveryError> {
+    std::fs::write(path, bytes).map_err(|error| DiscoveryError::Write {
         path: path.display().to_string(),
         error,
     })?;
@@ -315,7 +410,7 @@ pub fn metadata_url_for(sign_in_url: &str) -> Option<String> {
 }
 
 /// Asks getuserrealm about the user's domain and, when federated, fetches the IdP's metadata.
-pub fn discover(o: &DiscoverOptions) -> Result<Discovery, Error> {
+pub fn discover(o: &DiscoverOptions) -> Result<Discovery, DiscoveryError> {
     let (_, domain) = split_user(&o.user)?;
     let login_base = base(&o.login_base, "--login-base-url")?;
     if let Some(m) = &o.metadata_url {
@@ -361,17 +456,21 @@ thumbprints with the domain's signingCertificate from `fedcheck fetch-config`)",
 }
 
 /// `{login_base}/getuserrealm.srf?login={user}&json=1`.
-fn userrealm_url(login_base: &str, user: &str) -> Result<String, Error> {
-    let mut u = url::Url::parse(&format!("{login_base}/getuserrealm.srf"))
-        .map_err(|e| Error::Usage(format!("--login-base-url: {e}")))?;
+fn userrealm_url(login_base: &str, user: &str) -> Result<String, DiscoveryError> {
+    let mut u =
+        url::Url::parse(&format!("{login_base}/getuserrealm.srf")).map_err(|e| DiscoveryError::UnusableBaseUrl {
+            option: "--login-base-url",
+            error: Some(e),
+        })?;
     u.query_pairs_mut().append_pair("login", user).append_pair("json", "1");
     Ok(u.to_string())
 }
 
 /// The discovery as far as getuserrealm's JSON answer tells it.
-fn read_userrealm(user: &str, domain: &str, userrealm_url: String, raw: &[u8]) -> Result<Discovery, Error> {
-    let v: serde_json::Value = serde_json::from_slice(raw)
-        .map_err(|e| Error::unexpected(&userrealm_url, format!("the answer is not getuserrealm JSON ({e})")))?;
+fn read_userrealm(user: &str, domain: &str, userrealm_url: String, raw: &[u8]) -> Result<Discovery, DiscoveryError> {
+    let v: serde_json::Value = serde_json::from_slice(raw).map_err(|e| {
+        DiscoveryError::unexpected(&userrealm_url, format!("the answer is not getuserrealm JSON ({e})"))
+    })?;
     let field = |k: &str| {
         v.get(k)
             .and_then(|x| x.as_str())
@@ -379,7 +478,7 @@ fn read_userrealm(user: &str, domain: &str, userrealm_url: String, raw: &[u8]) -
             .map(str::to_string)
     };
     let namespace_type = field("NameSpaceType")
-        .ok_or_else(|| Error::unexpected(&userrealm_url, "the answer has no NameSpaceType".into()))?;
+        .ok_or_else(|| DiscoveryError::unexpected(&userrealm_url, "the answer has no NameSpaceType".into()))?;
     Ok(Discovery {
         user: user.to_string(),
         domain: domain.to_string(),
@@ -409,10 +508,10 @@ fn not_federated_note(domain: &str, namespace_type: &str) -> String {
 }
 
 /// Reads fetched metadata (its signature is not checked: discovery has no anchor for it).
-fn summarize_metadata(raw: &[u8], url: &str) -> Result<MetadataSummary, Error> {
+fn summarize_metadata(raw: &[u8], url: &str) -> Result<DiscoveredMetadata, DiscoveryError> {
     let md = metadata::parse_metadata(raw, url, &[])
-        .map_err(|e| Error::unexpected(url, format!("not usable as metadata: {e}")))?;
-    Ok(MetadataSummary {
+        .map_err(|e| DiscoveryError::unexpected(url, format!("not usable as metadata: {e}")))?;
+    Ok(DiscoveredMetadata {
         entity_id: md.entity_id,
         sign_in_url: md.sign_in_url,
         signing_certificates: md.anchors.iter().map(|a| CertSummary::from_info(&a.info)).collect(),
@@ -464,52 +563,36 @@ pub fn render_text(d: &Discovery) -> String {
 
 /// Reads the Graph token: from `token_file` (trimmed; a leading `Bearer ` is dropped), else `from_env` (the value
 /// of [`TOKEN_ENV`], which the command line reads).
-pub fn resolve_token(token_file: Option<&Path>, from_env: Option<String>) -> Result<Secret, Error> {
-    let (raw, origin) = match token_file {
-        Some(p) => (read_token_file(p)?, format!("--token-file {}", p.display())),
-        None => match from_env {
-            Some(s) if !s.trim().is_empty() => (s, TOKEN_ENV.to_string()),
-            _ => {
-                return Err(Error::Usage(format!(
-                    "no Graph token: put the bearer token in a file and pass --token-file FILE, or set {TOKEN_ENV} \
-(a token for https://graph.microsoft.com with Domain.Read.All, e.g. from \
-`az account get-access-token --resource-type ms-graph --query accessToken -o tsv`)"
-                )))
-            }
-        },
+pub fn resolve_token(token_file: Option<&Path>, from_env: Option<String>) -> Result<Secret, DiscoveryError> {
+    let (raw, origin) = match (token_file, from_env) {
+        (Some(p), _) => (read_token_file(p)?, format!("--token-file {}", p.display())),
+        (None, Some(s)) if !s.trim().is_empty() => (s, TOKEN_ENV.to_string()),
+        (None, _) => return Err(DiscoveryError::NoToken),
     };
     let t = raw.trim();
     let t = t.strip_prefix("Bearer ").map(str::trim).unwrap_or(t);
     if t.is_empty() {
-        return Err(Error::Usage(format!("{origin}: the token is empty")));
+        return Err(DiscoveryError::EmptyToken { origin });
     }
     if t.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Error::Usage(format!(
-            "{origin}: the token holds spaces or line breaks; put only the token in it"
-        )));
+        return Err(DiscoveryError::TokenHasSpaces { origin });
     }
     Ok(Secret::new(t))
 }
 
-fn read_token_file(p: &Path) -> Result<String, Error> {
-    let f =
-        std::fs::File::open(p).map_err(|e| Error::Usage(format!("--token-file {}: cannot read: {e}", p.display())))?;
-    let bytes = http::read_capped(f, MAX_TOKEN_FILE).map_err(|e| {
-        let why = match e {
-            http::CappedReadError::TooLarge { .. } => "too large".to_string(),
-            http::CappedReadError::Io(e) => e.to_string(),
-        };
-        Error::Usage(format!(
-            "--token-file {}: cannot read: {why} (limit 64 KiB)",
-            p.display()
-        ))
-    })?;
-    String::from_utf8(bytes).map_err(|_| Error::Usage(format!("--token-file {}: not UTF-8 text", p.display())))
+fn read_token_file(p: &Path) -> Result<String, DiscoveryError> {
+    let problem = |problem| DiscoveryError::TokenFile {
+        path: p.to_path_buf(),
+        problem,
+    };
+    let f = std::fs::File::open(p).map_err(|e| problem(TokenFileProblem::Open(e)))?;
+    let bytes = http::read_capped(f, MAX_TOKEN_FILE).map_err(|e| problem(TokenFileProblem::Read(e)))?;
+    String::from_utf8(bytes).map_err(|_| problem(TokenFileProblem::NotText))
 }
 
 /// The federation settings fetched from Graph.
 #[derive(Debug, Clone)]
-pub struct FederationConfig {
+pub struct GraphFederationConfig {
     /// The URL requested.
     pub url: String,
     /// The answer, verbatim: the `--federation-config` input.
@@ -518,7 +601,7 @@ pub struct FederationConfig {
     pub json: serde_json::Value,
 }
 
-impl FederationConfig {
+impl GraphFederationConfig {
     /// The entries of `value` (empty for a managed domain).
     pub fn entries(&self) -> &[serde_json::Value] {
         self.json["value"].as_array().map(Vec::as_slice).unwrap_or(&[])
@@ -566,29 +649,33 @@ pub fn fetch_federation_config(
     token: &Secret,
     graph_base: &str,
     policy: &HttpPolicy,
-) -> Result<FederationConfig, Error> {
+) -> Result<GraphFederationConfig, DiscoveryError> {
     if !valid_domain(domain) {
-        return Err(Error::Usage(format!(
-            "--domain \"{domain}\": not a domain name (e.g. contoso.com)"
-        )));
+        return Err(DiscoveryError::BadDomain {
+            domain: domain.to_string(),
+        });
     }
     let graph_base = base(graph_base, "--graph-base-url")?;
-    let mut u = url::Url::parse(&graph_base).map_err(|e| Error::Usage(format!("--graph-base-url: {e}")))?;
+    let unusable = |error| DiscoveryError::UnusableBaseUrl {
+        option: "--graph-base-url",
+        error,
+    };
+    let mut u = url::Url::parse(&graph_base).map_err(|e| unusable(Some(e)))?;
     u.path_segments_mut()
-        .map_err(|_| Error::Usage("--graph-base-url: cannot be a base URL".into()))?
+        .map_err(|_| unusable(None))?
         .pop_if_empty()
         .extend(["v1.0", "domains", domain, "federationConfiguration"]);
     let url = u.to_string();
     let raw = get(&url, Some(token), Service::Graph, policy)?;
-    let json: serde_json::Value =
-        serde_json::from_slice(&raw).map_err(|e| Error::unexpected(&url, format!("the answer is not JSON ({e})")))?;
+    let json: serde_json::Value = serde_json::from_slice(&raw)
+        .map_err(|e| DiscoveryError::unexpected(&url, format!("the answer is not JSON ({e})")))?;
     if !json["value"].is_array() {
-        return Err(Error::unexpected(
+        return Err(DiscoveryError::unexpected(
             &url,
             "the answer has no \"value\" array; not a federationConfiguration list".into(),
         ));
     }
-    Ok(FederationConfig { url, raw, json })
+    Ok(GraphFederationConfig { url, raw, json })
 }
 
 #[cfg(test)]

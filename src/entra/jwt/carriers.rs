@@ -12,7 +12,7 @@ use serde_json::Value;
 
 /// Where a token was found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Source {
+pub struct AccessTokenSource {
     /// `argument`, `stdin` or the file name.
     pub input: String,
     /// `argument`, `raw`, `bearer-line`, `token-response` or `har`.
@@ -31,9 +31,9 @@ pub struct Source {
     pub also_seen: Vec<String>,
 }
 
-impl Source {
+impl AccessTokenSource {
     fn new(input: &str, carrier: &'static str, field: Option<&str>) -> Self {
-        Source {
+        AccessTokenSource {
             input: input.to_string(),
             carrier,
             har_entry: None,
@@ -74,7 +74,7 @@ impl Source {
 #[derive(Debug, Clone)]
 pub struct Found {
     /// Where.
-    pub source: Source,
+    pub source: AccessTokenSource,
     /// The decoded token.
     pub jwt: Jwt,
 }
@@ -87,7 +87,7 @@ pub fn find_tokens(arg: &str, max_input: u64) -> Result<Vec<Found>, JwtError> {
     if trimmed != "-" && looks_like_jwt(trimmed) && !std::path::Path::new(arg).is_file() {
         let jwt = decode(trimmed).map_err(JwtError::Argument)?;
         return Ok(vec![Found {
-            source: Source::new("argument", "argument", None),
+            source: AccessTokenSource::new("argument", "argument", None),
             jwt,
         }]);
     }
@@ -125,19 +125,25 @@ pub fn extract(name: &str, bytes: &[u8]) -> Result<Vec<Found>, JwtError> {
     let text = text.trim_start_matches('\u{feff}').trim();
     let mut found = Collector::default();
     if looks_like_jwt(text) {
-        found.push(Source::new(name, "raw", None), text);
+        found.push(AccessTokenSource::new(name, "raw", None), text);
     } else if text.starts_with('{') {
         let v: Value = serde_json::from_str(text).map_err(|e| problem(InputProblem::BadJson(e)))?;
         if v.get("log").is_some() {
             har(name, &v, &mut found).map_err(problem)?;
         } else if let Some(t) = v.get("access_token").and_then(Value::as_str) {
-            found.push(Source::new(name, "token-response", Some("access_token")), t.trim());
+            found.push(
+                AccessTokenSource::new(name, "token-response", Some("access_token")),
+                t.trim(),
+            );
         } else {
             return Err(problem(InputProblem::UnknownJson));
         }
     } else {
         for t in text.lines().filter_map(bearer) {
-            found.push(Source::new(name, "bearer-line", Some("Authorization header")), t);
+            found.push(
+                AccessTokenSource::new(name, "bearer-line", Some("Authorization header")),
+                t,
+            );
         }
     }
     found.finish().map_err(problem)
@@ -162,7 +168,7 @@ struct Collector {
 }
 
 impl Collector {
-    fn push(&mut self, source: Source, token: &str) {
+    fn push(&mut self, source: AccessTokenSource, token: &str) {
         if let Some((_, f)) = self.list.iter_mut().find(|(t, _)| t == token) {
             f.source.also_seen.push(source.place());
             return;
@@ -192,10 +198,10 @@ fn har(name: &str, v: &Value, found: &mut Collector) -> Result<(), InputProblem>
         .and_then(Value::as_array)
         .ok_or(InputProblem::HarWithoutEntries)?;
     for (i, e) in entries.iter().enumerate() {
-        let src = |field: &str| Source {
+        let src = |field: &str| AccessTokenSource {
             har_entry: Some(i),
             url: e.pointer("/request/url").and_then(Value::as_str).map(str::to_string),
-            ..Source::new(name, "har", Some(field))
+            ..AccessTokenSource::new(name, "har", Some(field))
         };
         for t in request_bearer_tokens(e) {
             found.push(src("Authorization header"), t);

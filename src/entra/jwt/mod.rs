@@ -22,7 +22,7 @@ mod jose;
 mod jwks;
 mod text;
 
-pub use carriers::{extract, find_tokens, Found, Source};
+pub use carriers::{extract, find_tokens, AccessTokenSource, Found};
 pub use jose::{decode, looks_like_jwt, DecodeError, Jwt, MIN_RSA_BITS, RS256};
 pub use jwks::{load_jwks, parse_jwks, Jwk, Jwks, KeyError};
 pub use text::to_text;
@@ -202,7 +202,7 @@ impl Header {
 
 /// The claims reported (absent ones are `null`).
 #[derive(Debug, Clone, Serialize)]
-pub struct Claims {
+pub struct AccessTokenClaims {
     /// `aud`.
     pub aud: Option<Value>,
     /// `iss`.
@@ -231,10 +231,10 @@ pub struct Claims {
     pub exp: Option<Value>,
 }
 
-impl Claims {
+impl AccessTokenClaims {
     fn of(c: &Map<String, Value>) -> Self {
         let claim = |k: &str| c.get(k).cloned();
-        Claims {
+        AccessTokenClaims {
             aud: claim("aud"),
             iss: claim("iss"),
             tid: claim("tid"),
@@ -265,13 +265,13 @@ pub struct Signature {
 
 /// One token's report.
 #[derive(Debug, Clone, Serialize)]
-pub struct TokenReport {
+pub struct AccessTokenReport {
     /// Where it was found.
-    pub source: Source,
+    pub source: AccessTokenSource,
     /// Header.
     pub header: Header,
     /// Claims.
-    pub claims: Claims,
+    pub claims: AccessTokenClaims,
     /// Signature.
     pub signature: Signature,
     /// Every check.
@@ -280,25 +280,25 @@ pub struct TokenReport {
 
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
+pub struct CheckTokenReport {
     /// `pass` when no check failed, else `fail`.
     pub verdict: &'static str,
     /// One per token found.
-    pub tokens: Vec<TokenReport>,
+    pub tokens: Vec<AccessTokenReport>,
 }
 
 /// Judges every token.
-pub fn run(found: &[Found], jwks: &Jwks, opts: &Options) -> Report {
-    let tokens: Vec<TokenReport> = found.iter().map(|f| evaluate(f, jwks, opts)).collect();
+pub fn run(found: &[Found], jwks: &Jwks, opts: &Options) -> CheckTokenReport {
+    let tokens: Vec<AccessTokenReport> = found.iter().map(|f| evaluate(f, jwks, opts)).collect();
     let fail = tokens.iter().any(|t| t.checks.iter().any(|c| c.status == Status::Fail));
-    Report {
+    CheckTokenReport {
         verdict: if fail { "fail" } else { "pass" },
         tokens,
     }
 }
 
 /// Judges one token.
-pub fn evaluate(found: &Found, jwks: &Jwks, opts: &Options) -> TokenReport {
+pub fn evaluate(found: &Found, jwks: &Jwks, opts: &Options) -> AccessTokenReport {
     let jwt = &found.jwt;
     let c = &jwt.claims;
     let header = Header::of(&jwt.header);
@@ -310,10 +310,10 @@ pub fn evaluate(found: &Found, jwks: &Jwks, opts: &Options) -> TokenReport {
     checks.push(checks::audience_check(c, opts));
     checks.push(checks::tenant_check(c, opts));
     checks.extend(checks::identity_checks(c));
-    TokenReport {
+    AccessTokenReport {
         source: found.source.clone(),
         header,
-        claims: Claims::of(c),
+        claims: AccessTokenClaims::of(c),
         signature,
         checks,
     }

@@ -2,11 +2,11 @@
 //! verdict. The token text itself never appears.
 
 use super::checks::{instant, rfc, show};
-use super::{Report, TokenReport};
+use super::{AccessTokenReport, CheckTokenReport};
 use serde_json::Value;
 
 /// The terminal rendering.
-pub fn to_text(r: &Report, jwks_location: &str) -> String {
+pub fn to_text(r: &CheckTokenReport, jwks_location: &str) -> String {
     let mut s = String::new();
     for (i, t) in r.tokens.iter().enumerate() {
         s.push_str(&format!("Token {}: {}\n", i + 1, t.source.line()));
@@ -35,7 +35,7 @@ pub fn to_text(r: &Report, jwks_location: &str) -> String {
     s
 }
 
-fn header_line(t: &TokenReport) -> String {
+fn header_line(t: &AccessTokenReport) -> String {
     format!(
         "  header: alg {}, kid {}, typ {}{}\n",
         t.header.alg.as_deref().unwrap_or("-"),
@@ -50,7 +50,7 @@ fn header_line(t: &TokenReport) -> String {
 }
 
 /// The claims present, times as RFC 3339.
-fn claims_line(t: &TokenReport) -> Option<String> {
+fn claims_line(t: &AccessTokenReport) -> Option<String> {
     let Ok(Value::Object(m)) = serde_json::to_value(&t.claims) else {
         return None;
     };
