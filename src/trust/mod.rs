@@ -1,7 +1,7 @@
 //! Trust anchors: the certificates whose keys may sign tokens, and the facts a report shows about a certificate.
 //!
 //! Anchors come from `--idp-cert` files (PEM, DER, or the bare base64 Entra stores in `signingCertificate`), from
-//! the domain's federation settings, and from the signing keys of IdP metadata (read by [`crate::saml::metadata`]).
+//! the domain's federation settings, and from the signing keys of IdP metadata (read by `saml::metadata`).
 //! Nothing in a token's own `KeyInfo` is ever trusted unless it is byte-for-byte one of these anchors. This module
 //! depends on no other stage: it knows certificates, not documents.
 
