@@ -200,57 +200,45 @@ impl Header {
     }
 }
 
-/// The claims reported (absent ones are `null`).
-#[derive(Debug, Clone, Serialize)]
-pub struct AccessTokenClaims {
-    /// `aud`.
-    pub aud: Option<Value>,
-    /// `iss`.
-    pub iss: Option<Value>,
-    /// `tid`.
-    pub tid: Option<Value>,
-    /// `upn`.
-    pub upn: Option<Value>,
-    /// `unique_name`.
-    pub unique_name: Option<Value>,
-    /// `appid` (v1 tokens).
-    pub appid: Option<Value>,
-    /// `azp` (v2 tokens).
-    pub azp: Option<Value>,
-    /// `scp` (delegated permissions).
-    pub scp: Option<Value>,
-    /// `roles` (application permissions).
-    pub roles: Option<Value>,
-    /// `amr`.
-    pub amr: Option<Value>,
-    /// `iat`.
-    pub iat: Option<Value>,
-    /// `nbf`.
-    pub nbf: Option<Value>,
-    /// `exp`.
-    pub exp: Option<Value>,
+/// Declares [`AccessTokenClaims`] from one list of claim names: each is a field of that name, read from the claim of
+/// that name, serialized in list order; so a field can never be filled from another claim.
+macro_rules! reported_claims {
+    ($($name:ident),* $(,)?) => {
+        /// The claims reported, `null` when absent: audience, issuer and tenant; the user (`upn`, `unique_name`); the
+        /// client (`appid` in v1 tokens, `azp` in v2); delegated `scp` or application `roles`; `amr`; and the times.
+        #[derive(Debug, Clone, Serialize)]
+        pub struct AccessTokenClaims {
+            $(
+                #[doc = concat!("The `", stringify!($name), "` claim.")]
+                pub $name: Option<Value>,
+            )*
+        }
+
+        impl AccessTokenClaims {
+            fn of(c: &Map<String, Value>) -> Self {
+                AccessTokenClaims {
+                    $($name: c.get(stringify!($name)).cloned(),)*
+                }
+            }
+        }
+    };
 }
 
-impl AccessTokenClaims {
-    fn of(c: &Map<String, Value>) -> Self {
-        let claim = |k: &str| c.get(k).cloned();
-        AccessTokenClaims {
-            aud: claim("aud"),
-            iss: claim("iss"),
-            tid: claim("tid"),
-            upn: claim("upn"),
-            unique_name: claim("unique_name"),
-            appid: claim("appid"),
-            azp: claim("azp"),
-            scp: claim("scp"),
-            roles: claim("roles"),
-            amr: claim("amr"),
-            iat: claim("iat"),
-            nbf: claim("nbf"),
-            exp: claim("exp"),
-        }
-    }
-}
+reported_claims!(
+    aud,
+    iss,
+    tid,
+    upn,
+    unique_name,
+    appid,
+    azp,
+    scp,
+    roles,
+    amr,
+    iat,
+    nbf,
+    exp
+);
 
 /// The signature outcome.
 #[derive(Debug, Clone, Serialize)]
