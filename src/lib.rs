@@ -27,6 +27,7 @@ pub mod bundle;
 pub mod dsig;
 pub mod entra;
 pub mod harness;
+pub mod http;
 pub mod input;
 pub mod lint;
 pub mod report;

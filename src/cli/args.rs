@@ -5,10 +5,12 @@
 
 use anyhow::{anyhow, Context as _};
 use clap::{Args, ValueEnum};
+use fedcheck::http::HttpPolicy;
 use fedcheck::input::{self, InputFormat, InputLimits};
 use fedcheck::report::{self, Settings};
+use fedcheck::saml::metadata::{self, Metadata};
 use fedcheck::saml::Engines;
-use fedcheck::trust::{self, FetchLimits};
+use fedcheck::trust;
 use fedcheck::xml::Limits;
 use std::io::Write as _;
 
@@ -124,7 +126,7 @@ pub(super) struct TrustArgs {
 
 impl TrustArgs {
     /// Loads the anchors and metadata (fetching a metadata URL). Errors name the option.
-    fn resolve(&self) -> anyhow::Result<(Vec<trust::TrustAnchor>, Option<trust::Metadata>)> {
+    fn resolve(&self) -> anyhow::Result<(Vec<trust::TrustAnchor>, Option<Metadata>)> {
         let mut anchors: Vec<trust::TrustAnchor> = Vec::new();
         for path in &self.idp_cert {
             let anchor = trust::load_cert_file(path).with_context(|| format!("--idp-cert {path}"))?;
@@ -144,16 +146,13 @@ impl TrustArgs {
     }
 
     /// Loads `--metadata` (a file or URL), checking its signature against `--metadata-cert` when given.
-    fn load_metadata(&self, location: &str) -> anyhow::Result<trust::Metadata> {
+    fn load_metadata(&self, location: &str) -> anyhow::Result<Metadata> {
         let mut metadata_certs = Vec::new();
         for path in &self.metadata_cert {
             metadata_certs.push(trust::load_cert_file(path).with_context(|| format!("--metadata-cert {path}"))?);
         }
-        let limits = FetchLimits {
-            timeout: std::time::Duration::from_secs(self.fetch_timeout.max(1)),
-            ..FetchLimits::default()
-        };
-        trust::load_metadata(location, &metadata_certs, &limits).map_err(|e| anyhow!("--metadata: {e}"))
+        let limits = HttpPolicy::with_timeout(self.fetch_timeout);
+        metadata::load_metadata(location, &metadata_certs, &limits).map_err(|e| anyhow!("--metadata: {e}"))
     }
 
     /// Loads `--federation-config`, adding its certificates to the anchors (they are what Entra trusts).

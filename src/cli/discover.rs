@@ -3,7 +3,7 @@
 use super::args::{self, OutputFormat};
 use super::outcome::Outcome;
 use clap::Args;
-use fedcheck::entra::discovery::{self, DiscoverOptions, HttpPolicy};
+use fedcheck::entra::discovery::{self, DiscoverOptions};
 
 /// `fedcheck discover`.
 #[derive(Args, Debug)]
@@ -39,14 +39,14 @@ pub(super) struct DiscoverArgs {
 }
 
 /// Runs `discover`: 1 when the domain is not federated (its notes go to stderr when stdout is JSON).
-pub(super) fn run(a: DiscoverArgs) -> anyhow::Result<Outcome> {
+pub(super) fn run(a: DiscoverArgs, env: &super::Environment) -> anyhow::Result<Outcome> {
     let d = discovery::discover(&DiscoverOptions {
         user: a.user.clone(),
         login_base: a.login_base_url.clone(),
         metadata_url: a.metadata_url.clone(),
         fetch_metadata: !a.no_metadata,
         out: a.out.clone(),
-        policy: HttpPolicy::with_timeout(a.timeout),
+        policy: discovery::policy(a.timeout, env.retry_base),
     })?;
     let text = match a.format {
         OutputFormat::Json => serde_json::to_string_pretty(&d)? + "\n",

@@ -16,6 +16,10 @@ pub(super) struct Environment {
     /// The command line as typed, recorded in evidence bundles (an argument that is not UTF-8, possible in a
     /// path, is recorded lossily rather than aborting the run).
     pub(super) argv: Vec<String>,
+    /// `FEDCHECK_GRAPH_TOKEN`: the Graph bearer token for `fetch-config` when no --token-file is given.
+    pub(super) graph_token: Option<String>,
+    /// `FEDCHECK_RETRY_BASE_MS`: the first retry delay of discover and fetch-config (tests set it low).
+    pub(super) retry_base: Option<Duration>,
 }
 
 impl Environment {
@@ -29,6 +33,11 @@ impl Environment {
                 .and_then(|v| v.parse().ok())
                 .map_or(Duration::from_secs(1), Duration::from_millis),
             argv: std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect(),
+            graph_token: std::env::var(fedcheck::entra::discovery::TOKEN_ENV).ok(),
+            retry_base: std::env::var(fedcheck::entra::discovery::RETRY_BASE_ENV)
+                .ok()
+                .and_then(|ms| ms.trim().parse().ok())
+                .map(Duration::from_millis),
         }
     }
 }

@@ -5,7 +5,7 @@ use super::args;
 use super::outcome::Outcome;
 use anyhow::Context as _;
 use clap::Args;
-use fedcheck::entra::discovery::{self, HttpPolicy};
+use fedcheck::entra::discovery;
 
 /// `fedcheck fetch-config`.
 #[derive(Args, Debug)]
@@ -33,9 +33,9 @@ pub(super) struct FetchConfigArgs {
 }
 
 /// Runs `fetch-config`: 1 when the domain has no federation configuration (managed).
-pub(super) fn run(a: FetchConfigArgs) -> anyhow::Result<Outcome> {
-    let token = discovery::resolve_token(a.token_file.as_deref())?;
-    let policy = HttpPolicy::with_timeout(a.timeout);
+pub(super) fn run(a: FetchConfigArgs, env: &super::Environment) -> anyhow::Result<Outcome> {
+    let token = discovery::resolve_token(a.token_file.as_deref(), env.graph_token.clone())?;
+    let policy = discovery::policy(a.timeout, env.retry_base);
     let cfg = discovery::fetch_federation_config(&a.domain, &token, &a.graph_base_url, &policy)?;
     match &a.out {
         Some(p) => std::fs::write(p, &cfg.raw).with_context(|| format!("--out {}: cannot write", p.display()))?,

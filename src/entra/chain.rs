@@ -53,7 +53,7 @@ pub struct Chain {
     pub unlinked_entra_tokens: Vec<String>,
 }
 
-fn jwt_source(s: &jwt::Source) -> String {
+fn jwt_source(s: &jwt::AccessTokenSource) -> String {
     let mut out = s.input.clone();
     if let Some(i) = s.har_entry {
         out.push_str(&format!(" entry #{i}"));
@@ -83,7 +83,7 @@ fn step(name: &'static str, status: Status, detail: impl Into<String>) -> Step {
 }
 
 /// Links the report's tokens to the Entra tokens judged by `check-token`'s engine.
-pub fn link(report: &Report, entra: &jwt::Report, skew: Duration) -> Chain {
+pub fn link(report: &Report, entra: &jwt::CheckTokenReport, skew: Duration) -> Chain {
     let mut used = vec![false; entra.tokens.len()];
     let mut entries = Vec::new();
     for (i, tk) in report.tokens.iter().enumerate() {

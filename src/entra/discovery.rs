@@ -2,78 +2,45 @@
 //! metadata, and read the domain's federation settings from Microsoft Graph (`federationConfiguration`, with a
 //! bearer token). The files written are the inputs `--metadata` and `--federation-config` take.
 //!
-//! Every request goes through one helper, [`get`]: https only (plain http only for loopback test servers, the rule
-//! of [`crate::trust`]), a whole-request timeout, a size cap that also holds for chunked bodies, up to
-//! [`HttpPolicy::retries`] retries on 429 and 5xx with exponential backoff (honouring `Retry-After` seconds), and
-//! one-line errors naming the URL. The Graph token is sent as a sensitive header and scrubbed from every error; it is
-//! never printed or written.
+//! Every request goes through [`crate::http::get`] (https only, a whole-request timeout, a size cap, redirects that
+//! stay on https) with [`RETRIES`] retries on 429 and 5xx; [`get`] words its failures as one line naming the URL and
+//! explains 401, 403 and 404 per [`Service`]. The Graph token is sent as a sensitive header and scrubbed from every
+//! error; it is never printed or written. Nothing here reads the environment: the command line passes the token
+//! ([`TOKEN_ENV`]) and the retry delay ([`RETRY_BASE_ENV`]) in.
 
+use crate::http::{self, CappedReadError, HttpError};
+use crate::saml::metadata;
 use crate::trust::{self, CertInfo};
 use serde::Serialize;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+pub use crate::http::{HttpPolicy, Secret};
 
 /// Where `getuserrealm.srf` lives unless `--login-base-url` says otherwise.
 pub const DEFAULT_LOGIN_BASE: &str = "https://login.microsoftonline.com";
 /// Microsoft Graph, unless `--graph-base-url` says otherwise.
 pub const DEFAULT_GRAPH_BASE: &str = "https://graph.microsoft.com";
-/// The environment variable holding the Graph bearer token when `--token-file` is not given.
+/// The environment variable holding the Graph bearer token when `--token-file` is not given (read by the CLI).
 pub const TOKEN_ENV: &str = "FEDCHECK_GRAPH_TOKEN";
-/// The environment variable that sets the first retry delay in milliseconds (default 500; tests set it low).
+/// The environment variable that sets the first retry delay in milliseconds (read by the CLI; tests set it low).
 pub const RETRY_BASE_ENV: &str = "FEDCHECK_RETRY_BASE_MS";
 /// Where AD FS publishes its federation metadata.
 pub const METADATA_PATH: &str = "/FederationMetadata/2007-06/FederationMetadata.xml";
+/// Retries after a 429 or 5xx answer: getuserrealm and Graph throttle.
+pub const RETRIES: u32 = 3;
+/// The largest `--token-file` read.
+pub const MAX_TOKEN_FILE: u64 = 64 * 1024;
 
-/// How requests are made.
-#[derive(Debug, Clone, Copy)]
-pub struct HttpPolicy {
-    /// Whole-request timeout (connect, headers and body).
-    pub timeout: Duration,
-    /// Largest body accepted.
-    pub max_bytes: u64,
-    /// Retries after a 429 or 5xx answer (so at most `retries + 1` requests).
-    pub retries: u32,
-    /// Delay before the first retry; doubled for each further one.
-    pub base_delay: Duration,
-    /// Longest delay between two attempts, `Retry-After` included.
-    pub max_delay: Duration,
-}
-
-impl Default for HttpPolicy {
-    fn default() -> Self {
-        HttpPolicy {
-            timeout: Duration::from_secs(15),
-            max_bytes: 5 * 1024 * 1024,
-            retries: 3,
-            base_delay: Duration::from_millis(500),
-            max_delay: Duration::from_secs(10),
-        }
+/// The policy for discovery requests: this timeout in seconds (at least 1), [`RETRIES`] retries, and the first retry
+/// delay `retry_base` when given (default 500 ms).
+pub fn policy(timeout_seconds: u64, retry_base: Option<Duration>) -> HttpPolicy {
+    let mut p = HttpPolicy::with_timeout(timeout_seconds);
+    p.retries = RETRIES;
+    if let Some(base) = retry_base {
+        p.base_delay = base;
     }
-}
-
-impl HttpPolicy {
-    /// The default policy with this timeout (at least 1 s) and the base delay from [`RETRY_BASE_ENV`] when set.
-    pub fn with_timeout(seconds: u64) -> Self {
-        let mut p = HttpPolicy {
-            timeout: Duration::from_secs(seconds.max(1)),
-            ..HttpPolicy::default()
-        };
-        if let Some(ms) = std::env::var(RETRY_BASE_ENV)
-            .ok()
-            .and_then(|v| v.trim().parse::<u64>().ok())
-        {
-            p.base_delay = Duration::from_millis(ms);
-        }
-        p
-    }
-
-    /// The wait before retry number `retry` (0-based): `Retry-After` when the server sent one, else the exponential
-    /// backoff; capped at `max_delay`.
-    pub fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
-        let backoff = self.base_delay.saturating_mul(1u32 << retry.min(16));
-        retry_after.unwrap_or(backoff).min(self.max_delay)
-    }
+    p
 }
 
 /// Which service a URL belongs to; decides how 401, 403 and 404 are explained.
@@ -90,10 +57,80 @@ pub enum Service {
 /// Why discovery or a fetch failed. Every variant is an exit-2 error for the command line.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
-    /// An argument is unusable.
-    #[error("{0}")]
-    Usage(String),
+pub enum DiscoveryError {
+    /// The sign-in name is not `local@domain`.
+    #[error("USER \"{user}\": {problem}; give a sign-in name of the domain, e.g. someone@contoso.com")]
+    BadUser {
+        /// As given.
+        user: String,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// `--domain` is not a DNS name.
+    #[error("--domain \"{domain}\": not a domain name (e.g. contoso.com)")]
+    BadDomain {
+        /// As given.
+        domain: String,
+    },
+    /// A base URL option does not parse.
+    #[error("{option} \"{url}\": not a URL ({error})")]
+    BadBaseUrl {
+        /// `--login-base-url`, `--metadata-url` or `--graph-base-url`.
+        option: &'static str,
+        /// As given.
+        url: String,
+        /// The parser's complaint.
+        error: url::ParseError,
+    },
+    /// A base URL option is plain http to a host that is not loopback.
+    #[error("{option} \"{url}\": must be https:// (http:// only for a loopback test server)")]
+    InsecureBaseUrl {
+        /// The option.
+        option: &'static str,
+        /// As given.
+        url: String,
+    },
+    /// A base URL parses but no request URL can be built on it.
+    #[error("{option}: {}", .error.map_or("cannot be a base URL".to_string(), |e| e.to_string()))]
+    UnusableBaseUrl {
+        /// The option.
+        option: &'static str,
+        /// The parser's complaint, when there is one.
+        error: Option<url::ParseError>,
+    },
+    /// `--out` names something that is not a folder.
+    #[error("--out {}: exists and is not a folder", .0.display())]
+    OutNotFolder(PathBuf),
+    /// `--token-file` cannot be used.
+    #[error("--token-file {}: {problem}", .path.display())]
+    TokenFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        problem: TokenFileProblem,
+    },
+    /// Neither `--token-file` nor [`TOKEN_ENV`].
+    #[error(
+        "no Graph token: put the bearer token in a file and pass --token-file FILE, or set {TOKEN_ENV} (a token for \
+https://graph.microsoft.com with Domain.Read.All, e.g. from \
+`az account get-access-token --resource-type ms-graph --query accessToken -o tsv`)"
+    )]
+    NoToken,
+    /// The token is empty.
+    #[error("{origin}: the token is empty")]
+    EmptyToken {
+        /// `--token-file FILE` or the variable's name.
+        origin: String,
+    },
+    /// The token holds whitespace.
+    #[error("{origin}: the token holds spaces or line breaks; put only the token in it")]
+    TokenHasSpaces {
+        /// `--token-file FILE` or the variable's name.
+        origin: String,
+    },
+    /// The token cannot be an HTTP header value.
+    #[error("the Graph token holds characters an HTTP header cannot carry")]
+    TokenNotAHeader,
     /// A request failed: network, timeout, HTTP status, size, or an answer that is not what the service returns.
     #[error("{url}: {detail}")]
     Http {
@@ -101,7 +138,7 @@ pub enum Error {
         url: String,
         /// The HTTP status, when an answer came.
         status: Option<u16>,
-        /// What went wrong, one line.
+        /// What went wrong, one line (the token scrubbed out).
         detail: String,
     },
     /// A file could not be written.
@@ -114,147 +151,62 @@ pub enum Error {
     },
 }
 
-/// A bearer token. Its `Debug` does not show it.
-#[derive(Clone)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a token.
-    pub fn new(s: impl Into<String>) -> Self {
-        Secret(s.into())
-    }
-    /// The token itself, for the Authorization header.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
+/// Why `--token-file` cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenFileProblem {
+    /// It does not open.
+    #[error("cannot read: {0}")]
+    Open(std::io::Error),
+    /// It does not read, or is over [`MAX_TOKEN_FILE`].
+    #[error("cannot read: {} (limit 64 KiB)", match .0 {
+        CappedReadError::TooLarge { .. } => "too large".to_string(),
+        CappedReadError::Io(e) => e.to_string(),
+    })]
+    Read(CappedReadError),
+    /// Not UTF-8.
+    #[error("not UTF-8 text")]
+    NotText,
 }
 
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret([redacted])")
+impl DiscoveryError {
+    /// An answer that came (HTTP 200) but is not what `url` should return.
+    fn unexpected(url: &str, detail: String) -> Self {
+        DiscoveryError::Http {
+            url: url.to_string(),
+            status: Some(200),
+            detail,
+        }
     }
 }
 
 /// GETs `url` under `policy`, with `bearer` as the Authorization when given; returns the body.
-pub fn get(url: &str, bearer: Option<&Secret>, service: Service, policy: &HttpPolicy) -> Result<Vec<u8>, Error> {
-    let scrub = |s: String| match bearer {
-        Some(t) if !t.0.is_empty() => s.replace(&t.0, "[token]"),
-        _ => s,
-    };
-    let err = |status: Option<u16>, detail: String| Error::Http {
-        url: url.to_string(),
-        status,
-        detail: scrub(detail),
-    };
-    let parsed = url::Url::parse(url).map_err(|e| err(None, format!("not a valid URL: {e}")))?;
-    if !trust::secure_or_loopback(&parsed) {
-        return Err(err(
-            None,
-            "plain http:// is refused (only https://, or http:// to a loopback test server)".into(),
-        ));
-    }
-    let redirects = reqwest::redirect::Policy::custom(|attempt| {
-        if attempt.previous().len() >= 5 {
-            attempt.error("more than 5 redirects")
-        } else if trust::secure_or_loopback(attempt.url()) {
-            attempt.follow()
-        } else {
-            attempt.error("redirected to a plain http:// URL")
+pub fn get(
+    url: &str,
+    bearer: Option<&Secret>,
+    service: Service,
+    policy: &HttpPolicy,
+) -> Result<Vec<u8>, DiscoveryError> {
+    http::get(url, bearer, policy).map_err(|e| {
+        if let HttpError::BadBearer = e {
+            return DiscoveryError::TokenNotAHeader;
         }
-    });
-    let client = reqwest::blocking::Client::builder()
-        .redirect(redirects)
-        .timeout(policy.timeout)
-        .connect_timeout(policy.timeout)
-        .user_agent(concat!("fedcheck/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| err(None, error_chain(&e)))?;
-    let auth = match bearer {
-        Some(t) => {
-            let mut v = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", t.0))
-                .map_err(|_| Error::Usage("the Graph token holds characters an HTTP header cannot carry".into()))?;
-            v.set_sensitive(true);
-            Some(v)
-        }
-        None => None,
-    };
-    let mut retry = 0u32;
-    loop {
-        let mut req = client.get(parsed.clone());
-        if let Some(v) = &auth {
-            req = req.header(reqwest::header::AUTHORIZATION, v.clone());
-        }
-        let resp = req.send().map_err(|e| {
-            if e.is_timeout() {
-                err(None, format!("timed out after {}s", policy.timeout.as_secs()))
-            } else {
-                err(None, error_chain(&e))
+        let detail = match &e {
+            HttpError::Status { status, .. } if http::is_retriable(*status) => {
+                format!("HTTP {status}, still after {} retries; try again later", policy.retries)
             }
-        })?;
-        let status = resp.status();
-        if status.as_u16() == 429 || status.is_server_error() {
-            if retry < policy.retries {
-                let wait = policy.delay(retry, retry_after(&resp));
-                retry += 1;
-                eprintln!(
-                    "fedcheck: {url}: HTTP {status}; retry {retry}/{} in {:.1}s",
-                    policy.retries,
-                    wait.as_secs_f64()
-                );
-                drop(resp);
-                std::thread::sleep(wait);
-                continue;
-            }
-            return Err(err(
-                Some(status.as_u16()),
-                format!("HTTP {status}, still after {} retries; try again later", policy.retries),
-            ));
+            HttpError::Status { status, body } => status_message(service, *status, body),
+            other => other.to_string(),
+        };
+        DiscoveryError::Http {
+            url: url.to_string(),
+            status: e.status().map(|s| s.as_u16()),
+            detail: match bearer {
+                Some(token) => token.scrub(detail),
+                None => detail,
+            },
         }
-        if !status.is_success() {
-            let body = read_capped(resp, 64 * 1024).unwrap_or_default();
-            return Err(err(Some(status.as_u16()), status_message(service, status, &body)));
-        }
-        if resp.content_length().is_some_and(|n| n > policy.max_bytes) {
-            return Err(err(
-                Some(status.as_u16()),
-                format!("the answer is larger than the {}-byte limit", policy.max_bytes),
-            ));
-        }
-        let body = read_capped(resp, policy.max_bytes).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::FileTooLarge {
-                err(
-                    Some(status.as_u16()),
-                    format!("the answer is larger than the {}-byte limit", policy.max_bytes),
-                )
-            } else if e.kind() == std::io::ErrorKind::TimedOut || e.to_string().contains("timed out") {
-                err(
-                    Some(status.as_u16()),
-                    format!("timed out after {}s reading the answer", policy.timeout.as_secs()),
-                )
-            } else {
-                err(
-                    Some(status.as_u16()),
-                    format!("reading the answer: {}", error_chain(&e)),
-                )
-            }
-        })?;
-        return Ok(body);
-    }
-}
-
-/// Reads at most `cap` bytes; more is an error of kind `FileTooLarge` (chunked bodies have no Content-Length).
-fn read_capped(r: impl Read, cap: u64) -> std::io::Result<Vec<u8>> {
-    let mut body = Vec::new();
-    r.take(cap + 1).read_to_end(&mut body)?;
-    if body.len() as u64 > cap {
-        return Err(std::io::Error::new(std::io::ErrorKind::FileTooLarge, "too large"));
-    }
-    Ok(body)
-}
-
-fn retry_after(resp: &reqwest::blocking::Response) -> Option<Duration> {
-    let v = resp.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    v.trim().parse::<u64>().ok().map(Duration::from_secs)
+    })
 }
 
 fn status_message(service: Service, status: reqwest::StatusCode, body: &[u8]) -> String {
@@ -282,20 +234,6 @@ fn status_message(service: Service, status: reqwest::StatusCode, body: &[u8]) ->
     s
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let m = c.to_string();
-        if !s.contains(&m) {
-            s.push_str(": ");
-            s.push_str(&m);
-        }
-        cur = c.source();
-    }
-    s
-}
-
 /// Whether `d` looks like a DNS domain name (labels of letters, digits and hyphens, at least two).
 pub fn valid_domain(d: &str) -> bool {
     !d.is_empty()
@@ -311,11 +249,10 @@ pub fn valid_domain(d: &str) -> bool {
 }
 
 /// Splits `local@domain`, with a clear error otherwise.
-pub fn split_user(user: &str) -> Result<(&str, &str), Error> {
-    let bad = |why: &str| {
-        Error::Usage(format!(
-            "USER \"{user}\": {why}; give a sign-in name of the domain, e.g. someone@contoso.com"
-        ))
+pub fn split_user(user: &str) -> Result<(&str, &str), DiscoveryError> {
+    let bad = |problem| DiscoveryError::BadUser {
+        user: user.to_string(),
+        problem,
     };
     let (local, domain) = user.split_once('@').ok_or_else(|| bad("not local@domain"))?;
     if local.is_empty() || local.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -327,12 +264,18 @@ pub fn split_user(user: &str) -> Result<(&str, &str), Error> {
     Ok((local, domain))
 }
 
-fn base(s: &str, option: &str) -> Result<String, Error> {
-    let u = url::Url::parse(s).map_err(|e| Error::Usage(format!("{option} \"{s}\": not a URL ({e})")))?;
-    if !trust::secure_or_loopback(&u) {
-        return Err(Error::Usage(format!(
-            "{option} \"{s}\": must be https:// (http:// only for a loopback test server)"
-        )));
+/// A base URL option, checked (https, or http to loopback) and without a trailing `/`.
+fn base(s: &str, option: &'static str) -> Result<String, DiscoveryError> {
+    let u = url::Url::parse(s).map_err(|error| DiscoveryError::BadBaseUrl {
+        option,
+        url: s.to_string(),
+        error,
+    })?;
+    if !http::secure_or_loopback(&u) {
+        return Err(DiscoveryError::InsecureBaseUrl {
+            option,
+            url: s.to_string(),
+        });
     }
     Ok(s.trim_end_matches('/').to_string())
 }
@@ -384,7 +327,7 @@ pub struct Discovery {
     /// Where the metadata is (derived from the sign-in URL, or `--metadata-url`).
     pub metadata_url: Option<String>,
     /// What the metadata says, when fetched.
-    pub metadata: Option<MetadataSummary>,
+    pub metadata: Option<DiscoveredMetadata>,
     /// Files written.
     pub files: Vec<String>,
     /// Remarks for the reader.
@@ -393,7 +336,7 @@ pub struct Discovery {
 
 /// The parts of the IdP metadata a reader checks first.
 #[derive(Debug, Clone, Serialize)]
-pub struct MetadataSummary {
+pub struct DiscoveredMetadata {
     /// `entityID`: what the domain's issuerUri must be.
     pub entity_id: Option<String>,
     /// Passive sign-in (WS-Fed) or SAML SSO URL in the metadata.
@@ -435,21 +378,18 @@ impl CertSummary {
     }
 }
 
-fn prepare_out(dir: &Path) -> Result<(), Error> {
+fn prepare_out(dir: &Path) -> Result<(), DiscoveryError> {
     if dir.exists() && !dir.is_dir() {
-        return Err(Error::Usage(format!(
-            "--out {}: exists and is not a folder",
-            dir.display()
-        )));
+        return Err(DiscoveryError::OutNotFolder(dir.to_path_buf()));
     }
-    std::fs::create_dir_all(dir).map_err(|error| Error::Write {
+    std::fs::create_dir_all(dir).map_err(|error| DiscoveryError::Write {
         path: dir.display().to_string(),
         error,
     })
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<String, Error> {
-    std::fs::write(path, bytes).map_err(|error| Error::Write {
+fn write_file(path: &Path, bytes: &[u8]) -> Result<String, DiscoveryError> {
+    std::fs::write(path, bytes).map_err(|error| DiscoveryError::Write {
         path: path.display().to_string(),
         error,
     })?;
@@ -470,7 +410,7 @@ pub fn metadata_url_for(sign_in_url: &str) -> Option<String> {
 }
 
 /// Asks getuserrealm about the user's domain and, when federated, fetches the IdP's metadata.
-pub fn discover(o: &DiscoverOptions) -> Result<Discovery, Error> {
+pub fn discover(o: &DiscoverOptions) -> Result<Discovery, DiscoveryError> {
     let (_, domain) = split_user(&o.user)?;
     let login_base = base(&o.login_base, "--login-base-url")?;
     if let Some(m) = &o.metadata_url {
@@ -479,67 +419,20 @@ pub fn discover(o: &DiscoverOptions) -> Result<Discovery, Error> {
     if let Some(dir) = &o.out {
         prepare_out(dir)?;
     }
-    let mut u = url::Url::parse(&format!("{login_base}/getuserrealm.srf"))
-        .map_err(|e| Error::Usage(format!("--login-base-url: {e}")))?;
-    u.query_pairs_mut()
-        .append_pair("login", &o.user)
-        .append_pair("json", "1");
-    let userrealm_url = u.to_string();
+    let userrealm_url = userrealm_url(&login_base, &o.user)?;
     let raw = get(&userrealm_url, None, Service::UserRealm, &o.policy)?;
-    let v: serde_json::Value = serde_json::from_slice(&raw).map_err(|e| Error::Http {
-        url: userrealm_url.clone(),
-        status: Some(200),
-        detail: format!("the answer is not getuserrealm JSON ({e})"),
-    })?;
-    let field = |k: &str| {
-        v.get(k)
-            .and_then(|x| x.as_str())
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
-    let namespace_type = field("NameSpaceType").ok_or_else(|| Error::Http {
-        url: userrealm_url.clone(),
-        status: Some(200),
-        detail: "the answer has no NameSpaceType".into(),
-    })?;
-    let federated = namespace_type.eq_ignore_ascii_case("Federated");
-    let sign_in_url = field("AuthURL");
-    let mut d = Discovery {
-        user: o.user.clone(),
-        domain: domain.to_string(),
-        userrealm_url,
-        namespace_type,
-        federated,
-        federation_protocol: field("federation_protocol"),
-        sign_in_url: sign_in_url.clone(),
-        domain_name: field("DomainName"),
-        federation_brand_name: field("FederationBrandName"),
-        cloud_instance: field("CloudInstanceName"),
-        mex_url: field("MEXURL"),
-        active_auth_url: field("federation_active_auth_url"),
-        metadata_url: None,
-        metadata: None,
-        files: Vec::new(),
-        notes: Vec::new(),
-    };
+    let mut d = read_userrealm(&o.user, domain, userrealm_url, &raw)?;
     if let Some(dir) = &o.out {
         d.files.push(write_file(&dir.join("userrealm.json"), &raw)?);
     }
-    if !federated {
-        d.notes.push(if d.namespace_type.eq_ignore_ascii_case("Managed") {
-            format!("{domain} is not federated: Entra authenticates this domain itself (NameSpaceType Managed)")
-        } else {
-            format!(
-                "{domain} is not known to Entra ID as a verified domain (NameSpaceType {})",
-                d.namespace_type
-            )
-        });
+    if !d.federated {
+        d.notes.push(not_federated_note(domain, &d.namespace_type));
         return Ok(d);
     }
     d.metadata_url = o
         .metadata_url
         .clone()
-        .or_else(|| sign_in_url.as_deref().and_then(metadata_url_for));
+        .or_else(|| d.sign_in_url.as_deref().and_then(metadata_url_for));
     if !o.fetch_metadata {
         return Ok(d);
     }
@@ -549,16 +442,7 @@ pub fn discover(o: &DiscoverOptions) -> Result<Discovery, Error> {
         return Ok(d);
     };
     let raw_md = get(&murl, None, Service::Metadata, &o.policy)?;
-    let md = trust::parse_metadata(&raw_md, &murl, &[]).map_err(|e| Error::Http {
-        url: murl.clone(),
-        status: Some(200),
-        detail: format!("not usable as metadata: {e}"),
-    })?;
-    d.metadata = Some(MetadataSummary {
-        entity_id: md.entity_id.clone(),
-        sign_in_url: md.sign_in_url.clone(),
-        signing_certificates: md.anchors.iter().map(|a| CertSummary::from_info(&a.info)).collect(),
-    });
+    d.metadata = Some(summarize_metadata(&raw_md, &murl)?);
     if let Some(dir) = &o.out {
         let p = dir.join("metadata.xml");
         d.files.push(write_file(&p, &raw_md)?);
@@ -569,6 +453,69 @@ thumbprints with the domain's signingCertificate from `fedcheck fetch-config`)",
         ));
     }
     Ok(d)
+}
+
+/// `{login_base}/getuserrealm.srf?login={user}&json=1`.
+fn userrealm_url(login_base: &str, user: &str) -> Result<String, DiscoveryError> {
+    let mut u =
+        url::Url::parse(&format!("{login_base}/getuserrealm.srf")).map_err(|e| DiscoveryError::UnusableBaseUrl {
+            option: "--login-base-url",
+            error: Some(e),
+        })?;
+    u.query_pairs_mut().append_pair("login", user).append_pair("json", "1");
+    Ok(u.to_string())
+}
+
+/// The discovery as far as getuserrealm's JSON answer tells it.
+fn read_userrealm(user: &str, domain: &str, userrealm_url: String, raw: &[u8]) -> Result<Discovery, DiscoveryError> {
+    let v: serde_json::Value = serde_json::from_slice(raw).map_err(|e| {
+        DiscoveryError::unexpected(&userrealm_url, format!("the answer is not getuserrealm JSON ({e})"))
+    })?;
+    let field = |k: &str| {
+        v.get(k)
+            .and_then(|x| x.as_str())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let namespace_type = field("NameSpaceType")
+        .ok_or_else(|| DiscoveryError::unexpected(&userrealm_url, "the answer has no NameSpaceType".into()))?;
+    Ok(Discovery {
+        user: user.to_string(),
+        domain: domain.to_string(),
+        userrealm_url,
+        federated: namespace_type.eq_ignore_ascii_case("Federated"),
+        namespace_type,
+        federation_protocol: field("federation_protocol"),
+        sign_in_url: field("AuthURL"),
+        domain_name: field("DomainName"),
+        federation_brand_name: field("FederationBrandName"),
+        cloud_instance: field("CloudInstanceName"),
+        mex_url: field("MEXURL"),
+        active_auth_url: field("federation_active_auth_url"),
+        metadata_url: None,
+        metadata: None,
+        files: Vec::new(),
+        notes: Vec::new(),
+    })
+}
+
+fn not_federated_note(domain: &str, namespace_type: &str) -> String {
+    if namespace_type.eq_ignore_ascii_case("Managed") {
+        format!("{domain} is not federated: Entra authenticates this domain itself (NameSpaceType Managed)")
+    } else {
+        format!("{domain} is not known to Entra ID as a verified domain (NameSpaceType {namespace_type})")
+    }
+}
+
+/// Reads fetched metadata (its signature is not checked: discovery has no anchor for it).
+fn summarize_metadata(raw: &[u8], url: &str) -> Result<DiscoveredMetadata, DiscoveryError> {
+    let md = metadata::parse_metadata(raw, url, &[])
+        .map_err(|e| DiscoveryError::unexpected(url, format!("not usable as metadata: {e}")))?;
+    Ok(DiscoveredMetadata {
+        entity_id: md.entity_id,
+        sign_in_url: md.sign_in_url,
+        signing_certificates: md.anchors.iter().map(|a| CertSummary::from_info(&a.info)).collect(),
+    })
 }
 
 /// The discovery as terminal text.
@@ -614,45 +561,38 @@ pub fn render_text(d: &Discovery) -> String {
     s
 }
 
-/// Reads the Graph token: from `token_file` (trimmed; a leading `Bearer ` is dropped), else from [`TOKEN_ENV`].
-pub fn resolve_token(token_file: Option<&Path>) -> Result<Secret, Error> {
-    let (raw, origin) = match token_file {
-        Some(p) => {
-            let f = std::fs::File::open(p)
-                .map_err(|e| Error::Usage(format!("--token-file {}: cannot read: {e}", p.display())))?;
-            let bytes = read_capped(f, 64 * 1024)
-                .map_err(|e| Error::Usage(format!("--token-file {}: cannot read: {e} (limit 64 KiB)", p.display())))?;
-            let s = String::from_utf8(bytes)
-                .map_err(|_| Error::Usage(format!("--token-file {}: not UTF-8 text", p.display())))?;
-            (s, format!("--token-file {}", p.display()))
-        }
-        None => match std::env::var(TOKEN_ENV) {
-            Ok(s) if !s.trim().is_empty() => (s, TOKEN_ENV.to_string()),
-            _ => {
-                return Err(Error::Usage(format!(
-                    "no Graph token: put the bearer token in a file and pass --token-file FILE, or set {TOKEN_ENV} \
-(a token for https://graph.microsoft.com with Domain.Read.All, e.g. from \
-`az account get-access-token --resource-type ms-graph --query accessToken -o tsv`)"
-                )))
-            }
-        },
+/// Reads the Graph token: from `token_file` (trimmed; a leading `Bearer ` is dropped), else `from_env` (the value
+/// of [`TOKEN_ENV`], which the command line reads).
+pub fn resolve_token(token_file: Option<&Path>, from_env: Option<String>) -> Result<Secret, DiscoveryError> {
+    let (raw, origin) = match (token_file, from_env) {
+        (Some(p), _) => (read_token_file(p)?, format!("--token-file {}", p.display())),
+        (None, Some(s)) if !s.trim().is_empty() => (s, TOKEN_ENV.to_string()),
+        (None, _) => return Err(DiscoveryError::NoToken),
     };
     let t = raw.trim();
     let t = t.strip_prefix("Bearer ").map(str::trim).unwrap_or(t);
     if t.is_empty() {
-        return Err(Error::Usage(format!("{origin}: the token is empty")));
+        return Err(DiscoveryError::EmptyToken { origin });
     }
     if t.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Error::Usage(format!(
-            "{origin}: the token holds spaces or line breaks; put only the token in it"
-        )));
+        return Err(DiscoveryError::TokenHasSpaces { origin });
     }
-    Ok(Secret(t.to_string()))
+    Ok(Secret::new(t))
+}
+
+fn read_token_file(p: &Path) -> Result<String, DiscoveryError> {
+    let problem = |problem| DiscoveryError::TokenFile {
+        path: p.to_path_buf(),
+        problem,
+    };
+    let f = std::fs::File::open(p).map_err(|e| problem(TokenFileProblem::Open(e)))?;
+    let bytes = http::read_capped(f, MAX_TOKEN_FILE).map_err(|e| problem(TokenFileProblem::Read(e)))?;
+    String::from_utf8(bytes).map_err(|_| problem(TokenFileProblem::NotText))
 }
 
 /// The federation settings fetched from Graph.
 #[derive(Debug, Clone)]
-pub struct FederationConfig {
+pub struct GraphFederationConfig {
     /// The URL requested.
     pub url: String,
     /// The answer, verbatim: the `--federation-config` input.
@@ -661,7 +601,7 @@ pub struct FederationConfig {
     pub json: serde_json::Value,
 }
 
-impl FederationConfig {
+impl GraphFederationConfig {
     /// The entries of `value` (empty for a managed domain).
     pub fn entries(&self) -> &[serde_json::Value] {
         self.json["value"].as_array().map(Vec::as_slice).unwrap_or(&[])
@@ -709,33 +649,33 @@ pub fn fetch_federation_config(
     token: &Secret,
     graph_base: &str,
     policy: &HttpPolicy,
-) -> Result<FederationConfig, Error> {
+) -> Result<GraphFederationConfig, DiscoveryError> {
     if !valid_domain(domain) {
-        return Err(Error::Usage(format!(
-            "--domain \"{domain}\": not a domain name (e.g. contoso.com)"
-        )));
+        return Err(DiscoveryError::BadDomain {
+            domain: domain.to_string(),
+        });
     }
     let graph_base = base(graph_base, "--graph-base-url")?;
-    let mut u = url::Url::parse(&graph_base).map_err(|e| Error::Usage(format!("--graph-base-url: {e}")))?;
+    let unusable = |error| DiscoveryError::UnusableBaseUrl {
+        option: "--graph-base-url",
+        error,
+    };
+    let mut u = url::Url::parse(&graph_base).map_err(|e| unusable(Some(e)))?;
     u.path_segments_mut()
-        .map_err(|_| Error::Usage("--graph-base-url: cannot be a base URL".into()))?
+        .map_err(|_| unusable(None))?
         .pop_if_empty()
         .extend(["v1.0", "domains", domain, "federationConfiguration"]);
     let url = u.to_string();
     let raw = get(&url, Some(token), Service::Graph, policy)?;
-    let json: serde_json::Value = serde_json::from_slice(&raw).map_err(|e| Error::Http {
-        url: url.clone(),
-        status: Some(200),
-        detail: format!("the answer is not JSON ({e})"),
-    })?;
+    let json: serde_json::Value = serde_json::from_slice(&raw)
+        .map_err(|e| DiscoveryError::unexpected(&url, format!("the answer is not JSON ({e})")))?;
     if !json["value"].is_array() {
-        return Err(Error::Http {
-            url,
-            status: Some(200),
-            detail: "the answer has no \"value\" array; not a federationConfiguration list".into(),
-        });
+        return Err(DiscoveryError::unexpected(
+            &url,
+            "the answer has no \"value\" array; not a federationConfiguration list".into(),
+        ));
     }
-    Ok(FederationConfig { url, raw, json })
+    Ok(GraphFederationConfig { url, raw, json })
 }
 
 #[cfg(test)]
@@ -765,11 +705,23 @@ mod tests {
     }
 
     #[test]
-    fn backoff() {
-        let p = HttpPolicy::default();
-        assert_eq!(p.delay(0, None), Duration::from_millis(500));
-        assert_eq!(p.delay(2, None), Duration::from_millis(2000));
-        assert_eq!(p.delay(0, Some(Duration::from_secs(60))), Duration::from_secs(10));
-        assert_eq!(format!("{:?}", Secret::new("abc")), "Secret([redacted])");
+    fn discovery_policy_retries() {
+        let p = policy(0, Some(Duration::from_millis(20)));
+        assert_eq!(
+            (p.timeout, p.retries, p.base_delay),
+            (Duration::from_secs(1), RETRIES, Duration::from_millis(20))
+        );
+        assert_eq!(policy(15, None).base_delay, HttpPolicy::default().base_delay);
+    }
+
+    #[test]
+    fn token_from_env_value() {
+        assert_eq!(
+            resolve_token(None, Some(" Bearer abc \n".into())).unwrap().expose(),
+            "abc"
+        );
+        let e = resolve_token(None, Some("  ".into())).unwrap_err().to_string();
+        assert!(e.contains("--token-file") && e.contains(TOKEN_ENV), "{e}");
+        assert!(resolve_token(None, Some("a b".into())).is_err());
     }
 }

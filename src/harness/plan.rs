@@ -25,11 +25,13 @@
 //! [`CaseResult::problems`] lists every difference in words. [`PlanResult::text`] is the terminal summary and
 //! [`PlanResult::junit`] the JUnit XML for CI systems (one test case per plan case).
 
+use crate::http::HttpPolicy;
 use crate::input::{self, InputFormat, InputLimits};
 use crate::report::{self, Report, Settings, Verdict};
 use crate::rules::Status;
+use crate::saml::metadata::{load_metadata, MetadataError};
 use crate::saml::Engines;
-use crate::trust::{self, FetchLimits, TrustAnchor};
+use crate::trust::{self, TrustAnchor};
 use crate::xml::Limits;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -76,7 +78,7 @@ pub enum PlanError {
         /// The field (`trust.idp_cert`, `trust.metadata`, ...).
         field: &'static str,
         /// Why.
-        error: trust::TrustError,
+        error: MetadataError,
     },
 }
 
@@ -361,19 +363,22 @@ impl LoadedPlan {
         let t = &self.plan.trust;
         let mut anchors: Vec<TrustAnchor> = Vec::new();
         for c in &t.idp_cert {
-            let a = trust::load_cert_file(&resolve(&self.base, c)).map_err(|e| trust_err("trust.idp_cert", e))?;
+            let a =
+                trust::load_cert_file(&resolve(&self.base, c)).map_err(|e| trust_err("trust.idp_cert", e.into()))?;
             if !anchors.iter().any(|x| x.der == a.der) {
                 anchors.push(a);
             }
         }
         let mut metadata_certs = Vec::new();
         for c in &t.metadata_cert {
-            metadata_certs
-                .push(trust::load_cert_file(&resolve(&self.base, c)).map_err(|e| trust_err("trust.metadata_cert", e))?);
+            metadata_certs.push(
+                trust::load_cert_file(&resolve(&self.base, c))
+                    .map_err(|e| trust_err("trust.metadata_cert", e.into()))?,
+            );
         }
         let metadata = match &t.metadata {
             Some(m) => {
-                let md = trust::load_metadata(&resolve(&self.base, m), &metadata_certs, &FetchLimits::default())
+                let md = load_metadata(&resolve(&self.base, m), &metadata_certs, &HttpPolicy::default())
                     .map_err(|e| trust_err("trust.metadata", e))?;
                 for a in &md.anchors {
                     if !anchors.iter().any(|x| x.der == a.der) {

@@ -10,6 +10,7 @@
 
 pub mod capture;
 
+use crate::http::{read_capped, CappedReadError};
 use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
@@ -17,7 +18,6 @@ use base64::{DecodeError, Engine};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// The form field that carries a SAML 2.0 protocol response (base64 of the XML).
@@ -264,6 +264,7 @@ pub fn load(spec: &str, format: InputFormat, limits: &InputLimits) -> Vec<Loaded
     if spec == "-" {
         let input = "<stdin>".to_string();
         let result = read_capped(std::io::stdin().lock(), limits.max_input_bytes)
+            .map_err(InputErrorKind::from)
             .and_then(|bytes| load_bytes_kind(&input, &bytes, format, limits))
             .map_err(|kind| InputError {
                 input: input.clone(),
@@ -293,17 +294,13 @@ pub fn load_bytes(
 // ---------------------------------------------------------------------------------------------------------------
 // Reading
 
-/// Reads at most `limit + 1` bytes; more than `limit` is an error.
-fn read_capped<R: Read>(reader: R, limit: u64) -> Result<Vec<u8>, InputErrorKind> {
-    let mut bytes = Vec::new();
-    reader
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(InputErrorKind::Io)?;
-    if bytes.len() as u64 > limit {
-        return Err(InputErrorKind::TooLargeStream { limit });
+impl From<CappedReadError> for InputErrorKind {
+    fn from(e: CappedReadError) -> Self {
+        match e {
+            CappedReadError::Io(e) => InputErrorKind::Io(e),
+            CappedReadError::TooLarge { limit } => InputErrorKind::TooLargeStream { limit },
+        }
     }
-    Ok(bytes)
 }
 
 /// Loads one file, checking its length before reading it.
@@ -329,7 +326,7 @@ fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>, InputErrorKind> {
             limit,
         });
     }
-    read_capped(file, limit)
+    Ok(read_capped(file, limit)?)
 }
 
 /// A directory item in walk order: a file to load, or an error met while walking.
@@ -650,10 +647,7 @@ const MAX_INFLATED: u64 = 20 * 1024 * 1024;
 /// Inflates raw DEFLATE (RFC 1951, no zlib header: the SAML HTTP-Redirect binding's encoding), up to
 /// [`MAX_INFLATED`] bytes; `None` when it is not DEFLATE or inflates to more.
 fn inflate_raw(data: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut reader = flate2::read::DeflateDecoder::new(data).take(MAX_INFLATED + 1);
-    reader.read_to_end(&mut out).ok()?;
-    (out.len() as u64 <= MAX_INFLATED).then_some(out)
+    read_capped(flate2::read::DeflateDecoder::new(data), MAX_INFLATED).ok()
 }
 
 /// Decodes base64 that must hold XML, with the repairs real pastes need: a `+` that became a space
@@ -967,17 +961,18 @@ fn har_form(post: &HarPostData) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
+/// Whether a captured request is a POST (tokens are posted; the method is case-insensitive in captures).
+fn is_post(method: Option<&str>) -> bool {
+    method.is_some_and(|m| m.eq_ignore_ascii_case("POST"))
+}
+
 fn har_request_tokens(
     name: &str,
     entry: usize,
     request: &HarRequest,
     tokens: &mut Tokens,
 ) -> Result<(), InputErrorKind> {
-    if !request
-        .method
-        .as_deref()
-        .is_some_and(|m| m.eq_ignore_ascii_case("POST"))
-    {
+    if !is_post(request.method.as_deref()) {
         return Ok(());
     }
     let Some(post) = &request.post_data else {
@@ -1222,11 +1217,7 @@ fn tracer_request_tokens(
     request: &TracerRequest,
     tokens: &mut Tokens,
 ) -> Result<(), InputErrorKind> {
-    if !request
-        .method
-        .as_deref()
-        .is_some_and(|m| m.eq_ignore_ascii_case("POST"))
-    {
+    if !is_post(request.method.as_deref()) {
         return Ok(());
     }
     let url = request.url.as_deref();
@@ -1632,7 +1623,7 @@ mod tests {
                 XML.len()
             )
         );
-        let e = read_capped(std::io::Cursor::new(vec![b'a'; 11]), 10).unwrap_err();
+        let e = InputErrorKind::from(read_capped(std::io::Cursor::new(vec![b'a'; 11]), 10).unwrap_err());
         assert!(matches!(e, InputErrorKind::TooLargeStream { limit: 10 }));
         assert_eq!(read_capped(std::io::Cursor::new(vec![b'a'; 10]), 10).unwrap().len(), 10);
         assert!(matches!(kind(auto(b" \r\n\t")), InputErrorKind::Empty));

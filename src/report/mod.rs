@@ -10,8 +10,9 @@ pub mod snapshot;
 
 use crate::input::{InputError, RawToken, Source};
 use crate::rules::{self, Check, Context, Mfa, Status};
+use crate::saml::metadata::Metadata;
 use crate::saml::{self, Claims, EngineResult, Engines, EnvelopeFields, Protocol, SignedBy};
-use crate::trust::{CertInfo, Metadata, TrustAnchor};
+use crate::trust::{CertInfo, TrustAnchor};
 use crate::xml::Limits;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde::Serialize;

@@ -7,6 +7,7 @@
 //! [`Claims`] **only** by re-parsing the canonical octets of a verified signature. Claims from an unverified
 //! document are kept apart as `unverified_claims`, for diagnosis, and never count.
 
+pub mod metadata;
 use crate::dsig::xmlsec;
 use crate::dsig::{self, Profile, SignatureCheck, SignatureError, SAML1_NS, SAML2_NS, SAMLP_NS};
 use crate::trust::{CertInfo, TrustAnchor};
