@@ -178,3 +178,20 @@ fn a_passed_deadline_stops_the_analysis() {
         fedcheck::saml::analyze(xml.as_bytes(), &anchors, engines, &fedcheck::xml::Limits::default()).expect("token");
     assert!(ok.signature_verdict().valid);
 }
+
+/// Every file fedcheck reads is read through a size cap: an endless input (`/dev/zero`, a pipe) is refused at the
+/// cap instead of filling memory.
+#[test]
+fn endless_inputs_are_refused_at_their_cap() {
+    if !std::path::Path::new("/dev/zero").exists() {
+        return;
+    }
+    let cases: &[&[&str]] = &[&["test", "/dev/zero"]];
+    for args in cases {
+        let start = Instant::now();
+        let out = run(args);
+        assert_eq!(out.code, 2, "{}", out.describe());
+        assert!(out.stderr.contains("limit"), "{}", out.describe());
+        assert!(start.elapsed() < WALL, "{args:?} took {:?}", start.elapsed());
+    }
+}

@@ -191,14 +191,22 @@ pub fn load(path: &str) -> Result<LoadedPlan, PlanError> {
         path: path.to_string(),
         error,
     };
-    let meta = std::fs::metadata(path).map_err(read_err)?;
-    if meta.len() > MAX_PLAN_BYTES {
-        return Err(PlanError::Invalid {
-            path: path.into(),
-            message: format!("the plan is {} bytes, over the {MAX_PLAN_BYTES}-byte limit", meta.len()),
-        });
-    }
-    let text = std::fs::read_to_string(path).map_err(read_err)?;
+    // Read through the cap, not by the size the file system reports: a pipe or a device reports none.
+    let file = std::fs::File::open(path).map_err(read_err)?;
+    let bytes = match crate::http::read_capped(file, MAX_PLAN_BYTES) {
+        Ok(b) => b,
+        Err(crate::http::CappedReadError::TooLarge { .. }) => {
+            return Err(PlanError::Invalid {
+                path: path.into(),
+                message: format!("the plan is over the {MAX_PLAN_BYTES}-byte limit"),
+            })
+        }
+        Err(crate::http::CappedReadError::Io(e)) => return Err(read_err(e)),
+    };
+    let text = String::from_utf8(bytes).map_err(|_| PlanError::Invalid {
+        path: path.into(),
+        message: "the plan is not UTF-8".into(),
+    })?;
     let plan = parse(path, &text)?;
     let base = Path::new(path)
         .parent()
