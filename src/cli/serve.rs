@@ -21,9 +21,20 @@ pub(super) struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
     listen: String,
 
-    /// The IdP's passive sign-in URL the start links send the browser to (default: the metadata's sign-in URL).
+    /// The IdP's sign-in URL the start links send the browser to, for both protocols (default: the metadata's
+    /// sign-in endpoints).
     #[arg(long, value_name = "URL")]
     idp_url: Option<String>,
+
+    /// The IdP's WS-Federation sign-in URL (overrides --idp-url for WS-Fed; default: the metadata's
+    /// PassiveRequestorEndpoint).
+    #[arg(long, value_name = "URL")]
+    idp_url_wsfed: Option<String>,
+
+    /// The IdP's SAML-P single sign-on URL (overrides --idp-url for SAML-P; default: the metadata's
+    /// SingleSignOnService, HTTP-POST binding first).
+    #[arg(long, value_name = "URL")]
+    idp_url_saml: Option<String>,
 
     /// The ACS URL the IdP is told to post to (default: http://<listen address>/login.srf); set it when the
     /// browser reaches this server under another name.
@@ -80,14 +91,22 @@ pub(super) fn run(a: ServeArgs) -> anyhow::Result<Outcome> {
             return Err(anyhow!("--out {}: not an existing folder", dir.display()));
         }
     }
-    let idp_url = a
-        .idp_url
+    let meta = settings.metadata.as_ref();
+    let idp_url_wsfed = a
+        .idp_url_wsfed
         .clone()
-        .or_else(|| settings.metadata.as_ref().and_then(|m| m.sign_in_url.clone()));
+        .or_else(|| a.idp_url.clone())
+        .or_else(|| meta.and_then(|m| m.wsfed_sign_in_url.clone().or_else(|| m.sign_in_url.clone())));
+    let idp_url_saml = a
+        .idp_url_saml
+        .clone()
+        .or_else(|| a.idp_url.clone())
+        .or_else(|| meta.and_then(|m| m.saml_sign_in_url.clone().or_else(|| m.sign_in_url.clone())));
     let cfg = Config {
         fixed_time: a.eval.at.is_some(),
         settings,
-        idp_url,
+        idp_url_wsfed,
+        idp_url_saml,
         acs_url: a.acs_url.clone(),
         realm: a.realm.clone(),
         expect_request_ids: a.expect_request_id.clone(),

@@ -185,8 +185,11 @@ pub struct Config {
     pub settings: Settings,
     /// Evaluate at `settings.at` (`--at`) instead of at the moment of each post.
     pub fixed_time: bool,
-    /// The IdP's passive sign-in URL (from `--idp-url`, else the metadata's sign-in URL).
-    pub idp_url: Option<String>,
+    /// The IdP's WS-Federation passive sign-in URL (from `--idp-url-wsfed` / `--idp-url`, else the metadata's).
+    pub idp_url_wsfed: Option<String>,
+    /// The IdP's SAML-P single sign-on URL (from `--idp-url-saml` / `--idp-url`, else the metadata's). Okta, Ping,
+    /// Shibboleth and Keycloak use another endpoint for each protocol.
+    pub idp_url_saml: Option<String>,
     /// The ACS URL the IdP is told to post to (default: `http://<listen address>/login.srf`).
     pub acs_url: Option<String>,
     /// The realm sent as `wtrealm` and as the AuthnRequest `Issuer` (default `urn:federation:MicrosoftOnline`).
@@ -280,7 +283,11 @@ where
         addr: "listener".into(),
         error,
     })?;
-    for (option, value) in [("--idp-url", &cfg.idp_url), ("--acs-url", &cfg.acs_url)] {
+    for (option, value) in [
+        ("--idp-url-wsfed", &cfg.idp_url_wsfed),
+        ("--idp-url-saml", &cfg.idp_url_saml),
+        ("--acs-url", &cfg.acs_url),
+    ] {
         if let Some(v) = value {
             if !is_http_url(v) {
                 return Err(ServeError::BadUrl {
@@ -405,15 +412,21 @@ fn banner(local: SocketAddr, state: &AppState) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "fedcheck serve: listening on http://{local}/");
     let _ = writeln!(out, "  assertion consumer (ACS, wreply): {}", state.acs_url);
-    match &state.cfg.idp_url {
-        Some(u) => {
-            let _ = writeln!(out, "  IdP sign-in URL: {u}");
-        }
-        None => {
-            let _ = writeln!(
-                out,
-                "  no IdP sign-in URL (--idp-url, or --metadata with a sign-in endpoint): the start links are disabled; tokens can still be posted"
-            );
+    let urls = [
+        ("WS-Federation", &state.cfg.idp_url_wsfed),
+        ("SAML-P", &state.cfg.idp_url_saml),
+    ];
+    for (protocol, url) in urls {
+        match url {
+            Some(u) => {
+                let _ = writeln!(out, "  IdP sign-in URL ({protocol}): {u}");
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "  no IdP sign-in URL for {protocol} (--idp-url, --idp-url-wsfed / --idp-url-saml, or --metadata with a sign-in endpoint): its start link is disabled; tokens can still be posted"
+                );
+            }
         }
     }
     let _ = writeln!(out, "  realm (wtrealm, AuthnRequest Issuer): {}", state.cfg.realm);
@@ -555,27 +568,36 @@ async fn start_page(State(st): State<Arc<AppState>>) -> Response {
 below; the IdP posts its token back to <code>{}</code>, where it is judged exactly like <code>fedcheck check</code>.</p>",
         esc(&st.acs_url)
     );
-    match &st.cfg.idp_url {
-        Some(u) => {
-            let _ = write!(
-                b,
-                "<ul><li><a id=\"start-wsfed\" href=\"{START_WSFED}\">Sign in with WS-Federation</a> \
-(<code>wa=wsignin1.0</code>, <code>wauth=multipleauthn</code>)</li>\
-<li><a id=\"start-saml\" href=\"{START_SAML}\">Sign in with SAML-P</a> (the AuthnRequest Microsoft documents \
-Entra sending, HTTP-POST binding{})</li></ul><p>IdP sign-in URL: <code>{}</code></p>",
-                if st.signer.is_some() {
-                    ", signed: the IdP needs <a href=\"/request-signing.crt\">this certificate</a>"
-                } else {
-                    ""
-                },
-                esc(u)
-            );
-        }
-        None => b.push_str(
-            "<p class=\"warn\">No IdP sign-in URL is configured (start the server with <code>--idp-url</code>, or \
-<code>--metadata</code> whose metadata names a sign-in endpoint), so the start links are disabled. Tokens posted \
-to the ACS are still judged.</p>",
-        ),
+    let mut links = String::new();
+    if let Some(u) = &st.cfg.idp_url_wsfed {
+        let _ = write!(
+            links,
+            "<li><a id=\"start-wsfed\" href=\"{START_WSFED}\">Sign in with WS-Federation</a> (<code>wa=wsignin1.0</code>, \
+<code>wauth=multipleauthn</code>) at <code>{}</code></li>",
+            esc(u)
+        );
+    }
+    if let Some(u) = &st.cfg.idp_url_saml {
+        let _ = write!(
+            links,
+            "<li><a id=\"start-saml\" href=\"{START_SAML}\">Sign in with SAML-P</a> (the AuthnRequest Microsoft documents \
+Entra sending, HTTP-POST binding{}) at <code>{}</code></li>",
+            if st.signer.is_some() {
+                ", signed: the IdP needs <a href=\"/request-signing.crt\">this certificate</a>"
+            } else {
+                ""
+            },
+            esc(u)
+        );
+    }
+    if links.is_empty() {
+        b.push_str(
+            "<p class=\"warn\">No IdP sign-in URL is configured (start the server with <code>--idp-url</code>, \
+<code>--idp-url-wsfed</code> / <code>--idp-url-saml</code>, or <code>--metadata</code> whose metadata names a \
+sign-in endpoint), so the start links are disabled. Tokens posted to the ACS are still judged.</p>",
+        );
+    } else {
+        let _ = write!(b, "<ul>{links}</ul>");
     }
     let s = &st.cfg.settings;
     let _ = write!(
@@ -689,7 +711,7 @@ fn with_query(base: &str, query: &str) -> String {
 }
 
 async fn start_wsfed(State(st): State<Arc<AppState>>) -> Response {
-    let Some(idp) = st.cfg.idp_url.clone() else {
+    let Some(idp) = st.cfg.idp_url_wsfed.clone() else {
         return not_configured();
     };
     let ctx = nonce();
@@ -710,7 +732,7 @@ pub fn wsfed_request_url(idp: &str, realm: &str, wreply: &str, wctx: &str) -> St
 }
 
 async fn start_saml(State(st): State<Arc<AppState>>) -> Response {
-    let Some(idp) = st.cfg.idp_url.clone() else {
+    let Some(idp) = st.cfg.idp_url_saml.clone() else {
         return not_configured();
     };
     let id = nonce();

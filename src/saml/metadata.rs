@@ -30,6 +30,10 @@ pub struct Metadata {
     pub raw: Vec<u8>,
     /// Passive sign-in URL (WS-Fed `PassiveRequestorEndpoint`) or SAML SSO URL, when present.
     pub sign_in_url: Option<String>,
+    /// The WS-Federation `PassiveRequestorEndpoint` address, when the metadata has one.
+    pub wsfed_sign_in_url: Option<String>,
+    /// The SAML 2.0 `SingleSignOnService` location (HTTP-POST binding preferred), when the metadata has one.
+    pub saml_sign_in_url: Option<String>,
 }
 
 /// Why a metadata document could not be used.
@@ -158,10 +162,13 @@ pub fn parse_metadata(
     let entity_id = doc.element(entity).and_then(|e| e.attr("entityID")).map(str::to_string);
     let mut anchors = Vec::new();
     let mut sign_in_url = None;
+    let (mut wsfed_sign_in_url, mut saml_sign_in_url) = (None, None);
     for (role, role_name) in signing_roles(&doc, entity) {
         if sign_in_url.is_none() {
             sign_in_url = role_sign_in_url(&doc, role);
         }
+        wsfed_sign_in_url = wsfed_sign_in_url.or_else(|| passive_requestor_endpoint(&doc, role));
+        saml_sign_in_url = saml_sign_in_url.or_else(|| single_sign_on_service(&doc, role));
         let origin = format!("{source_name} ({role_name} signing key)");
         for anchor in role_signing_anchors(&doc, role, &origin)? {
             if !anchors.iter().any(|x: &TrustAnchor| x.der == anchor.der) {
@@ -179,6 +186,8 @@ pub fn parse_metadata(
         signature_verified,
         raw: raw.to_vec(),
         sign_in_url,
+        wsfed_sign_in_url,
+        saml_sign_in_url,
     })
 }
 
@@ -244,6 +253,37 @@ fn role_signing_anchors(doc: &Document, role: NodeId, origin: &str) -> Result<Ve
         }
     }
     Ok(anchors)
+}
+
+/// A role's WS-Federation `PassiveRequestorEndpoint` address.
+fn passive_requestor_endpoint(doc: &Document, role: NodeId) -> Option<String> {
+    doc.descendants(role).into_iter().find_map(|d| {
+        let e = doc.element(d)?;
+        (e.local == "PassiveRequestorEndpoint")
+            .then(|| {
+                doc.find_all(d, WSA_NS, "Address")
+                    .first()
+                    .map(|a| doc.text(*a).trim().to_string())
+            })
+            .flatten()
+    })
+}
+
+/// A role's SAML 2.0 `SingleSignOnService` location: the HTTP-POST binding's, else the first.
+fn single_sign_on_service(doc: &Document, role: NodeId) -> Option<String> {
+    const POST: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
+    let services: Vec<(Option<String>, String)> = doc
+        .descendants(role)
+        .into_iter()
+        .filter_map(|d| doc.element(d))
+        .filter(|e| e.local == "SingleSignOnService" && e.ns.as_deref() == Some(MD_NS))
+        .filter_map(|e| Some((e.attr("Binding").map(str::to_string), e.attr("Location")?.to_string())))
+        .collect();
+    services
+        .iter()
+        .find(|(b, _)| b.as_deref() == Some(POST))
+        .or_else(|| services.first())
+        .map(|(_, l)| l.clone())
 }
 
 /// The first SAML `SingleSignOnService` location or WS-Federation `PassiveRequestorEndpoint` address of a role.
