@@ -676,7 +676,7 @@ impl ChainArgs {
             expect_tenant: None,
         };
         let judged = jwt::run(&found, &keys, &opts);
-        rep.attach_chain(fedcheck::entra::chain::link(rep, &judged, settings.skew));
+        rep.attach_chain(fedcheck::entra::chain::link(&rep.idp_tokens(), &judged, settings.skew));
         Ok(())
     }
 }

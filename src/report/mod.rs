@@ -8,6 +8,9 @@
 pub mod render;
 pub mod snapshot;
 
+pub use crate::rules::Verdict;
+
+use crate::entra::chain::IdpToken;
 use crate::input::{InputError, RawToken, Source};
 use crate::rules::{self, Check, Context, Mfa, Status};
 use crate::saml::{self, Claims, EngineResult, Engines, EnvelopeFields, Protocol, SignedBy};
@@ -16,29 +19,6 @@ use crate::xml::Limits;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde::Serialize;
 use std::fmt::Write as _;
-
-/// The overall or per-token verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    /// Signed by a trusted key, MFA satisfied, every requirement met.
-    Pass,
-    /// A requirement is not met.
-    Fail,
-    /// The input could not be judged (unusable input, or the verification engines disagree).
-    Error,
-}
-
-impl Verdict {
-    /// The word used in the JSON contract (`pass`, `fail`, `error`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Pass => "pass",
-            Verdict::Fail => "fail",
-            Verdict::Error => "error",
-        }
-    }
-}
 
 /// Everything a run found.
 #[derive(Debug, Clone, Serialize)]
@@ -314,6 +294,27 @@ pub struct Settings {
     pub tenant_domain: Option<String>,
     /// Judging for a local stand-in of Entra's sign-in endpoint (`serve`).
     pub stand_in: Option<rules::StandIn>,
+}
+
+// The report as the evidence chain sees it: one view per token with signed claims.
+impl Report {
+    /// What the evidence chain ([`crate::entra::chain::link`]) reads of each token with signed claims.
+    pub fn idp_tokens(&self) -> Vec<IdpToken<'_>> {
+        self.tokens
+            .iter()
+            .enumerate()
+            .filter_map(|(i, tk)| {
+                Some(IdpToken {
+                    index: i + 1,
+                    protocol: tk.protocol,
+                    claims: tk.claims.as_ref()?,
+                    verdict: tk.verdict,
+                    failed_checks: tk.failed_checks(),
+                    prediction: tk.entra.as_ref(),
+                })
+            })
+            .collect()
+    }
 }
 
 /// Runs the checks over loaded tokens and input errors.
