@@ -19,14 +19,19 @@
 //! renamed into place, and zipped with fixed timestamps: with `--at` and `--redaction-key` two runs are
 //! byte-identical. [`verify`] recomputes the hashes of a bundle folder or zip against its manifest.
 //!
-//! Redaction ([`Redactor`]) replaces personal claim values (NameID, UPN, e-mail, ImmutableID, and attributes named
+//! Redaction ([`Redactor`], from [`crate::report::redact`]) replaces personal claim values (NameID, UPN, e-mail, ImmutableID, and attributes named
 //! with `--redact`) by `redacted:KIND:HEX12`, the first 12 hex digits of HMAC-SHA256(key, KIND || 0x00 || value),
 //! in the reports and in the token copies.
 
+pub use crate::report::redact::{placeholder, Redactor};
+
 use crate::input::RawToken;
-use crate::report::render::{self, RedactionNote, RenderOptions};
+use crate::report::escape;
+use crate::report::redact::{attribute_kind, RedactionNote};
+use crate::report::render::{self, RenderOptions};
+use crate::report::sha256_hex;
 use crate::report::{Report, Settings, Verdict};
-use crate::saml::{Claims, Protocol};
+use crate::saml::Protocol;
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -147,322 +152,6 @@ pub struct ManifestRedaction {
     pub enabled: bool,
     /// Kinds of field redacted.
     pub fields: Vec<String>,
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Redaction
-
-/// Kinds of redacted field, in priority order: a value seen in several kinds takes the first kind's placeholder,
-/// so one value maps to one placeholder across the whole bundle (NameID usually equals ImmutableID).
-const KINDS: [&str; 5] = ["nameid", "immutableid", "upn", "email", "attr"];
-
-/// Replaces personal values with keyed-hash placeholders, consistently.
-#[derive(Debug, Clone)]
-pub struct Redactor {
-    /// value -> placeholder, longest values first for matching.
-    pairs: Vec<(String, String)>,
-    fields: BTreeSet<String>,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// `redacted:KIND:` + the first 12 hex digits of HMAC-SHA256(key, KIND || 0x00 || value).
-pub fn placeholder(key: &[u8], kind: &str, value: &str) -> String {
-    let pkey = openssl::pkey::PKey::hmac(key).expect("HMAC key");
-    let mut signer = openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &pkey).expect("HMAC");
-    signer.update(kind.as_bytes()).expect("HMAC");
-    signer.update(&[0]).expect("HMAC");
-    signer.update(value.as_bytes()).expect("HMAC");
-    let mac = signer.sign_to_vec().expect("HMAC");
-    format!("redacted:{kind}:{}", &hex(&mac)[..12])
-}
-
-fn last_segment(s: &str) -> &str {
-    s.rsplit(['/', ':', '#']).next().unwrap_or(s)
-}
-
-/// The redaction kind of an attribute, with the label the reports use.
-fn attribute_kind(name: &str, namespace: Option<&str>, extra: &[String]) -> Option<(&'static str, String)> {
-    let seg = last_segment(name).to_ascii_lowercase();
-    let full = match namespace {
-        Some(ns) if !ns.starts_with("urn:oasis") => format!("{}/{}", ns.trim_end_matches('/'), name),
-        _ => name.to_string(),
-    };
-    let kind = match seg.as_str() {
-        "immutableid" => Some("immutableid"),
-        "upn" | "idpemail" | "userprincipalname" => Some("upn"),
-        "emailaddress" | "email" | "mail" | "emailaddresses" => Some("email"),
-        _ => None,
-    };
-    if let Some(k) = kind {
-        return Some((k, format!("{} ({full})", name_label(k))));
-    }
-    let wanted = extra
-        .iter()
-        .any(|x| x.eq_ignore_ascii_case(name) || x.eq_ignore_ascii_case(&full) || x.eq_ignore_ascii_case(&seg));
-    wanted.then(|| ("attr", format!("attribute {full} (--redact)")))
-}
-
-fn name_label(kind: &str) -> &'static str {
-    match kind {
-        "nameid" => "NameID",
-        "immutableid" => "ImmutableID",
-        "upn" => "UPN",
-        "email" => "e-mail",
-        _ => "attribute",
-    }
-}
-
-impl Redactor {
-    /// Collects the values to redact from every token's claims (signed or not).
-    pub fn new(report: &Report, key: &[u8], extra: &[String]) -> Redactor {
-        let mut best: BTreeMap<String, usize> = BTreeMap::new();
-        let mut fields = BTreeSet::new();
-        let mut note = |value: &str, kind: &str| {
-            let v = value.trim();
-            if v.is_empty() {
-                return;
-            }
-            let rank = KINDS.iter().position(|k| *k == kind).unwrap_or(KINDS.len() - 1);
-            let e = best.entry(v.to_string()).or_insert(rank);
-            *e = (*e).min(rank);
-            if v != value {
-                let e = best.entry(value.to_string()).or_insert(rank);
-                *e = (*e).min(rank);
-            }
-        };
-        for tk in &report.tokens {
-            for c in [&tk.claims, &tk.unverified_claims].into_iter().flatten() {
-                if let Some(n) = &c.name_id {
-                    note(&n.value, "nameid");
-                    fields.insert("NameID".to_string());
-                }
-                for a in &c.attributes {
-                    if let Some((kind, label)) = attribute_kind(&a.name, a.namespace.as_deref(), extra) {
-                        for v in &a.values {
-                            note(v, kind);
-                        }
-                        fields.insert(label);
-                    }
-                }
-            }
-        }
-        let mut pairs: Vec<(String, String)> = best
-            .into_iter()
-            .map(|(v, rank)| {
-                let p = placeholder(key, KINDS[rank], &v);
-                (v, p)
-            })
-            .collect();
-        pairs.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
-        Redactor { pairs, fields }
-    }
-
-    /// The (value, placeholder) pairs, longest value first.
-    pub fn pairs(&self) -> &[(String, String)] {
-        &self.pairs
-    }
-
-    /// Number of distinct values replaced.
-    pub fn len(&self) -> usize {
-        self.pairs.len()
-    }
-
-    /// Whether nothing is redacted.
-    pub fn is_empty(&self) -> bool {
-        self.pairs.is_empty()
-    }
-
-    /// The fields redacted, for the reports.
-    pub fn fields(&self) -> Vec<String> {
-        self.fields.iter().cloned().collect()
-    }
-
-    /// Replaces every whole occurrence (not inside a longer word) of a redacted value, in one pass, so a
-    /// placeholder is never redacted again.
-    pub fn text(&self, s: &str) -> String {
-        replace_bounded(s, self.pairs.iter().map(|(a, b)| (a.as_str(), b.as_str())))
-    }
-
-    fn apply(&self, s: &mut String) {
-        if !self.pairs.is_empty() {
-            *s = self.text(s);
-        }
-    }
-
-    fn apply_opt(&self, s: &mut Option<String>) {
-        if let Some(x) = s {
-            self.apply(x);
-        }
-    }
-
-    fn claims(&self, c: &mut Claims) {
-        self.apply_opt(&mut c.assertion_id);
-        self.apply_opt(&mut c.issuer);
-        if let Some(n) = &mut c.name_id {
-            self.apply(&mut n.value);
-        }
-        for a in &mut c.attributes {
-            for v in &mut a.values {
-                self.apply(v);
-            }
-        }
-        for sc in &mut c.subject_confirmations {
-            self.apply_opt(&mut sc.in_response_to);
-        }
-    }
-
-    /// Redacts a report: claims, check messages and fixes, MFA evidence, engine details, errors. Sources are kept.
-    pub fn report(&self, r: &Report) -> Report {
-        let mut r = r.clone();
-        for tk in &mut r.tokens {
-            if let Some(c) = &mut tk.claims {
-                self.claims(c);
-            }
-            if let Some(c) = &mut tk.unverified_claims {
-                self.claims(c);
-            }
-            for c in &mut tk.checks {
-                self.apply(&mut c.message);
-                self.apply_opt(&mut c.fix);
-            }
-            for e in tk.mfa.evidence.iter_mut().chain(tk.mfa.near_misses.iter_mut()) {
-                self.apply(e);
-            }
-            self.apply_opt(&mut tk.error);
-            for e in &mut tk.signature.engines {
-                self.apply(&mut e.detail);
-            }
-            for s in &mut tk.signature.signatures {
-                for e in &mut s.engines {
-                    self.apply(&mut e.detail);
-                }
-            }
-            if let Some(f) = &mut tk.envelope_fields {
-                self.apply_opt(&mut f.status_message);
-            }
-        }
-        r
-    }
-
-    /// Redacts a token's XML text: only in text content, comments, CDATA and attribute values (never in element
-    /// or attribute names), matching the values as they appear escaped in XML.
-    pub fn xml(&self, xml: &str) -> String {
-        if self.pairs.is_empty() {
-            return xml.to_string();
-        }
-        let mut forms: Vec<(String, String)> = Vec::new();
-        for (v, p) in &self.pairs {
-            forms.push((v.clone(), p.clone()));
-            for esc in [xml_text_escape(v), render::xml_escape(v)] {
-                if esc != *v && !forms.iter().any(|(f, _)| *f == esc) {
-                    forms.push((esc, p.clone()));
-                }
-            }
-        }
-        forms.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
-        let red = |seg: &str| replace_bounded(seg, forms.iter().map(|(a, b)| (a.as_str(), b.as_str())));
-        let mut out = String::with_capacity(xml.len());
-        let b = xml.as_bytes();
-        let mut i = 0;
-        let mut text_start = 0;
-        while i < b.len() {
-            if b[i] != b'<' {
-                i += 1;
-                continue;
-            }
-            out.push_str(&red(&xml[text_start..i]));
-            let rest = &xml[i..];
-            if rest.starts_with("<!--") {
-                let end = rest.find("-->").map_or(xml.len(), |e| i + e + 3);
-                out.push_str("<!--");
-                out.push_str(&red(&xml[i + 4..end.saturating_sub(3).max(i + 4)]));
-                out.push_str(&xml[end.saturating_sub(3).max(i + 4)..end]);
-                i = end;
-            } else if rest.starts_with("<![CDATA[") {
-                let end = rest.find("]]>").map_or(xml.len(), |e| i + e + 3);
-                out.push_str("<![CDATA[");
-                out.push_str(&red(&xml[i + 9..end.saturating_sub(3).max(i + 9)]));
-                out.push_str(&xml[end.saturating_sub(3).max(i + 9)..end]);
-                i = end;
-            } else {
-                // A tag: copy names verbatim, redact inside quoted attribute values.
-                let mut j = i;
-                let mut quote: Option<u8> = None;
-                let mut seg_start = i;
-                while j < b.len() {
-                    let c = b[j];
-                    match quote {
-                        Some(q) if c == q => {
-                            out.push_str(&red(&xml[seg_start..j]));
-                            seg_start = j;
-                            quote = None;
-                        }
-                        Some(_) => {}
-                        None if c == b'"' || c == b'\'' => {
-                            out.push_str(&xml[seg_start..=j]);
-                            seg_start = j + 1;
-                            quote = Some(c);
-                        }
-                        None if c == b'>' => break,
-                        None => {}
-                    }
-                    j += 1;
-                }
-                let end = (j + 1).min(b.len());
-                out.push_str(&xml[seg_start..end]);
-                i = end;
-            }
-            text_start = i;
-        }
-        if text_start < xml.len() {
-            out.push_str(&red(&xml[text_start..]));
-        }
-        out
-    }
-}
-
-fn xml_text_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
-}
-
-fn is_word(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
-}
-
-/// Replaces occurrences of each needle that are not part of a longer word (the characters around the match are
-/// not letters, digits or `_`, or the needle itself starts/ends with a non-word character), left to right, one
-/// pass, needles tried in the given order (longest first).
-fn replace_bounded<'a>(s: &str, pairs: impl Iterator<Item = (&'a str, &'a str)> + Clone) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut i = 0;
-    'outer: while i < s.len() {
-        let rest = &s[i..];
-        for (needle, repl) in pairs.clone() {
-            if needle.is_empty() || !rest.starts_with(needle) {
-                continue;
-            }
-            let before_ok = match (s[..i].chars().next_back(), needle.chars().next()) {
-                (Some(p), Some(f)) => !(is_word(p) && is_word(f)),
-                _ => true,
-            };
-            let after_ok = match (rest[needle.len()..].chars().next(), needle.chars().next_back()) {
-                (Some(n), Some(l)) => !(is_word(n) && is_word(l)),
-                _ => true,
-            };
-            if before_ok && after_ok {
-                out.push_str(repl);
-                i += needle.len();
-                continue 'outer;
-            }
-        }
-        let ch = rest.chars().next().expect("non-empty");
-        out.push(ch);
-        i += ch.len_utf8();
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -861,10 +550,6 @@ struct ReportWithRedaction<'a> {
     #[serde(flatten)]
     report: &'a Report,
     redaction: &'a RedactionNote,
-}
-
-fn sha256_hex(b: &[u8]) -> String {
-    hex(&openssl::sha::sha256(b))
 }
 
 fn cert_pem(anchor: &crate::trust::TrustAnchor) -> Vec<u8> {
@@ -1325,7 +1010,7 @@ fn bundle_readme(
         s,
         "**Verdict: {}**: {}\n",
         verdict_word(shown.verdict),
-        render::md_escape(&render::summary_sentence(shown))
+        escape::markdown(&render::summary_sentence(shown))
     );
     let _ = writeln!(
         s,
@@ -1404,7 +1089,7 @@ fn bundle_readme(
             if note.fields.is_empty() {
                 "none found".to_string()
             } else {
-                render::md_escape(&note.fields.join(", "))
+                escape::markdown(&note.fields.join(", "))
             }
         );
         let _ = writeln!(
@@ -1751,35 +1436,6 @@ pub fn verify(path: &Path) -> Result<Verification, BundleError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn bounded_replacement() {
-        let pairs = [("alice@contoso.test", "P1"), ("bob", "P2")];
-        let r = replace_bounded("UPN = alice@contoso.test; bobby bob.", pairs.iter().copied());
-        assert_eq!(r, "UPN = P1; bobby P2.");
-        // A placeholder is never redacted again.
-        let r = replace_bounded("upn", [("upn", "redacted:upn:1"), ("redacted", "X")].iter().copied());
-        assert_eq!(r, "redacted:upn:1");
-    }
-
-    #[test]
-    fn placeholders_are_keyed_and_stable() {
-        let a = placeholder(b"k", "upn", "alice@contoso.test");
-        assert_eq!(a, placeholder(b"k", "upn", "alice@contoso.test"));
-        assert_ne!(a, placeholder(b"k2", "upn", "alice@contoso.test"));
-        assert_ne!(a, placeholder(b"k", "email", "alice@contoso.test"));
-        assert!(a.starts_with("redacted:upn:") && a.len() == "redacted:upn:".len() + 12);
-    }
-
-    #[test]
-    fn xml_redaction_keeps_markup() {
-        let r = Redactor {
-            pairs: vec![("saml".into(), "R".into()), ("a&b".into(), "Q".into())],
-            fields: BTreeSet::new(),
-        };
-        let x = r#"<saml:A saml:x="saml" y='a&amp;b'>saml<!-- saml --></saml:A>"#;
-        assert_eq!(r.xml(x), r#"<saml:A saml:x="R" y='Q'>R<!-- R --></saml:A>"#);
-    }
 
     #[test]
     fn command_line_secrets() {
