@@ -302,7 +302,8 @@ impl ChainArgs {
             expect_tenant: None,
         };
         let judged = jwt::run(&found, &keys, &opts);
-        rep.attach_chain(fedcheck::entra::chain::link(rep, &judged, settings.skew));
+        let chain = fedcheck::entra::chain::link(&rep.idp_tokens(), &judged, settings.skew);
+        rep.attach_chain(chain);
         Ok(())
     }
 }

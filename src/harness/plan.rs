@@ -715,7 +715,7 @@ impl PlanResult {
     /// JUnit XML: one `<testsuite>` for the plan, one `<testcase>` per case, a `<failure>` for each unexpected
     /// result listing every difference.
     pub fn junit(&self) -> String {
-        let x = crate::report::render::xml_escape;
+        let x = crate::report::escape::xml;
         let secs = |d: Duration| format!("{:.3}", d.as_secs_f64());
         let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         let _ = writeln!(

@@ -1,45 +1,35 @@
-//! The report: the pipeline's result as one data structure, rendered as JSON (the stable contract) or as text.
+//! The report: the pipeline's result as one data structure, which every output format renders.
 //!
 //! [`run`] drives the pipeline for a set of loaded inputs: each raw token is analyzed ([`crate::saml`]), checked
-//! ([`crate::rules`]) and summarized into a [`TokenReport`]; unusable inputs become [`InputProblem`]s. The verdict is
-//! `pass` only when every token passes, `error` when any input was unusable or the engines disagreed, `fail`
-//! otherwise. Every output format renders this same structure.
+//! ([`crate::rules`], and against the domain's settings by [`crate::entra`]) and summarized into a
+//! [`TokenReport`]; unusable inputs become [`InputProblem`]s. The verdict is `pass` only when every token passes,
+//! `error` when any input was unusable or the engines disagreed, `fail` otherwise.
+//!
+//! The formats live beside it: [`json`] (the stable contract), [`text`] (the terminal), [`render`] (Markdown, HTML
+//! and JUnit), [`snapshot`] (normalized CI snapshots); [`escape`] is the one escaper per output language and
+//! [`redact`] replaces personal values before a report leaves the machine.
 
+pub mod escape;
+pub mod json;
+pub mod redact;
 pub mod render;
 pub mod snapshot;
+pub mod text;
 
+pub use crate::rules::Verdict;
+pub use json::to_json;
+pub use text::{to_text, Style};
+
+use crate::entra::chain::IdpToken;
 use crate::input::{InputError, RawToken, Source};
 use crate::rules::{self, Check, Context, Mfa, Status};
 use crate::saml::metadata::Metadata;
-use crate::saml::{self, Claims, EngineResult, Engines, EnvelopeFields, Protocol, SignedBy};
+use crate::saml::{self, Claims, EngineResult, Engines, EnvelopeFields, Protocol, SignedBy, Token};
 use crate::trust::{CertInfo, TrustAnchor};
 use crate::xml::Limits;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde::Serialize;
 use std::fmt::Write as _;
-
-/// The overall or per-token verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    /// Signed by a trusted key, MFA satisfied, every requirement met.
-    Pass,
-    /// A requirement is not met.
-    Fail,
-    /// The input could not be judged (unusable input, or the verification engines disagree).
-    Error,
-}
-
-impl Verdict {
-    /// The word used in the JSON contract (`pass`, `fail`, `error`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Pass => "pass",
-            Verdict::Fail => "fail",
-            Verdict::Error => "error",
-        }
-    }
-}
 
 /// Everything a run found.
 #[derive(Debug, Clone, Serialize)]
@@ -329,28 +319,30 @@ pub struct Settings {
     pub stand_in: Option<rules::StandIn>,
 }
 
+// The report as the evidence chain sees it: one view per token with signed claims.
+impl Report {
+    /// What the evidence chain ([`crate::entra::chain::link`]) reads of each token with signed claims.
+    pub fn idp_tokens(&self) -> Vec<IdpToken<'_>> {
+        self.tokens
+            .iter()
+            .enumerate()
+            .filter_map(|(i, tk)| {
+                Some(IdpToken {
+                    index: i + 1,
+                    protocol: tk.protocol,
+                    claims: tk.claims.as_ref()?,
+                    verdict: tk.verdict,
+                    failed_checks: tk.failed_checks(),
+                    prediction: tk.entra.as_ref(),
+                })
+            })
+            .collect()
+    }
+}
+
 /// Runs the checks over loaded tokens and input errors.
 pub fn run(tokens: Vec<RawToken>, input_errors: Vec<InputError>, s: &Settings) -> Report {
-    let expected = |value: &str, source: String| rules::ExpectedIssuer {
-        value: value.to_string(),
-        source,
-    };
-    let federation_issuers: Vec<rules::ExpectedIssuer> = s
-        .federation
-        .iter()
-        .flat_map(|set| set.configs.iter())
-        .filter_map(|c| {
-            c.issuer_uri
-                .as_deref()
-                .map(|i| expected(i, format!("the issuerUri of {}", c.label())))
-        })
-        .collect();
-    let expected_issuers = match (&s.expect_issuer, s.metadata.as_ref().and_then(|m| m.entity_id.clone())) {
-        (Some(i), _) => vec![expected(i, "--expect-issuer".to_string())],
-        (None, _) if !federation_issuers.is_empty() => federation_issuers,
-        (None, Some(e)) => vec![expected(&e, "the metadata entityID".to_string())],
-        (None, None) => vec![],
-    };
+    let expected_issuers = expected_issuers(s);
     let expect_issuer = match expected_issuers.as_slice() {
         [one] => Some(one.value.clone()),
         _ => None,
@@ -378,13 +370,6 @@ pub fn run(tokens: Vec<RawToken>, input_errors: Vec<InputError>, s: &Settings) -
         })
         .collect();
     let (summary, verdict) = summarize(&reports, errors.len());
-    let mut engines = Vec::new();
-    if s.engines.fedcheck {
-        engines.push("fedcheck");
-    }
-    if s.engines.xmlsec {
-        engines.push("libxmlsec1");
-    }
     Report {
         tool: Tool {
             name: "fedcheck",
@@ -393,41 +378,8 @@ pub fn run(tokens: Vec<RawToken>, input_errors: Vec<InputError>, s: &Settings) -
         verdict,
         evaluated_at: s.at.to_rfc3339_opts(SecondsFormat::Secs, true),
         skew_seconds: s.skew.num_seconds(),
-        engines,
-        trust: TrustSummary {
-            anchors: s
-                .anchors
-                .iter()
-                .map(|a| AnchorSummary {
-                    origin: a.origin.clone(),
-                    certificate: a.info.clone(),
-                })
-                .collect(),
-            metadata: s.metadata.as_ref().map(|m| MetadataSummary {
-                source: m.source_name.clone(),
-                entity_id: m.entity_id.clone(),
-                signature_verified: m.signature_verified,
-                sign_in_url: m.sign_in_url.clone(),
-                sha256: openssl::sha::sha256(&m.raw)
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect(),
-            }),
-            expected_issuer: expect_issuer,
-            federation: s.federation.as_ref().map(|set| FederationSummary {
-                source: set.source.clone(),
-                configurations: set
-                    .configs
-                    .iter()
-                    .map(|c| ConfigurationSummary {
-                        index: c.index,
-                        domain: c.domain.clone(),
-                        kind: c.flavor,
-                        issuer_uri: c.issuer_uri.clone(),
-                    })
-                    .collect(),
-            }),
-        },
+        engines: engine_names(s.engines),
+        trust: trust_summary(s, expect_issuer),
         tokens: reports,
         errors,
         summary,
@@ -435,57 +387,86 @@ pub fn run(tokens: Vec<RawToken>, input_errors: Vec<InputError>, s: &Settings) -
     }
 }
 
+/// The issuers a token may carry, each with where it came from: `--expect-issuer`; else every configured domain's
+/// `issuerUri`; else the metadata's entityID; else none.
+fn expected_issuers(s: &Settings) -> Vec<rules::ExpectedIssuer> {
+    let expected = |value: &str, source: String| rules::ExpectedIssuer {
+        value: value.to_string(),
+        source,
+    };
+    let federation_issuers: Vec<rules::ExpectedIssuer> = s
+        .federation
+        .iter()
+        .flat_map(|set| set.configs.iter())
+        .filter_map(|c| {
+            c.issuer_uri
+                .as_deref()
+                .map(|i| expected(i, format!("the issuerUri of {}", c.label())))
+        })
+        .collect();
+    match (&s.expect_issuer, s.metadata.as_ref().and_then(|m| m.entity_id.clone())) {
+        (Some(i), _) => vec![expected(i, "--expect-issuer".to_string())],
+        (None, _) if !federation_issuers.is_empty() => federation_issuers,
+        (None, Some(e)) => vec![expected(&e, "the metadata entityID".to_string())],
+        (None, None) => vec![],
+    }
+}
+
+/// The engines run, as the JSON contract names them.
+fn engine_names(engines: Engines) -> Vec<&'static str> {
+    let mut names = Vec::new();
+    if engines.fedcheck {
+        names.push("fedcheck");
+    }
+    if engines.xmlsec {
+        names.push("libxmlsec1");
+    }
+    names
+}
+
+/// The trust configuration in use: anchors, metadata, the expected issuer, the domains' settings.
+fn trust_summary(s: &Settings, expected_issuer: Option<String>) -> TrustSummary {
+    TrustSummary {
+        anchors: s
+            .anchors
+            .iter()
+            .map(|a| AnchorSummary {
+                origin: a.origin.clone(),
+                certificate: a.info.clone(),
+            })
+            .collect(),
+        metadata: s.metadata.as_ref().map(|m| MetadataSummary {
+            source: m.source_name.clone(),
+            entity_id: m.entity_id.clone(),
+            signature_verified: m.signature_verified,
+            sign_in_url: m.sign_in_url.clone(),
+            sha256: sha256_hex(&m.raw),
+        }),
+        expected_issuer,
+        federation: s.federation.as_ref().map(|set| FederationSummary {
+            source: set.source.clone(),
+            configurations: set
+                .configs
+                .iter()
+                .map(|c| ConfigurationSummary {
+                    index: c.index,
+                    domain: c.domain.clone(),
+                    kind: c.flavor,
+                    issuer_uri: c.issuer_uri.clone(),
+                })
+                .collect(),
+        }),
+    }
+}
+
 fn judge(raw: RawToken, s: &Settings, ctx: &Context) -> TokenReport {
-    let empty_sig = SignatureSummary {
-        valid: false,
-        claims_signed_by: None,
-        engines: vec![],
-        certificate: None,
-        signatures: vec![],
-    };
-    let no_mfa = Mfa {
-        satisfied: false,
-        evidence: vec![],
-        near_misses: vec![],
-    };
     let t = match saml::analyze(&raw.xml, &s.anchors, s.engines, &s.xml_limits) {
         Ok(t) => t,
-        Err(e) => {
-            return TokenReport {
-                source: raw.source,
-                protocol: None,
-                envelope: None,
-                encoding: None,
-                verdict: Verdict::Error,
-                error: Some(e.to_string()),
-                signature: empty_sig,
-                mfa: no_mfa,
-                claims: None,
-                unverified_claims: None,
-                envelope_fields: None,
-                checks: vec![],
-                entra: None,
-            }
-        }
+        Err(e) => return unanalyzable(raw.source, e.to_string()),
     };
-    let issuer = t.claims.as_ref().and_then(|c| c.issuer.as_deref());
-    let signing_anchor = t.signing_anchor.and_then(|i| s.anchors.get(i));
-    let keyinfo_cert = t
-        .signatures
-        .iter()
-        .find_map(|x| x.check.declared.keyinfo_certificates.first());
+    let signer = Signer::of(&t, &s.anchors);
     // The domain configuration this token is judged against (several domains: by issuer, then certificate).
-    let selection = s.federation.as_ref().map(|set| {
-        (
-            set,
-            crate::entra::select(
-                set,
-                issuer,
-                signing_anchor.map(|a| a.der.as_slice()),
-                keyinfo_cert.map(|k| k.sha256_thumbprint.as_str()),
-            ),
-        )
-    });
+    let selection = s.federation.as_ref().map(|set| (set, signer.select(set)));
     let mut token_ctx = ctx.clone();
     if let Some(d) = selection.as_ref().and_then(|(_, sel)| sel.config.domain.clone()) {
         token_ctx.federated_domain = Some(rules::FederatedDomain {
@@ -495,21 +476,7 @@ fn judge(raw: RawToken, s: &Settings, ctx: &Context) -> TokenReport {
     }
     let (mut checks, mfa) = rules::evaluate(&t, &token_ctx);
     let entra = selection.map(|(set, sel)| {
-        let facts = crate::entra::TokenFacts {
-            protocol: t.protocol,
-            issuer,
-            signing_anchor,
-            signed: t.signature_verdict().valid,
-            untrusted_key: t.claims.is_none()
-                && t.signatures
-                    .iter()
-                    .any(|x| matches!(x.check.outcome, Err(crate::dsig::SignatureError::UntrustedKey { .. }))),
-            mfa: mfa.satisfied,
-            at: s.at,
-            keyinfo_cert,
-            // The `issuer` check compared the issuer with the configured issuerUri values (not --expect-issuer).
-            issuer_checked: s.expect_issuer.is_none() || s.expect_issuer.as_deref() == sel.config.issuer_uri.as_deref(),
-        };
+        let facts = signer.entra_facts(&t, s, &sel, mfa.satisfied);
         let (more, prediction) = crate::entra::checks(set, &sel, &facts);
         checks.extend(more);
         prediction
@@ -534,29 +501,6 @@ fn judge(raw: RawToken, s: &Settings, ctx: &Context) -> TokenReport {
     }
     let disagreement = t.signatures.iter().any(|s| s.disagreement.is_some());
     let verdict = verdict_of(disagreement, &checks, mfa.satisfied, t.claims.is_some());
-    // The signature the claims rest on (or the most relevant one when none verified); the same verdict as the
-    // `signature.valid` check.
-    let sv = t.signature_verdict();
-    let primary = sv.primary.map(|i| &t.signatures[i]);
-    let signature = SignatureSummary {
-        valid: sv.valid,
-        claims_signed_by: t.signed_by,
-        engines: primary.map(|p| p.engines.clone()).unwrap_or_default(),
-        certificate: saml::signing_cert(&t, &s.anchors).cloned(),
-        signatures: t
-            .signatures
-            .iter()
-            .map(|x| SignatureDetail {
-                signed_element: x.signed_element.clone(),
-                reference_id: x.reference_id.clone(),
-                valid: x.valid,
-                declared: x.check.declared.clone(),
-                engines: x.engines.clone(),
-                anchor: x.anchor.and_then(|i| s.anchors.get(i)).map(|a| a.origin.clone()),
-                disagreement: x.disagreement.clone(),
-            })
-            .collect(),
-    };
     TokenReport {
         source: raw.source,
         protocol: Some(t.protocol),
@@ -564,7 +508,7 @@ fn judge(raw: RawToken, s: &Settings, ctx: &Context) -> TokenReport {
         encoding: Some(t.encoding.clone()),
         verdict,
         error: None,
-        signature,
+        signature: signature_summary(&t, &s.anchors),
         mfa,
         claims: t.claims.clone(),
         unverified_claims: t.unverified_claims.clone(),
@@ -574,40 +518,114 @@ fn judge(raw: RawToken, s: &Settings, ctx: &Context) -> TokenReport {
     }
 }
 
-/// Renders the JSON contract.
-pub fn to_json(report: &Report) -> String {
-    serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"verdict\":\"error\",\"error\":\"{e}\"}}"))
+/// The report of a token that could not be analyzed: verdict `error`, and why.
+fn unanalyzable(source: Source, error: String) -> TokenReport {
+    TokenReport {
+        source,
+        protocol: None,
+        envelope: None,
+        encoding: None,
+        verdict: Verdict::Error,
+        error: Some(error),
+        signature: SignatureSummary {
+            valid: false,
+            claims_signed_by: None,
+            engines: vec![],
+            certificate: None,
+            signatures: vec![],
+        },
+        mfa: Mfa {
+            satisfied: false,
+            evidence: vec![],
+            near_misses: vec![],
+        },
+        claims: None,
+        unverified_claims: None,
+        envelope_fields: None,
+        checks: vec![],
+        entra: None,
+    }
 }
 
-/// Terminal styling.
-#[derive(Debug, Clone, Copy)]
-pub struct Style {
-    /// Use ANSI colours.
-    pub color: bool,
+/// Who signed a token, as far as the domain's federation settings care: the signed issuer, the trusted anchor that
+/// verified the claims, and the first certificate in a signature's KeyInfo.
+struct Signer<'a> {
+    issuer: Option<&'a str>,
+    anchor: Option<&'a TrustAnchor>,
+    keyinfo_cert: Option<&'a CertInfo>,
 }
 
-impl Style {
-    fn paint(&self, code: &str, s: &str) -> String {
-        if self.color {
-            format!("\x1b[{code}m{s}\x1b[0m")
-        } else {
-            s.to_string()
+impl<'a> Signer<'a> {
+    fn of(t: &'a Token, anchors: &'a [TrustAnchor]) -> Signer<'a> {
+        Signer {
+            issuer: t.claims.as_ref().and_then(|c| c.issuer.as_deref()),
+            anchor: t.signing_anchor.and_then(|i| anchors.get(i)),
+            keyinfo_cert: t
+                .signatures
+                .iter()
+                .find_map(|x| x.check.declared.keyinfo_certificates.first()),
         }
     }
-    fn status(&self, st: Status) -> String {
-        match st {
-            Status::Pass => self.paint("32", "PASS"),
-            Status::Info => self.paint("36", "INFO"),
-            Status::Warn => self.paint("33", "WARN"),
-            Status::Fail => self.paint("31;1", "FAIL"),
+
+    /// The domain configuration the token is judged against (by issuer, then certificate).
+    fn select<'s>(&self, set: &'s crate::entra::FederationSettings) -> crate::entra::Selection<'s> {
+        crate::entra::select(
+            set,
+            self.issuer,
+            self.anchor.map(|a| a.der.as_slice()),
+            self.keyinfo_cert.map(|k| k.sha256_thumbprint.as_str()),
+        )
+    }
+
+    /// What Entra's checks against the selected configuration need to know of the token.
+    fn entra_facts(
+        &self,
+        t: &Token,
+        s: &Settings,
+        sel: &crate::entra::Selection,
+        mfa: bool,
+    ) -> crate::entra::TokenFacts<'a> {
+        crate::entra::TokenFacts {
+            protocol: t.protocol,
+            issuer: self.issuer,
+            signing_anchor: self.anchor,
+            signed: t.signature_verdict().valid,
+            untrusted_key: t.claims.is_none()
+                && t.signatures
+                    .iter()
+                    .any(|x| matches!(x.check.outcome, Err(crate::dsig::SignatureError::UntrustedKey { .. }))),
+            mfa,
+            at: s.at,
+            keyinfo_cert: self.keyinfo_cert,
+            // The `issuer` check compared the issuer with the configured issuerUri values (not --expect-issuer).
+            issuer_checked: s.expect_issuer.is_none() || s.expect_issuer.as_deref() == sel.config.issuer_uri.as_deref(),
         }
     }
-    fn verdict(&self, v: Verdict) -> String {
-        match v {
-            Verdict::Pass => self.paint("32;1", "PASS"),
-            Verdict::Fail => self.paint("31;1", "FAIL"),
-            Verdict::Error => self.paint("35;1", "ERROR"),
-        }
+}
+
+/// The signature part of a token report: the signature the claims rest on (or the most relevant one when none
+/// verified), with the same verdict as the `signature.valid` check, and every signature in the document.
+fn signature_summary(t: &Token, anchors: &[TrustAnchor]) -> SignatureSummary {
+    let sv = t.signature_verdict();
+    let primary = sv.primary.map(|i| &t.signatures[i]);
+    SignatureSummary {
+        valid: sv.valid,
+        claims_signed_by: t.signed_by,
+        engines: primary.map(|p| p.engines.clone()).unwrap_or_default(),
+        certificate: saml::signing_cert(t, anchors).cloned(),
+        signatures: t
+            .signatures
+            .iter()
+            .map(|x| SignatureDetail {
+                signed_element: x.signed_element.clone(),
+                reference_id: x.reference_id.clone(),
+                valid: x.valid,
+                declared: x.check.declared.clone(),
+                engines: x.engines.clone(),
+                anchor: x.anchor.and_then(|i| anchors.get(i)).map(|a| a.origin.clone()),
+                disagreement: x.disagreement.clone(),
+            })
+            .collect(),
     }
 }
 
@@ -626,159 +644,37 @@ pub fn source_line(src: &Source) -> String {
     s
 }
 
-fn claims_text(out: &mut String, c: &Claims, indent: &str) {
-    let mut row = |k: &str, v: &str| {
-        let _ = writeln!(out, "{indent}{k:<18} {v}");
-    };
-    if let Some(v) = &c.issuer {
-        row("Issuer", v);
-    }
-    if let Some(n) = &c.name_id {
-        row(
-            "NameID",
-            &format!("{} ({})", n.value, n.format.as_deref().unwrap_or("no format")),
-        );
-    }
-    if !c.audiences.is_empty() {
-        row("Audience", &c.audiences.join(", "));
-    }
-    for m in &c.authn_methods {
-        row("Authn method", m);
-    }
-    if let (Some(a), Some(b)) = (&c.not_before, &c.not_on_or_after) {
-        row("Valid", &format!("{a} .. {b}"));
-    }
-    for a in &c.attributes {
-        let name = match &a.namespace {
-            Some(ns) if !ns.starts_with("urn:oasis") => format!("{ns}/{}", a.name),
-            _ => a.name.clone(),
-        };
-        row("Attribute", &format!("{name} = {}", a.values.join(", ")));
+/// The name a value has in the JSON contract (an enum's serde name; empty when it serializes to no string).
+pub(crate) fn json_name<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// The protocol as the JSON contract names it (`saml2`, `wsfed-saml11`), `unknown` for a document that is no token.
+pub(crate) fn protocol_slug(p: Option<Protocol>) -> &'static str {
+    match p {
+        Some(Protocol::Saml2) => "saml2",
+        Some(Protocol::WsfedSaml11) => "wsfed-saml11",
+        None => "unknown",
     }
 }
 
-/// Renders the terminal report.
-pub fn to_text(r: &Report, style: Style) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "fedcheck {}: evaluated at {} (skew {} s), engines: {}",
-        r.tool.version,
-        r.evaluated_at,
-        r.skew_seconds,
-        r.engines.join(" + ")
-    );
-    if r.trust.anchors.is_empty() {
-        let _ = writeln!(
-            out,
-            "{}",
-            style.paint(
-                "33;1",
-                "No trusted certificate given: claims below are UNVERIFIED (use --idp-cert or --metadata)."
-            )
-        );
+/// An attribute as the reports name it: its name, prefixed by its namespace unless that is an OASIS URN.
+pub(crate) fn attribute_label(namespace: Option<&str>, name: &str) -> String {
+    match namespace {
+        Some(ns) if !ns.starts_with("urn:oasis") => format!("{}/{}", ns.trim_end_matches('/'), name),
+        _ => name.to_string(),
     }
-    for a in &r.trust.anchors {
-        let _ = writeln!(
-            out,
-            "Trusted: {} (SHA-1 {}, valid to {}) from {}",
-            a.certificate.subject, a.certificate.sha1_thumbprint, a.certificate.not_after, a.origin
-        );
-    }
-    if let Some(m) = &r.trust.metadata {
-        let _ = writeln!(
-            out,
-            "Metadata: {} (entityID {}, signature {})",
-            m.source,
-            m.entity_id.as_deref().unwrap_or("-"),
-            if m.signature_verified {
-                "verified"
-            } else {
-                "not checked: no --metadata-cert"
-            }
-        );
-    }
-    for (i, t) in r.tokens.iter().enumerate() {
-        let _ = writeln!(out);
-        let proto = match t.protocol {
-            Some(Protocol::Saml2) => "SAML 2.0",
-            Some(Protocol::WsfedSaml11) => "WS-Fed / SAML 1.1",
-            None => "unknown",
-        };
-        let _ = writeln!(out, "Token {}: {}  [{}]", i + 1, source_line(&t.source), proto);
-        if let Some(e) = &t.error {
-            let _ = writeln!(out, "  {}  {e}", style.verdict(Verdict::Error));
-            continue;
-        }
-        for c in &t.checks {
-            let _ = writeln!(out, "  {}  {:<26} {}", style.status(c.status), c.id, c.message);
-            if c.status >= Status::Warn {
-                if let Some(f) = &c.fix {
-                    let _ = writeln!(out, "        {} {f}", style.paint("2", "fix:"));
-                }
-            }
-        }
-        if let Some(c) = &t.claims {
-            let _ = writeln!(out, "  Signed claims:");
-            claims_text(&mut out, c, "    ");
-        } else if let Some(c) = &t.unverified_claims {
-            let _ = writeln!(
-                out,
-                "  {}",
-                style.paint(
-                    "33",
-                    "UNVERIFIED claims (not covered by a verified signature; they do not count):"
-                )
-            );
-            claims_text(&mut out, c, "    ");
-        }
-        let why = match t.verdict {
-            Verdict::Pass => "signed by a trusted key, Entra will see MFA".to_string(),
-            Verdict::Error => "the verification engines disagree; do not rely on this token".to_string(),
-            Verdict::Fail => {
-                let n = t.checks.iter().filter(|c| c.status == Status::Fail).count();
-                format!("{n} check(s) failed")
-            }
-        };
-        let _ = writeln!(out, "  Verdict: {}: {why}", style.verdict(t.verdict));
-    }
-    if let Some(ch) = &r.chain {
-        let _ = writeln!(out);
-        let _ = writeln!(
-            out,
-            "Evidence chain (IdP token -> domain setting -> Entra token): {}",
-            style.verdict(ch.verdict)
-        );
-        for e in &ch.entries {
-            let _ = writeln!(
-                out,
-                "  Token {} -> {}",
-                e.idp_token,
-                e.entra_token
-                    .as_deref()
-                    .unwrap_or("(no Entra token of the same user and sign-in)")
-            );
-            for st in &e.steps {
-                let _ = writeln!(out, "    {}  {:<15} {}", style.status(st.status), st.name, st.detail);
-            }
-        }
-        for u in &ch.unlinked_entra_tokens {
-            let _ = writeln!(out, "  Entra token not linked to any IdP token of this run: {u}");
-        }
-    }
-    for e in &r.errors {
-        let _ = writeln!(out);
-        let _ = writeln!(out, "{} {}: {}", style.verdict(Verdict::Error), e.input, e.message);
-    }
-    let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "Summary: {} token(s): {} pass, {} fail, {} error. Verdict: {}",
-        r.summary.tokens,
-        r.summary.pass,
-        r.summary.fail,
-        r.summary.error,
-        style.verdict(r.verdict)
-    );
-    out
+}
+
+/// Lower-case hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// SHA-256, lower-case hex.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&openssl::sha::sha256(bytes))
 }

@@ -7,12 +7,13 @@
 //! next: assertion, response and request IDs become `[id]`, RFC 3339 instants `[instant]` (and an authentication
 //! instant's age `[age]`), digest and signature
 //! bytes `[bytes]`. Personal claim values (NameID, UPN / IDPEmail / e-mail, ImmutableID) are redacted with
-//! [`crate::bundle::Redactor`], keeping only the kind (`redacted:upn`), so a snapshot can be committed.
+//! [`crate::report::redact::Redactor`], keeping only the kind (`redacted:upn`), so a snapshot can be committed.
 //!
 //! [`compare`] checks a file against a rendering, [`diff`] shows the difference line by line.
 
-use crate::report::Report;
-use crate::saml::Protocol;
+use crate::report::redact::Redactor;
+use crate::report::{attribute_label, json_name, protocol_slug, source_line, Report, TokenReport};
+use crate::saml::Claims;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -180,7 +181,7 @@ fn bytes_and_instants(s: &str) -> String {
 
 /// Renders the normalized, redacted summary of a report.
 pub fn render(report: &Report) -> String {
-    let redactor = crate::bundle::Redactor::new(report, REDACTION_KEY, &[]);
+    let redactor = Redactor::new(report, REDACTION_KEY, &[]);
     let r = redactor.report(report);
     let n = Normalizer::new(report);
     let mut o = String::new();
@@ -199,6 +200,18 @@ pub fn render(report: &Report) -> String {
         r.summary.tokens, r.summary.pass, r.summary.fail, r.summary.error
     );
     let _ = writeln!(o, "engines: {}", r.engines.join(", "));
+    trust(&mut o, &r);
+    for (i, t) in r.tokens.iter().enumerate() {
+        token(&mut o, i + 1, t, &n);
+    }
+    for e in &r.errors {
+        let _ = writeln!(o, "input error: {}: {}", e.input, n.text(&e.message));
+    }
+    o
+}
+
+/// The trust anchors (by SHA-256), the metadata's entityID and the expected issuer.
+fn trust(o: &mut String, r: &Report) {
     let _ = writeln!(o, "trust:");
     for a in &r.trust.anchors {
         let _ = writeln!(
@@ -222,104 +235,94 @@ pub fn render(report: &Report) -> String {
     if let Some(i) = &r.trust.expected_issuer {
         let _ = writeln!(o, "  expected issuer: {i}");
     }
-    for (i, t) in r.tokens.iter().enumerate() {
-        let _ = writeln!(o, "token {}: {}", i + 1, n.text(&crate::report::source_line(&t.source)));
-        let proto = match t.protocol {
-            Some(Protocol::Saml2) => "saml2",
-            Some(Protocol::WsfedSaml11) => "wsfed-saml11",
-            None => "unknown",
-        };
-        let env = t
-            .envelope
-            .map(|e| {
-                serde_json::to_value(e)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default()
-            })
-            .unwrap_or_else(|| "-".into());
-        let _ = writeln!(o, "  protocol: {proto} ({env})");
-        let _ = writeln!(o, "  verdict: {}", t.verdict.as_str());
-        if let Some(e) = &t.error {
-            let _ = writeln!(o, "  error: {}", n.text(e));
-            continue;
-        }
-        let signed_by = t
-            .signature
-            .claims_signed_by
-            .map(|s| {
-                serde_json::to_value(s)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default()
-            })
-            .unwrap_or_else(|| "nothing verified".into());
+}
+
+/// Token `k`: protocol, verdict, signatures, MFA, checks and signed claims.
+fn token(o: &mut String, k: usize, t: &TokenReport, n: &Normalizer) {
+    let _ = writeln!(o, "token {k}: {}", n.text(&source_line(&t.source)));
+    let env = t.envelope.map(|e| json_name(&e)).unwrap_or_else(|| "-".into());
+    let _ = writeln!(o, "  protocol: {} ({env})", protocol_slug(t.protocol));
+    let _ = writeln!(o, "  verdict: {}", t.verdict.as_str());
+    if let Some(e) = &t.error {
+        let _ = writeln!(o, "  error: {}", n.text(e));
+        return;
+    }
+    signatures(o, t);
+    let _ = writeln!(
+        o,
+        "  mfa: {}",
+        if t.mfa.satisfied { "satisfied" } else { "NOT satisfied" }
+    );
+    for e in &t.mfa.evidence {
+        let _ = writeln!(o, "    evidence: {}", n.text(e));
+    }
+    for e in &t.mfa.near_misses {
+        let _ = writeln!(o, "    near miss: {}", n.text(e));
+    }
+    let _ = writeln!(o, "  checks:");
+    for c in &t.checks {
+        let _ = writeln!(o, "    {:<4}  {:<26} {}", c.status.as_str(), c.id, n.text(&c.message));
+    }
+    if let Some(c) = &t.claims {
+        let _ = writeln!(o, "  signed claims:");
+        claims(o, c, n);
+    }
+}
+
+/// The signature verdict, the signer, and each signature's element, result and algorithms.
+fn signatures(o: &mut String, t: &TokenReport) {
+    let signed_by = t
+        .signature
+        .claims_signed_by
+        .map(|s| json_name(&s))
+        .unwrap_or_else(|| "nothing verified".into());
+    let _ = writeln!(
+        o,
+        "  signature: {}, claims from {signed_by}",
+        if t.signature.valid { "valid" } else { "NOT valid" }
+    );
+    if let Some(c) = &t.signature.certificate {
+        let _ = writeln!(o, "  signer: {} (SHA-256 {})", c.subject, c.sha256_thumbprint);
+    }
+    for s in &t.signature.signatures {
         let _ = writeln!(
             o,
-            "  signature: {}, claims from {signed_by}",
-            if t.signature.valid { "valid" } else { "NOT valid" }
+            "  signature on {}: {}, {} / {}",
+            s.signed_element,
+            if s.valid { "valid" } else { "not valid" },
+            s.declared.signature_method.as_deref().unwrap_or("-"),
+            s.declared.digest_method.as_deref().unwrap_or("-")
         );
-        if let Some(c) = &t.signature.certificate {
-            let _ = writeln!(o, "  signer: {} (SHA-256 {})", c.subject, c.sha256_thumbprint);
-        }
-        for s in &t.signature.signatures {
-            let _ = writeln!(
-                o,
-                "  signature on {}: {}, {} / {}",
-                s.signed_element,
-                if s.valid { "valid" } else { "not valid" },
-                s.declared.signature_method.as_deref().unwrap_or("-"),
-                s.declared.digest_method.as_deref().unwrap_or("-")
-            );
-        }
+    }
+}
+
+fn claims(o: &mut String, c: &Claims, n: &Normalizer) {
+    if let Some(v) = &c.issuer {
+        let _ = writeln!(o, "    issuer: {}", n.text(v));
+    }
+    if let Some(v) = &c.name_id {
         let _ = writeln!(
             o,
-            "  mfa: {}",
-            if t.mfa.satisfied { "satisfied" } else { "NOT satisfied" }
+            "    name_id: {} ({})",
+            n.text(&v.value),
+            v.format.as_deref().unwrap_or("no format")
         );
-        for e in &t.mfa.evidence {
-            let _ = writeln!(o, "    evidence: {}", n.text(e));
-        }
-        for e in &t.mfa.near_misses {
-            let _ = writeln!(o, "    near miss: {}", n.text(e));
-        }
-        let _ = writeln!(o, "  checks:");
-        for c in &t.checks {
-            let _ = writeln!(o, "    {:<4}  {:<26} {}", c.status.as_str(), c.id, n.text(&c.message));
-        }
-        if let Some(c) = &t.claims {
-            let _ = writeln!(o, "  signed claims:");
-            if let Some(v) = &c.issuer {
-                let _ = writeln!(o, "    issuer: {}", n.text(v));
-            }
-            if let Some(v) = &c.name_id {
-                let _ = writeln!(
-                    o,
-                    "    name_id: {} ({})",
-                    n.text(&v.value),
-                    v.format.as_deref().unwrap_or("no format")
-                );
-            }
-            for a in &c.audiences {
-                let _ = writeln!(o, "    audience: {}", n.text(a));
-            }
-            for m in &c.authn_methods {
-                let _ = writeln!(o, "    authn_method: {}", n.text(m));
-            }
-            for a in &c.attributes {
-                let name = match &a.namespace {
-                    Some(ns) if !ns.starts_with("urn:oasis") => format!("{}/{}", ns.trim_end_matches('/'), a.name),
-                    _ => a.name.clone(),
-                };
-                let values: Vec<String> = a.values.iter().map(|v| n.text(v)).collect();
-                let _ = writeln!(o, "    attribute {name}: {}", values.join(", "));
-            }
-        }
     }
-    for e in &r.errors {
-        let _ = writeln!(o, "input error: {}: {}", e.input, n.text(&e.message));
+    for a in &c.audiences {
+        let _ = writeln!(o, "    audience: {}", n.text(a));
     }
-    o
+    for m in &c.authn_methods {
+        let _ = writeln!(o, "    authn_method: {}", n.text(m));
+    }
+    for a in &c.attributes {
+        let values: Vec<String> = a.values.iter().map(|v| n.text(v)).collect();
+        let _ = writeln!(
+            o,
+            "    attribute {}: {}",
+            attribute_label(a.namespace.as_deref(), &a.name),
+            values.join(", ")
+        );
+    }
 }
 
 /// Compares `path` with `rendered`: writes it when missing or when `update` is set, else reports a difference.

@@ -6,6 +6,9 @@
 //! (SAML 1.1) counts `multipleauthn` or `wiaormultiauthn` in `AuthenticationMethod` or in the
 //! `authnmethodsreferences` / `authenticationmethod` attributes. Near misses are named and explained.
 
+mod verdict;
+pub use verdict::Verdict;
+
 use crate::saml::{Claims, Protocol, SignedBy, Token};
 use crate::trust::TrustAnchor;
 use chrono::{DateTime, Duration, Utc};

@@ -1,0 +1,376 @@
+//! Redaction: personal values replaced by keyed-hash placeholders before a report leaves the machine.
+//!
+//! [`Redactor`] collects the personal claim values of a report (NameID, UPN, e-mail, ImmutableID, and attributes
+//! named with `--redact`) and replaces each, wherever it appears, by `redacted:KIND:HEX12`, the first 12 hex
+//! digits of HMAC-SHA256(key, KIND || 0x00 || value): in the report (claims, check messages, MFA evidence, engine
+//! details) and in token copies (text, comments, CDATA and attribute values, in every escaped form). The same
+//! value always gets the same placeholder, so tokens can still be compared. [`RedactionNote`] says what was done.
+
+use super::{attribute_label, escape, hex, Report};
+use crate::saml::Claims;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What was redacted, for the reports' redaction section (also serialized into the bundle's `report.json`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RedactionNote {
+    /// Whether redaction was applied at all (`--no-redact` turns it off).
+    pub enabled: bool,
+    /// The kinds of field redacted, e.g. `NameID`, `UPN`, `attribute:department`, sorted.
+    pub fields: Vec<String>,
+    /// How many distinct values were replaced.
+    pub values: usize,
+    /// How a placeholder is computed.
+    pub method: String,
+    /// Where the key came from: `--redaction-key` or a random key that was not stored.
+    pub key: String,
+}
+
+/// Kinds of redacted field, in priority order: a value seen in several kinds takes the first kind's placeholder,
+/// so one value maps to one placeholder across the whole bundle (NameID usually equals ImmutableID).
+const KINDS: [&str; 5] = ["nameid", "immutableid", "upn", "email", "attr"];
+
+/// Replaces personal values with keyed-hash placeholders, consistently.
+#[derive(Debug, Clone)]
+pub struct Redactor {
+    /// value -> placeholder, longest values first for matching.
+    pairs: Vec<(String, String)>,
+    fields: BTreeSet<String>,
+}
+
+/// `redacted:KIND:` + the first 12 hex digits of HMAC-SHA256(key, KIND || 0x00 || value).
+pub fn placeholder(key: &[u8], kind: &str, value: &str) -> String {
+    let pkey = openssl::pkey::PKey::hmac(key).expect("HMAC key");
+    let mut signer = openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &pkey).expect("HMAC");
+    signer.update(kind.as_bytes()).expect("HMAC");
+    signer.update(&[0]).expect("HMAC");
+    signer.update(value.as_bytes()).expect("HMAC");
+    let mac = signer.sign_to_vec().expect("HMAC");
+    format!("redacted:{kind}:{}", &hex(&mac)[..12])
+}
+
+fn last_segment(s: &str) -> &str {
+    s.rsplit(['/', ':', '#']).next().unwrap_or(s)
+}
+
+/// The redaction kind of an attribute, with the label the reports use.
+pub(crate) fn attribute_kind(name: &str, namespace: Option<&str>, extra: &[String]) -> Option<(&'static str, String)> {
+    let seg = last_segment(name).to_ascii_lowercase();
+    let full = attribute_label(namespace, name);
+    let kind = match seg.as_str() {
+        "immutableid" => Some("immutableid"),
+        "upn" | "idpemail" | "userprincipalname" => Some("upn"),
+        "emailaddress" | "email" | "mail" | "emailaddresses" => Some("email"),
+        _ => None,
+    };
+    if let Some(k) = kind {
+        return Some((k, format!("{} ({full})", name_label(k))));
+    }
+    let wanted = extra
+        .iter()
+        .any(|x| x.eq_ignore_ascii_case(name) || x.eq_ignore_ascii_case(&full) || x.eq_ignore_ascii_case(&seg));
+    wanted.then(|| ("attr", format!("attribute {full} (--redact)")))
+}
+
+fn name_label(kind: &str) -> &'static str {
+    match kind {
+        "nameid" => "NameID",
+        "immutableid" => "ImmutableID",
+        "upn" => "UPN",
+        "email" => "e-mail",
+        _ => "attribute",
+    }
+}
+
+impl Redactor {
+    /// Collects the values to redact from every token's claims (signed or not).
+    pub fn new(report: &Report, key: &[u8], extra: &[String]) -> Redactor {
+        let mut best: BTreeMap<String, usize> = BTreeMap::new();
+        let mut fields = BTreeSet::new();
+        let mut note = |value: &str, kind: &str| {
+            let v = value.trim();
+            if v.is_empty() {
+                return;
+            }
+            let rank = KINDS.iter().position(|k| *k == kind).unwrap_or(KINDS.len() - 1);
+            let e = best.entry(v.to_string()).or_insert(rank);
+            *e = (*e).min(rank);
+            if v != value {
+                let e = best.entry(value.to_string()).or_insert(rank);
+                *e = (*e).min(rank);
+            }
+        };
+        for tk in &report.tokens {
+            for c in [&tk.claims, &tk.unverified_claims].into_iter().flatten() {
+                if let Some(n) = &c.name_id {
+                    note(&n.value, "nameid");
+                    fields.insert("NameID".to_string());
+                }
+                for a in &c.attributes {
+                    if let Some((kind, label)) = attribute_kind(&a.name, a.namespace.as_deref(), extra) {
+                        for v in &a.values {
+                            note(v, kind);
+                        }
+                        fields.insert(label);
+                    }
+                }
+            }
+        }
+        let mut pairs: Vec<(String, String)> = best
+            .into_iter()
+            .map(|(v, rank)| {
+                let p = placeholder(key, KINDS[rank], &v);
+                (v, p)
+            })
+            .collect();
+        pairs.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        Redactor { pairs, fields }
+    }
+
+    /// The (value, placeholder) pairs, longest value first.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.pairs
+    }
+
+    /// Number of distinct values replaced.
+    pub fn len(&self) -> usize {
+        self.pairs.len()
+    }
+
+    /// Whether nothing is redacted.
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
+    }
+
+    /// The fields redacted, for the reports.
+    pub fn fields(&self) -> Vec<String> {
+        self.fields.iter().cloned().collect()
+    }
+
+    /// Replaces every whole occurrence (not inside a longer word) of a redacted value, in one pass, so a
+    /// placeholder is never redacted again.
+    pub fn text(&self, s: &str) -> String {
+        replace_bounded(s, self.pairs.iter().map(|(a, b)| (a.as_str(), b.as_str())))
+    }
+
+    fn apply(&self, s: &mut String) {
+        if !self.pairs.is_empty() {
+            *s = self.text(s);
+        }
+    }
+
+    fn apply_opt(&self, s: &mut Option<String>) {
+        if let Some(x) = s {
+            self.apply(x);
+        }
+    }
+
+    fn claims(&self, c: &mut Claims) {
+        self.apply_opt(&mut c.assertion_id);
+        self.apply_opt(&mut c.issuer);
+        if let Some(n) = &mut c.name_id {
+            self.apply(&mut n.value);
+        }
+        for a in &mut c.attributes {
+            for v in &mut a.values {
+                self.apply(v);
+            }
+        }
+        for sc in &mut c.subject_confirmations {
+            self.apply_opt(&mut sc.in_response_to);
+        }
+    }
+
+    /// Redacts a report: claims, check messages and fixes, MFA evidence, engine details, errors. Sources are kept.
+    pub fn report(&self, r: &Report) -> Report {
+        let mut r = r.clone();
+        for tk in &mut r.tokens {
+            if let Some(c) = &mut tk.claims {
+                self.claims(c);
+            }
+            if let Some(c) = &mut tk.unverified_claims {
+                self.claims(c);
+            }
+            for c in &mut tk.checks {
+                self.apply(&mut c.message);
+                self.apply_opt(&mut c.fix);
+            }
+            for e in tk.mfa.evidence.iter_mut().chain(tk.mfa.near_misses.iter_mut()) {
+                self.apply(e);
+            }
+            self.apply_opt(&mut tk.error);
+            for e in &mut tk.signature.engines {
+                self.apply(&mut e.detail);
+            }
+            for s in &mut tk.signature.signatures {
+                for e in &mut s.engines {
+                    self.apply(&mut e.detail);
+                }
+            }
+            if let Some(f) = &mut tk.envelope_fields {
+                self.apply_opt(&mut f.status_message);
+            }
+        }
+        r
+    }
+
+    /// Redacts a token's XML text: only in text content, comments, CDATA and attribute values (never in element
+    /// or attribute names), matching the values as they appear escaped in XML.
+    pub fn xml(&self, xml: &str) -> String {
+        if self.pairs.is_empty() {
+            return xml.to_string();
+        }
+        let forms = self.xml_forms();
+        let red = |seg: &str| replace_bounded(seg, forms.iter().map(|(a, b)| (a.as_str(), b.as_str())));
+        let mut out = String::with_capacity(xml.len());
+        let mut i = 0;
+        while let Some(lt) = xml[i..].find('<').map(|rel| i + rel) {
+            out.push_str(&red(&xml[i..lt]));
+            i = if xml[lt..].starts_with("<!--") {
+                delimited(xml, lt, "<!--", "-->", &red, &mut out)
+            } else if xml[lt..].starts_with("<![CDATA[") {
+                delimited(xml, lt, "<![CDATA[", "]]>", &red, &mut out)
+            } else {
+                tag(xml, lt, &red, &mut out)
+            };
+        }
+        out.push_str(&red(&xml[i..]));
+        out
+    }
+
+    /// Every form a redacted value can take in XML (as is, and escaped as text or attribute content), each with its
+    /// placeholder, longest first.
+    fn xml_forms(&self) -> Vec<(String, String)> {
+        let mut forms: Vec<(String, String)> = Vec::new();
+        for (v, p) in &self.pairs {
+            forms.push((v.clone(), p.clone()));
+            for esc in [escape::xml_content(v), escape::xml(v)] {
+                if esc != *v && !forms.iter().any(|(f, _)| *f == esc) {
+                    forms.push((esc, p.clone()));
+                }
+            }
+        }
+        forms.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        forms
+    }
+}
+
+/// A comment or CDATA section starting at `start`: the delimiters copied, the content redacted. Returns where it
+/// ends (the end of the text when it is not closed).
+fn delimited(
+    xml: &str,
+    start: usize,
+    open: &str,
+    close: &str,
+    red: &dyn Fn(&str) -> String,
+    out: &mut String,
+) -> usize {
+    let end = xml[start..].find(close).map_or(xml.len(), |e| start + e + close.len());
+    let body_start = start + open.len();
+    let body_end = end.saturating_sub(close.len()).max(body_start);
+    out.push_str(open);
+    out.push_str(&red(&xml[body_start..body_end]));
+    out.push_str(&xml[body_end..end]);
+    end
+}
+
+/// A tag starting at `start`: names copied verbatim, quoted attribute values redacted. Returns where it ends.
+fn tag(xml: &str, start: usize, red: &dyn Fn(&str) -> String, out: &mut String) -> usize {
+    let b = xml.as_bytes();
+    let mut j = start;
+    let mut quote: Option<u8> = None;
+    let mut seg_start = start;
+    while j < b.len() {
+        let c = b[j];
+        match quote {
+            Some(q) if c == q => {
+                out.push_str(&red(&xml[seg_start..j]));
+                seg_start = j;
+                quote = None;
+            }
+            Some(_) => {}
+            None if c == b'"' || c == b'\'' => {
+                out.push_str(&xml[seg_start..=j]);
+                seg_start = j + 1;
+                quote = Some(c);
+            }
+            None if c == b'>' => break,
+            None => {}
+        }
+        j += 1;
+    }
+    let end = (j + 1).min(b.len());
+    out.push_str(&xml[seg_start..end]);
+    end
+}
+
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Replaces occurrences of each needle that are not part of a longer word (the characters around the match are
+/// not letters, digits or `_`, or the needle itself starts/ends with a non-word character), left to right, one
+/// pass, needles tried in the given order (longest first).
+fn replace_bounded<'a>(s: &str, pairs: impl Iterator<Item = (&'a str, &'a str)> + Clone) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    'outer: while i < s.len() {
+        let rest = &s[i..];
+        for (needle, repl) in pairs.clone() {
+            if needle.is_empty() || !rest.starts_with(needle) {
+                continue;
+            }
+            let before_ok = match (s[..i].chars().next_back(), needle.chars().next()) {
+                (Some(p), Some(f)) => !(is_word(p) && is_word(f)),
+                _ => true,
+            };
+            let after_ok = match (rest[needle.len()..].chars().next(), needle.chars().next_back()) {
+                (Some(n), Some(l)) => !(is_word(n) && is_word(l)),
+                _ => true,
+            };
+            if before_ok && after_ok {
+                out.push_str(repl);
+                i += needle.len();
+                continue 'outer;
+            }
+        }
+        let ch = rest.chars().next().expect("non-empty");
+        out.push(ch);
+        i += ch.len_utf8();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_replacement() {
+        let pairs = [("alice@contoso.test", "P1"), ("bob", "P2")];
+        let r = replace_bounded("UPN = alice@contoso.test; bobby bob.", pairs.iter().copied());
+        assert_eq!(r, "UPN = P1; bobby P2.");
+        // A placeholder is never redacted again.
+        let r = replace_bounded("upn", [("upn", "redacted:upn:1"), ("redacted", "X")].iter().copied());
+        assert_eq!(r, "redacted:upn:1");
+    }
+
+    #[test]
+    fn placeholders_are_keyed_and_stable() {
+        let a = placeholder(b"k", "upn", "alice@contoso.test");
+        assert_eq!(a, placeholder(b"k", "upn", "alice@contoso.test"));
+        assert_ne!(a, placeholder(b"k2", "upn", "alice@contoso.test"));
+        assert_ne!(a, placeholder(b"k", "email", "alice@contoso.test"));
+        assert!(a.starts_with("redacted:upn:") && a.len() == "redacted:upn:".len() + 12);
+    }
+
+    #[test]
+    fn xml_redaction_keeps_markup() {
+        let r = Redactor {
+            pairs: vec![("saml".into(), "R".into()), ("a&b".into(), "Q".into())],
+            fields: BTreeSet::new(),
+        };
+        let x = r#"<saml:A saml:x="saml" y='a&amp;b'>saml<!-- saml --></saml:A>"#;
+        assert_eq!(r.xml(x), r#"<saml:A saml:x="R" y='Q'>R<!-- R --></saml:A>"#);
+    }
+}
