@@ -4,7 +4,6 @@
 
 use super::args::FailOn;
 use fedcheck::report::{Report, Verdict};
-use fedcheck::rules::Status;
 use std::process::ExitCode;
 
 /// What a run concluded; [`Outcome::code`] is the exit-code contract the README documents.
@@ -58,18 +57,7 @@ impl Outcome {
         if outcome != Outcome::Pass || fail_on == FailOn::Fail {
             return outcome;
         }
-        let warned: Vec<String> = rep
-            .tokens
-            .iter()
-            .enumerate()
-            .flat_map(|(i, t)| {
-                t.checks
-                    .iter()
-                    .filter(|c| c.status == Status::Warn)
-                    .map(move |c| format!("token {} {}", i + 1, c.id))
-            })
-            .collect();
-        Outcome::failed_on_warnings(&warned)
+        Outcome::failed_on_warnings(&rep.warnings())
     }
 
     /// `--fail-on warn` with the warnings found (`token N check.id`, or `case: token N check.id`): `Fail`, said on
@@ -134,6 +122,7 @@ mod tests {
     use super::*;
     use crate::cli::args::{self, JudgeArgs};
     use clap::Parser;
+    use fedcheck::rules::Status;
 
     #[derive(Parser)]
     struct Judge {

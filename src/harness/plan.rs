@@ -534,17 +534,7 @@ fn run_case(lp: &LoadedPlan, c: &Case, settings: &Settings) -> CaseResult {
     for e in &rep.errors {
         details.push(format!("input error: {}", e.message));
     }
-    let warnings = rep
-        .tokens
-        .iter()
-        .enumerate()
-        .flat_map(|(i, t)| {
-            t.checks
-                .iter()
-                .filter(|k| k.status == Status::Warn)
-                .map(move |k| format!("token {} {}", i + 1, k.id))
-        })
-        .collect();
+    let warnings = rep.warnings();
     CaseResult {
         warnings,
         name: c.name.clone().unwrap_or_else(|| c.input.clone()),

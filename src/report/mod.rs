@@ -104,6 +104,20 @@ impl TokenReport {
 }
 
 impl Report {
+    /// Every warning of the run, as `token N check.id` (what `--fail-on warn` names).
+    pub fn warnings(&self) -> Vec<String> {
+        self.tokens
+            .iter()
+            .enumerate()
+            .flat_map(|(i, t)| {
+                t.checks
+                    .iter()
+                    .filter(|c| c.status == Status::Warn)
+                    .map(move |c| format!("token {} {}", i + 1, c.id))
+            })
+            .collect()
+    }
+
     /// Recomputes every token's verdict and the summary after checks were added or changed (as `serve` does with
     /// its relying-party checks). Tokens already judged `error` stay so.
     pub fn rejudge(&mut self) {

@@ -130,21 +130,39 @@ pub fn read_signins(
             why: format!("not JSON, but --input-format names a JSON shape ({})", f.describe()),
         });
     }
+    let job = Job {
+        file,
+        forced,
+        limits,
+        personal,
+    };
     if sn.json && !csv_forced {
-        read_json(file, r, forced, limits, personal, each)
+        read_json(job, r, each)
     } else {
-        read_csv(file, r, forced, limits, personal, each)
+        read_csv(job, r, each)
     }
 }
 
-fn read_json(
-    file: &str,
-    r: impl BufRead,
+/// What one file's reader needs besides the bytes: its name (for errors), `--input-format`, the limits, and whether
+/// to collect personal values for redaction.
+struct Job<'a> {
+    file: &'a str,
     forced: Option<Shape>,
-    limits: &Limits,
+    limits: &'a Limits,
     personal: bool,
+}
+
+fn read_json(
+    job: Job<'_>,
+    r: impl BufRead,
     each: &mut dyn FnMut(SignIn) -> Result<(), SigninsError>,
 ) -> Result<InputSummary, SigninsError> {
+    let Job {
+        file,
+        forced,
+        limits,
+        personal,
+    } = job;
     let mut scanner = Scanner::new(r, limits.max_record_bytes);
     let mut n: u64 = 0;
     let mut first_shape: Option<Shape> = None;
@@ -258,13 +276,16 @@ pub(super) fn csv_error(file: &str, limits: &Limits, e: CsvError, row: u64, not_
 }
 
 fn read_csv(
-    file: &str,
+    job: Job<'_>,
     r: impl BufRead,
-    forced: Option<Shape>,
-    limits: &Limits,
-    personal: bool,
     each: &mut dyn FnMut(SignIn) -> Result<(), SigninsError>,
 ) -> Result<InputSummary, SigninsError> {
+    let Job {
+        file,
+        forced,
+        limits,
+        personal,
+    } = job;
     let mut rows = Rows::new(r, limits.max_record_bytes);
     let csv_err = |e: CsvError, row: u64| csv_error(file, limits, e, row, "not UTF-8 (save the export as UTF-8)");
     let headers = match rows.next_row().map_err(|e| csv_err(e, 1))? {

@@ -369,35 +369,35 @@ fn write_qname(out: &mut Vec<u8>, prefix: &Option<String>, local: &str) {
     out.extend_from_slice(local.as_bytes());
 }
 
+/// Text content: `&`, `<`, `>` and CR as references (Canonical XML 1.0 section 2.3).
 fn escape_text(out: &mut Vec<u8>, s: &str) {
-    let mut last = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let rep: &[u8] = match b {
-            b'&' => b"&amp;",
-            b'<' => b"&lt;",
-            b'>' => b"&gt;",
-            b'\r' => b"&#xD;",
-            _ => continue,
-        };
-        out.extend_from_slice(&s.as_bytes()[last..i]);
-        out.extend_from_slice(rep);
-        last = i + 1;
-    }
-    out.extend_from_slice(&s.as_bytes()[last..]);
+    escape(out, s, |b| match b {
+        b'&' => Some(&b"&amp;"[..]),
+        b'<' => Some(&b"&lt;"[..]),
+        b'>' => Some(&b"&gt;"[..]),
+        b'\r' => Some(&b"&#xD;"[..]),
+        _ => None,
+    })
 }
 
+/// Attribute values: `&`, `<`, `"` and the whitespace characters other than space as references.
 fn escape_attr(out: &mut Vec<u8>, s: &str) {
+    escape(out, s, |b| match b {
+        b'&' => Some(&b"&amp;"[..]),
+        b'<' => Some(&b"&lt;"[..]),
+        b'"' => Some(&b"&quot;"[..]),
+        b'\t' => Some(&b"&#x9;"[..]),
+        b'\n' => Some(&b"&#xA;"[..]),
+        b'\r' => Some(&b"&#xD;"[..]),
+        _ => None,
+    })
+}
+
+/// Copies `s` to `out`, replacing each byte `replace` names (all ASCII, so never inside a UTF-8 sequence).
+fn escape(out: &mut Vec<u8>, s: &str, replace: impl Fn(u8) -> Option<&'static [u8]>) {
     let mut last = 0;
     for (i, b) in s.bytes().enumerate() {
-        let rep: &[u8] = match b {
-            b'&' => b"&amp;",
-            b'<' => b"&lt;",
-            b'"' => b"&quot;",
-            b'\t' => b"&#x9;",
-            b'\n' => b"&#xA;",
-            b'\r' => b"&#xD;",
-            _ => continue,
-        };
+        let Some(rep) = replace(b) else { continue };
         out.extend_from_slice(&s.as_bytes()[last..i]);
         out.extend_from_slice(rep);
         last = i + 1;
