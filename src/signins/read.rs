@@ -280,12 +280,7 @@ fn read_csv(
     r: impl BufRead,
     each: &mut dyn FnMut(SignIn) -> Result<(), SigninsError>,
 ) -> Result<InputSummary, SigninsError> {
-    let Job {
-        file,
-        forced,
-        limits,
-        personal,
-    } = job;
+    let (file, forced, limits, personal) = (job.file, job.forced, job.limits, job.personal);
     let mut rows = Rows::new(r, limits.max_record_bytes);
     let csv_err = |e: CsvError, row: u64| csv_error(file, limits, e, row, "not UTF-8 (save the export as UTF-8)");
     let headers = match rows.next_row().map_err(|e| csv_err(e, 1))? {
