@@ -170,3 +170,57 @@ fn unusable_plans_exit_2_with_one_line() {
         out.describe()
     );
 }
+
+/// `at` per case, and `issue-instant` there and in [settings]: captures made at different times are each judged
+/// as of their own moment, with no date to edit in the plan.
+#[test]
+fn cases_take_their_own_evaluation_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let td = common::testdata();
+    let plan = format!(
+        r#"
+[trust]
+idp_cert = ["{td}/keys/idp-signing.crt"]
+
+[[case]]
+name = "judged at its IssueInstant"
+input = "{td}/saml2/mfa-sha256.xml"
+at = "issue-instant"
+verdict = "pass"
+
+[[case]]
+name = "judged at a given instant"
+input = "{td}/wsfed/mfa-authmethod-sha256.xml"
+at = "2026-01-15T10:05:00Z"
+verdict = "pass"
+
+[[case]]
+name = "judged now (settings default): expired"
+input = "{td}/saml2/mfa-sha256.xml"
+verdict = "fail"
+checks = {{ "conditions.time" = "fail" }}
+"#,
+        td = td.display()
+    );
+    let path = dir.path().join("times.toml");
+    std::fs::write(&path, plan).unwrap();
+    let out = common::run(&["test", path.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.describe());
+    // An unusable `at` is refused with the case named.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        format!(
+            "[[case]]\ninput = \"{}/saml2/mfa-sha256.xml\"\nat = \"yesterday\"\nverdict = \"pass\"\n",
+            td.display()
+        ),
+    )
+    .unwrap();
+    let out = common::run(&["test", bad.to_str().unwrap()]);
+    assert_eq!(out.code, 2, "{}", out.describe());
+    assert!(
+        out.stderr.contains("case 1") && out.stderr.contains("at:"),
+        "{}",
+        out.describe()
+    );
+}

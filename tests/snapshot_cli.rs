@@ -71,13 +71,28 @@ fn snapshot_is_written_compared_and_updated() {
     assert!(out.stderr.contains("--update-snapshots"));
     assert_eq!(std::fs::read_to_string(&snap).unwrap(), first);
 
-    // --update-snapshots rewrites it.
+    // --update-snapshots would make the failing verdict the baseline: refused, the file kept.
     let mut args = trust(snap_s, "wsfed/password.xml");
     args.push("--update-snapshots");
     let out = check(&args, true);
+    assert_eq!(out.code, 1, "{}", out.describe());
+    assert!(
+        out.stderr.contains("not written: the verdict is fail"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(std::fs::read_to_string(&snap).unwrap(), first);
+    // With --allow-failing-baseline it rewrites it, and the first line says the verdict.
+    args.push("--allow-failing-baseline");
+    let out = check(&args, true);
     assert_eq!(out.code, 0, "{}", out.describe());
     assert!(out.stderr.contains("updated"));
-    assert!(std::fs::read_to_string(&snap).unwrap().contains("verdict: fail"));
+    let rewritten = std::fs::read_to_string(&snap).unwrap();
+    assert!(
+        rewritten.starts_with("# fedcheck snapshot v1: verdict fail\n"),
+        "{rewritten}"
+    );
+    assert!(rewritten.contains("verdict: fail"));
     assert_eq!(check(&trust(snap_s, "wsfed/password.xml"), true).code, 0);
 }
 
@@ -100,10 +115,15 @@ fn snapshot_content_is_normalized_and_redacted() {
     assert!(text.contains("redacted:upn"), "{text}");
     // Digest bytes of a tampered token become [bytes].
     let snap2 = dir.path().join("tampered.snap");
+    // A failing baseline is refused unless asked for.
     assert_eq!(
         check(&trust(snap2.to_str().unwrap(), "saml2/tampered-classref.xml"), false).code,
-        0
+        1
     );
+    assert!(!snap2.exists());
+    let mut args = trust(snap2.to_str().unwrap(), "saml2/tampered-classref.xml");
+    args.push("--allow-failing-baseline");
+    assert_eq!(check(&args, false).code, 0);
     let tampered = std::fs::read_to_string(&snap2).unwrap();
     assert!(tampered.contains("DigestValue [bytes], computed [bytes]"), "{tampered}");
     insta::with_settings!({
@@ -112,6 +132,55 @@ fn snapshot_content_is_normalized_and_redacted() {
     }, {
         insta::assert_snapshot!("snapshot__capture-har", text);
     });
+}
+
+/// A capture judged at its own IssueInstant needs no date in the CI file: the same command keeps matching.
+#[test]
+fn at_issue_instant_keeps_a_capture_checkable() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("capture.snap");
+    let s = snap.to_str().unwrap();
+    let args = [
+        "encoded/capture.har",
+        "--idp-cert",
+        "keys/idp-signing.crt",
+        "--expect-issuer",
+        ISSUER,
+        "--at",
+        "issue-instant",
+        "--snapshot",
+        s,
+    ];
+    let out = check(&args, false);
+    assert_eq!(out.code, 0, "{}", out.describe());
+    assert!(std::fs::read_to_string(&snap)
+        .unwrap()
+        .starts_with("# fedcheck snapshot v1: verdict pass\n"));
+    let out = check(&args, true);
+    assert_eq!(out.code, 0, "{}", out.describe());
+    // Without it, today's date puts the capture's NotOnOrAfter in the past.
+    let mut json = common::run(&[
+        "check",
+        "encoded/capture.har",
+        "--idp-cert",
+        "keys/idp-signing.crt",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(json.code, 1, "{}", json.describe());
+    json = common::run(&[
+        "check",
+        "encoded/capture.har",
+        "--idp-cert",
+        "keys/idp-signing.crt",
+        "--format",
+        "json",
+        "--at",
+        "issue-instant",
+    ]);
+    assert_eq!(json.code, 0, "{}", json.describe());
+    let v = json.json();
+    assert_eq!(v["tokens"][0]["evaluated_at"], "2026-01-15T10:00:00Z", "{v}");
 }
 
 #[test]

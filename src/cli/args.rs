@@ -179,9 +179,16 @@ fn add_anchor(anchors: &mut Vec<trust::TrustAnchor>, anchor: trust::TrustAnchor)
 /// How tokens are judged (shared by every subcommand that judges tokens).
 #[derive(Args, Debug, Clone)]
 pub(super) struct EvalArgs {
-    /// Evaluate times as of this RFC 3339 instant (default: now), e.g. 2026-01-15T10:05:00Z.
-    #[arg(long, value_name = "RFC3339")]
+    /// Evaluate times as of this RFC 3339 instant (default: now), e.g. 2026-01-15T10:05:00Z; or `issue-instant`:
+    /// each token as of its own IssueInstant, so a capture stays checkable forever (CI snapshots, test plans).
+    #[arg(long, value_name = "RFC3339|issue-instant")]
     pub(super) at: Option<String>,
+
+    /// Judge Recipient and Destination as addressed to this local stand-in's ACS URL (what `fedcheck serve`
+    /// printed, e.g. http://127.0.0.1:8080/login.srf), reported as info, as serve reports them: for captures
+    /// made through serve.
+    #[arg(long, value_name = "URL")]
+    stand_in: Option<String>,
 
     /// Allowed clock skew for NotBefore / NotOnOrAfter, e.g. 5m, 300s, 0s.
     #[arg(long, default_value = "5m", value_name = "DURATION")]
@@ -212,6 +219,20 @@ pub(super) struct EvalArgs {
 }
 
 impl EvalArgs {
+    /// `--stand-in URL`: the stand-in's ACS, with Entra's realm.
+    fn stand_in(&self) -> anyhow::Result<Option<fedcheck::rules::StandIn>> {
+        let Some(url) = &self.stand_in else { return Ok(None) };
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(anyhow!(
+                "--stand-in: \"{url}\" is not an http(s) URL (the ACS URL serve printed)"
+            ));
+        }
+        Ok(Some(fedcheck::rules::StandIn {
+            acs: url.clone(),
+            realm: "urn:federation:MicrosoftOnline".into(),
+        }))
+    }
+
     /// The XML work budget from the flags.
     fn xml_limits(&self) -> Limits {
         Limits {
@@ -253,7 +274,12 @@ impl EngineChoice {
 /// Resolves every trust and evaluation option into library settings, before any token is read, so a bad flag
 /// never yields a partial report.
 pub(super) fn settings(trust: &TrustArgs, eval: &EvalArgs) -> anyhow::Result<Settings> {
-    let at = parse_at(eval.at.as_deref())?;
+    let at_issue_instant = eval.at.as_deref() == Some(fedcheck::harness::plan::ISSUE_INSTANT);
+    let at = if at_issue_instant {
+        chrono::Utc::now()
+    } else {
+        parse_at(eval.at.as_deref())?
+    };
     let skew = parse_skew(&eval.skew)?;
     let engines = eval.engines.engines();
     let (mut anchors, metadata) = trust.resolve()?;
@@ -262,11 +288,12 @@ pub(super) fn settings(trust: &TrustArgs, eval: &EvalArgs) -> anyhow::Result<Set
     Ok(Settings {
         federation,
         tenant_domain,
-        stand_in: None,
+        stand_in: eval.stand_in()?,
         anchors,
         metadata,
         expect_issuer: trust.expect_issuer.clone(),
         at,
+        at_issue_instant,
         skew,
         engines,
         xml_limits: eval.xml_limits(),

@@ -26,6 +26,11 @@ pub(super) struct CheckArgs {
     /// Rewrite the --snapshot FILE with the current verdict.
     #[arg(long, requires = "snapshot")]
     update_snapshots: bool,
+
+    /// Let --snapshot write (or --update-snapshots rewrite) a baseline whose verdict is not pass. Without it that
+    /// is refused: a failing baseline would make every later run "match".
+    #[arg(long, requires = "snapshot")]
+    allow_failing_baseline: bool,
 }
 
 /// Runs `check`: settings first, then the inputs, the report, and the outcome (the snapshot's, when given).
@@ -42,16 +47,32 @@ pub(super) fn run(a: CheckArgs, env: &Environment) -> anyhow::Result<Outcome> {
     };
     args::write_stdout(text.as_bytes(), "report")?;
     if let Some(path) = &a.snapshot {
-        return snapshot(path, &rep, a.update_snapshots, env.in_ci);
+        return snapshot(path, &rep, a.update_snapshots, a.allow_failing_baseline, env.in_ci);
     }
     Ok(Outcome::of_report_under(&rep, a.judge.policy.fail_on))
 }
 
 /// `check --snapshot`: the outcome says whether the verdict still matches the committed snapshot.
-fn snapshot(path: &Path, rep: &report::Report, update: bool, in_ci: bool) -> anyhow::Result<Outcome> {
+fn snapshot(
+    path: &Path,
+    rep: &report::Report,
+    update: bool,
+    allow_failing: bool,
+    in_ci: bool,
+) -> anyhow::Result<Outcome> {
     use fedcheck::report::snapshot::{self as snap, Outcome as Compared};
     let rendered = snap::render(rep);
     let shown = path.display();
+    let writes = update || !path.exists();
+    if writes && rep.verdict != report::Verdict::Pass && !allow_failing && !(in_ci && !update) {
+        eprintln!(
+            "fedcheck: snapshot {shown} not written: the verdict is {}, and a failing baseline would make every \
+later run \"match\". Fix what fails (the report above says what), or pass --allow-failing-baseline to record it \
+on purpose.",
+            rep.verdict.as_str()
+        );
+        return Ok(Outcome::Fail);
+    }
     if in_ci && !update && !path.exists() {
         eprintln!(
             "fedcheck: snapshot {shown} does not exist; under CI it is not created. Run the same command locally \

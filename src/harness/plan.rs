@@ -121,7 +121,7 @@ pub struct PlanTrust {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanSettings {
-    /// RFC 3339 evaluation time (default: now).
+    /// RFC 3339 evaluation time, or `issue-instant` (each token at its own IssueInstant); default: now.
     pub at: Option<String>,
     /// Allowed clock skew, e.g. `5m` (default `5m`).
     pub skew: Option<String>,
@@ -141,6 +141,9 @@ pub struct Case {
     pub input: String,
     /// Force the input format (`xml`, `base64`, `form`, `har`, `saml-tracer`); default detected.
     pub input_format: Option<String>,
+    /// This case's evaluation time (RFC 3339, or `issue-instant`), instead of `[settings] at`: each capture can be
+    /// judged as of the moment it was made.
+    pub at: Option<String>,
     /// The expected verdict: `pass`, `fail` or `error`.
     pub verdict: String,
     /// Where the MFA evidence must be (the location part of `mfa.evidence`, e.g.
@@ -241,6 +244,9 @@ pub fn parse(path: &str, text: &str) -> Result<Plan, PlanError> {
                 c.verdict
             )));
         }
+        if let Some(a) = &c.at {
+            evaluation_time(a).map_err(|e| invalid(format!("{label}: at: {e}")))?;
+        }
         if let Some(f) = &c.input_format {
             parse_format(f).ok_or_else(|| {
                 invalid(format!(
@@ -257,6 +263,35 @@ pub fn parse(path: &str, text: &str) -> Result<Plan, PlanError> {
         }
     }
     Ok(plan)
+}
+
+/// An `at` value: `Some(instant)`, or `None` for `issue-instant`.
+fn evaluation_time(value: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, String> {
+    if value == ISSUE_INSTANT {
+        return Ok(None);
+    }
+    chrono::DateTime::parse_from_rfc3339(value)
+        .map(|d| Some(d.with_timezone(&chrono::Utc)))
+        .map_err(|e| format!("\"{value}\" is not an RFC 3339 time or {ISSUE_INSTANT} ({e})"))
+}
+
+/// The `at` value that judges each token at its own IssueInstant.
+pub const ISSUE_INSTANT: &str = "issue-instant";
+
+/// `settings` with a case's own `at`, when it has one.
+fn settings_for(c: &Case, settings: &Settings) -> Settings {
+    let mut s = settings.clone();
+    if let Some(a) = &c.at {
+        match evaluation_time(a) {
+            Ok(Some(at)) => {
+                s.at = at;
+                s.at_issue_instant = false;
+            }
+            Ok(None) => s.at_issue_instant = true,
+            Err(_) => {} // refused when the plan was parsed
+        }
+    }
+    s
 }
 
 fn parse_verdict(s: &str) -> Option<Verdict> {
@@ -336,11 +371,11 @@ impl LoadedPlan {
         };
         let s = &self.plan.settings;
         let at = match &s.at {
-            Some(a) => chrono::DateTime::parse_from_rfc3339(a)
-                .map_err(|e| invalid(format!("settings.at: \"{a}\" is not an RFC 3339 time ({e})")))?
-                .with_timezone(&chrono::Utc),
-            None => chrono::Utc::now(),
+            Some(a) => evaluation_time(a).map_err(|e| invalid(format!("settings.at: {e}")))?,
+            None => Some(chrono::Utc::now()),
         };
+        let at_issue_instant = at.is_none();
+        let at = at.unwrap_or_else(chrono::Utc::now);
         let skew = match &s.skew {
             Some(k) => parse_skew(k).ok_or_else(|| {
                 invalid(format!(
@@ -414,6 +449,7 @@ impl LoadedPlan {
             metadata,
             expect_issuer: t.expect_issuer.clone(),
             at,
+            at_issue_instant,
             skew,
             engines,
             xml_limits: Limits::default(),
@@ -513,7 +549,7 @@ fn run_case(lp: &LoadedPlan, c: &Case, settings: &Settings) -> CaseResult {
             Err(e) => errors.push(e),
         }
     }
-    let rep = report::run(tokens, errors, settings);
+    let rep = report::run(tokens, errors, &settings_for(c, settings));
     let problems = compare(c, &rep);
     let mut details = Vec::new();
     for (i, t) in rep.tokens.iter().enumerate() {

@@ -306,6 +306,9 @@ pub struct TokenReport {
     /// Entra's predicted outcome, when the domain's federation settings were given (`--federation-config`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entra: Option<crate::entra::Prediction>,
+    /// The instant this token was judged at, when it is its own IssueInstant (`--at issue-instant`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evaluated_at: Option<String>,
 }
 
 /// Settings for a run.
@@ -319,6 +322,9 @@ pub struct Settings {
     pub expect_issuer: Option<String>,
     /// Evaluation time.
     pub at: DateTime<Utc>,
+    /// `--at issue-instant`: judge each token at its own IssueInstant (its signed one, else the unverified one),
+    /// so a captured token stays checkable forever; `at` is then used only for tokens without one.
+    pub at_issue_instant: bool,
     /// Allowed skew.
     pub skew: Duration,
     /// Engines.
@@ -482,6 +488,10 @@ fn judge(raw: RawToken, s: &Settings, ctx: &Context) -> TokenReport {
     // The domain configuration this token is judged against (several domains: by issuer, then certificate).
     let selection = s.federation.as_ref().map(|set| (set, signer.select(set)));
     let mut token_ctx = ctx.clone();
+    let own_instant = if s.at_issue_instant { issue_instant(&t) } else { None };
+    if let Some(at) = own_instant {
+        token_ctx.at = at;
+    }
     if let Some(d) = selection.as_ref().and_then(|(_, sel)| sel.config.domain.clone()) {
         token_ctx.federated_domain = Some(rules::FederatedDomain {
             name: d,
@@ -490,7 +500,7 @@ fn judge(raw: RawToken, s: &Settings, ctx: &Context) -> TokenReport {
     }
     let (mut checks, mfa) = rules::evaluate(&t, &token_ctx);
     let entra = selection.map(|(set, sel)| {
-        let facts = signer.entra_facts(&t, s, &sel, mfa.satisfied);
+        let facts = signer.entra_facts(&t, s, &sel, mfa.satisfied, token_ctx.at);
         let (more, prediction) = crate::entra::checks(set, &sel, &facts);
         checks.extend(more);
         prediction
@@ -529,7 +539,16 @@ fn judge(raw: RawToken, s: &Settings, ctx: &Context) -> TokenReport {
         envelope_fields: Some(t.envelope_fields.clone()),
         checks,
         entra,
+        evaluated_at: own_instant.map(|at| at.to_rfc3339_opts(SecondsFormat::Secs, true)),
     }
+}
+
+/// A token's IssueInstant (the signed assertion's, else the unverified one's), for `--at issue-instant`.
+fn issue_instant(t: &Token) -> Option<DateTime<Utc>> {
+    let c = t.claims.as_ref().or(t.unverified_claims.as_ref())?;
+    DateTime::parse_from_rfc3339(c.issue_instant.as_deref()?.trim())
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
 }
 
 /// The report of a token that could not be analyzed: verdict `error`, and why.
@@ -558,6 +577,7 @@ fn unanalyzable(source: Source, error: String) -> TokenReport {
         envelope_fields: None,
         checks: vec![],
         entra: None,
+        evaluated_at: None,
     }
 }
 
@@ -598,6 +618,7 @@ impl<'a> Signer<'a> {
         s: &Settings,
         sel: &crate::entra::Selection,
         mfa: bool,
+        at: DateTime<Utc>,
     ) -> crate::entra::TokenFacts<'a> {
         crate::entra::TokenFacts {
             protocol: t.protocol,
@@ -609,7 +630,7 @@ impl<'a> Signer<'a> {
                     .iter()
                     .any(|x| matches!(x.check.outcome, Err(crate::dsig::SignatureError::UntrustedKey { .. }))),
             mfa,
-            at: s.at,
+            at,
             keyinfo_cert: self.keyinfo_cert,
             // The `issuer` check compared the issuer with the configured issuerUri values (not --expect-issuer).
             issuer_checked: s.expect_issuer.is_none() || s.expect_issuer.as_deref() == sel.config.issuer_uri.as_deref(),

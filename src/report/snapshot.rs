@@ -185,14 +185,14 @@ pub fn render(report: &Report) -> String {
     let r = redactor.report(report);
     let n = Normalizer::new(report);
     let mut o = String::new();
+    // The verdict on the first line: a failing baseline is visible at a glance (and `check` refuses to write one
+    // without --allow-failing-baseline).
+    let _ = writeln!(o, "{HEADER}: verdict {}", r.verdict.as_str());
     let _ = writeln!(
         o,
-        "{HEADER}: the verdict of `fedcheck check`, normalized (IDs, instants and signature bytes"
+        "# The verdict of `fedcheck check`, normalized (IDs, instants and signature bytes removed, personal"
     );
-    let _ = writeln!(
-        o,
-        "# removed, personal values redacted). Rewrite with --update-snapshots."
-    );
+    let _ = writeln!(o, "# values redacted). Rewrite with --update-snapshots.");
     let _ = writeln!(o, "verdict: {}", r.verdict.as_str());
     let _ = writeln!(
         o,
