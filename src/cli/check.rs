@@ -63,20 +63,20 @@ fn snapshot(
     use fedcheck::report::snapshot::{self as snap, Outcome as Compared};
     let rendered = snap::render(rep);
     let shown = path.display();
+    if in_ci && !update && !path.exists() {
+        eprintln!(
+            "fedcheck: snapshot {shown} does not exist; under CI it is not created. Run the same command locally \
+(it writes the file) and commit it."
+        );
+        return Ok(Outcome::Fail);
+    }
     let writes = update || !path.exists();
-    if writes && rep.verdict != report::Verdict::Pass && !allow_failing && !(in_ci && !update) {
+    if writes && rep.verdict != report::Verdict::Pass && !allow_failing {
         eprintln!(
             "fedcheck: snapshot {shown} not written: the verdict is {}, and a failing baseline would make every \
 later run \"match\". Fix what fails (the report above says what), or pass --allow-failing-baseline to record it \
 on purpose.",
             rep.verdict.as_str()
-        );
-        return Ok(Outcome::Fail);
-    }
-    if in_ci && !update && !path.exists() {
-        eprintln!(
-            "fedcheck: snapshot {shown} does not exist; under CI it is not created. Run the same command locally \
-(it writes the file) and commit it."
         );
         return Ok(Outcome::Fail);
     }
