@@ -215,3 +215,40 @@ fn out_keeps_evidence_of_verified_sign_ins_only_within_its_caps() {
     }
     assert_eq!(kept, 2);
 }
+
+/// The recapture loop: `serve --out` keeps the raw token a sign-in posted (beside the redacted bundle), and
+/// `check --stand-in URL --at issue-instant` judges it as serve did, with no date to edit.
+#[test]
+fn serve_captures_are_checkable_with_stand_in_and_issue_instant() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().to_str().expect("utf-8").to_string();
+    // The fixture is addressed to https://evil.example/acs: play that as the stand-in's ACS.
+    let server = start(&["--out", &out, "--acs-url", "https://evil.example/acs"]);
+    let acs = format!("{}/login.srf", server.base);
+    let (status, v) = post_json(&client(), &acs, saml_form(&fixture("saml2/wrong-recipient.xml")));
+    assert_eq!(status, 200, "{v}");
+    let captures: Vec<std::path::PathBuf> = std::fs::read_dir(dir.path().join("captures"))
+        .expect("captures folder")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(captures.len(), 1, "{captures:?}");
+    let capture = captures[0].to_str().expect("utf-8");
+    let judged = |extra: &[&str]| {
+        let mut args = vec![
+            "check",
+            capture,
+            "--idp-cert",
+            "keys/idp-signing.crt",
+            "--expect-issuer",
+            ISSUER,
+        ];
+        args.extend_from_slice(extra);
+        common::run(&args)
+    };
+    let loop_run = judged(&["--stand-in", "https://evil.example/acs", "--at", "issue-instant"]);
+    assert_eq!(loop_run.code, 0, "{}", loop_run.describe());
+    assert!(loop_run.stdout.contains("stand-in"), "{}", loop_run.describe());
+    // Without the stand-in the recipient is judged for Entra: it fails, as it should for a real sign-in.
+    let plain = judged(&["--at", "issue-instant"]);
+    assert_eq!(plain.code, 1, "{}", plain.describe());
+}

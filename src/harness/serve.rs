@@ -984,8 +984,16 @@ async fn keep_evidence(
             limits.max_bundle_bytes
         );
     }
-    let out = dir.join(format!("signin-{}-{n:04}", Utc::now().format("%Y%m%dT%H%M%SZ")));
-    let opts = bundle_options(&st.cfg, out);
+    let name = format!("signin-{}-{n:04}", Utc::now().format("%Y%m%dT%H%M%SZ"));
+    // The raw tokens, unredacted, beside the bundles (never in them): what `check` and `test` read directly for a
+    // recapture loop (with --stand-in and --at issue-instant). They stay on this machine.
+    if let Err(e) = keep_captures(&dir.join("captures"), &name, &raw) {
+        return format!(
+            "not written: cannot keep the raw tokens in {}: {e}",
+            dir.join("captures").display()
+        );
+    }
+    let opts = bundle_options(&st.cfg, dir.join(&name));
     let rep = rep.clone();
     let written = tokio::task::spawn_blocking(move || crate::bundle::write(&rep, &raw, &settings, &opts)).await;
     match written {
@@ -998,6 +1006,18 @@ async fn keep_evidence(
         Ok(Err(e)) => format!("not written: {e}"),
         Err(_) => "not written: internal error".into(),
     }
+}
+
+/// Writes each raw token of a sign-in as `captures/<name>-<k>.xml` (the XML as posted, decoded from the form).
+fn keep_captures(dir: &std::path::Path, name: &str, raw: &[RawToken]) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    for (k, t) in raw.iter().enumerate() {
+        let path = dir.join(format!("{name}-{}.xml", k + 1));
+        let tmp = dir.join(format!(".{name}-{}.xml.partial", k + 1));
+        std::fs::write(&tmp, &t.xml)?;
+        std::fs::rename(&tmp, &path)?;
+    }
+    Ok(())
 }
 
 fn bundle_options(cfg: &Config, out: std::path::PathBuf) -> crate::bundle::BundleOptions {
