@@ -17,6 +17,11 @@
 //! misspelled algorithm URIs, a key found only in `KeyInfo`) fails with a specific [`SignatureError`], so a report
 //! can say exactly why.
 
+#[cfg(feature = "xmlsec")]
+pub mod xmlsec;
+/// Without the `xmlsec` feature: the same interface, and no second opinion.
+#[cfg(not(feature = "xmlsec"))]
+#[path = "xmlsec_absent.rs"]
 pub mod xmlsec;
 
 use crate::trust::{cert_info, CertInfo, TrustAnchor};
@@ -31,6 +36,23 @@ use openssl::rsa::Padding;
 use openssl::sign::{RsaPssSaltlen, Verifier};
 use openssl::x509::X509;
 use serde::Serialize;
+
+/// What libxmlsec1 said about one signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opinion {
+    /// The signature verified with one of the trust anchors.
+    pub valid: bool,
+    /// The anchor that verified it.
+    pub anchor: Option<usize>,
+    /// libxmlsec1 was actually run on the signature (false when fedcheck withheld it, it could not be isolated, or
+    /// libxmlsec1 lacks one of its algorithms).
+    pub checked: bool,
+    /// Not run because libxmlsec1 does not implement one of the signature's algorithms: no second opinion exists
+    /// (as opposed to one fedcheck withheld, or a document libxml2 reads differently).
+    pub unavailable: bool,
+    /// libxmlsec1's own words (its error messages), or what it verified with.
+    pub detail: String,
+}
 
 /// The XML Signature namespace.
 pub const DS_NS: &str = "http://www.w3.org/2000/09/xmldsig#";

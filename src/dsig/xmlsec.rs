@@ -32,22 +32,7 @@ mod ffi {
     include!(concat!(env!("OUT_DIR"), "/xmlsec_bindings.rs"));
 }
 
-/// What libxmlsec1 said about one signature.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Opinion {
-    /// The signature verified with one of the trust anchors.
-    pub valid: bool,
-    /// The anchor that verified it.
-    pub anchor: Option<usize>,
-    /// libxmlsec1 was actually run on the signature (false when fedcheck withheld it, it could not be isolated, or
-    /// libxmlsec1 lacks one of its algorithms).
-    pub checked: bool,
-    /// Not run because libxmlsec1 does not implement one of the signature's algorithms: no second opinion exists
-    /// (as opposed to one fedcheck withheld, or a document libxml2 reads differently).
-    pub unavailable: bool,
-    /// libxmlsec1's own words (its error messages), or what it verified with.
-    pub detail: String,
-}
+pub use super::Opinion;
 
 static LOCK: Mutex<()> = Mutex::new(());
 /// Trust anchors' keys as libxmlsec1 keys, by certificate DER: loaded once per process (decoding a certificate
@@ -215,6 +200,11 @@ pub fn implements(uri: &str) -> bool {
     };
     take_messages();
     !found.is_null()
+}
+
+/// Whether libxmlsec1 is linked into this build (the `xmlsec` feature).
+pub fn linked() -> bool {
+    true
 }
 
 /// The libxmlsec1 version fedcheck is linked with, for reports ("1.2.x" or "1.3.x").

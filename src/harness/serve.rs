@@ -1317,6 +1317,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "xmlsec")]
     fn a_signed_authn_request_verifies_with_libxmlsec1() {
         use samael::crypto::{CertificateDer, CryptoProvider, XmlSec};
         let at = Utc::now();
