@@ -126,6 +126,11 @@ fn every_shape_gets_its_verdict_exit_code_and_checks() {
                 bad(format!("compression {} (expected {c})", token["source"]["compression"]));
             }
         }
+        if let Some(c) = s.entry["expect_carrier"].as_str() {
+            if token["source"]["carrier"] != c {
+                bad(format!("carrier {} (expected {c})", token["source"]["carrier"]));
+            }
+        }
         if let Some(n) = s.entry["expect_name_id"].as_str() {
             if token["claims"]["name_id"]["value"] != n {
                 bad(format!(
@@ -254,4 +259,28 @@ fn rsa_pss_without_a_second_opinion_is_named() {
         assert_eq!(engines["status"], "pass", "{msg}");
     }
     assert_eq!(out.code, 0, "{}", out.describe());
+}
+
+/// An HTML page without a token form field is refused with a message that says what to save instead.
+#[test]
+fn an_html_page_without_a_token_says_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let page = dir.path().join("login.html");
+    std::fs::write(
+        &page,
+        "<html><body><form action=\"/x\"><input name=\"user\"></form></body></html>",
+    )
+    .expect("write");
+    let out = run(&[
+        "check",
+        page.to_str().expect("utf-8"),
+        "--idp-cert",
+        "keys/idp-signing.crt",
+    ]);
+    assert_eq!(out.code, 2, "{}", out.describe());
+    assert!(
+        out.stdout.contains("HTML page without a SAMLResponse or wresult"),
+        "{}",
+        out.describe()
+    );
 }

@@ -45,6 +45,9 @@ pub enum InputFormat {
     Har,
     /// An export from the SAML-tracer browser extension.
     SamlTracer,
+    /// An HTML page with an auto-post form carrying `SAMLResponse` or `wresult` (the IdP's page, as saved from the
+    /// browser or fetched with curl).
+    HtmlForm,
 }
 
 /// How a token was carried in the input.
@@ -61,6 +64,8 @@ pub enum Carrier {
     Har,
     /// The token was found in a SAML-tracer export.
     SamlTracer,
+    /// The token was a field of an HTML page's auto-post form.
+    HtmlForm,
 }
 
 /// Where a token came from.
@@ -216,6 +221,9 @@ pub enum InputErrorKind {
         /// The number of entries in `log.entries`.
         entries: usize,
     },
+    /// An HTML page without a form field carrying a token.
+    #[error("an HTML page without a SAMLResponse or wresult form field (save the IdP's auto-post page, the one that posts to login.srf)")]
+    HtmlNoToken,
     /// A SAML-tracer export does not have the expected shape.
     #[error("not a valid SAML-tracer export: {detail}")]
     TracerInvalid {
@@ -492,6 +500,7 @@ fn load_bytes_kind(
         }
         InputFormat::Har => har_input(name, trimmed, &mut tokens)?,
         InputFormat::SamlTracer => tracer_input(name, trimmed, &mut tokens)?,
+        InputFormat::HtmlForm => html_form_input(name, trimmed, &mut tokens)?,
     }
     Ok(tokens.list)
 }
@@ -505,6 +514,9 @@ struct JsonProbe {
 
 /// Guesses the format of `trimmed` (BOM and leading whitespace already removed, not empty).
 fn detect(trimmed: &[u8]) -> Result<InputFormat, InputErrorKind> {
+    if is_html(trimmed) {
+        return Ok(InputFormat::HtmlForm);
+    }
     if starts_with_lt(trimmed) {
         return Ok(InputFormat::Xml);
     }
@@ -1050,6 +1062,30 @@ fn auto_post_fields(html: &str) -> Vec<(&'static str, String)> {
         }
     }
     found
+}
+
+/// Whether the input is an HTML page: it opens with a doctype or an html, head, body or form element (a token
+/// document opens with an XML declaration or a SAML / WS-Trust element).
+fn is_html(trimmed: &[u8]) -> bool {
+    let head = &trimmed[..trimmed.len().min(64)];
+    ["<!doctype html", "<html", "<head", "<body", "<form", "<!--"]
+        .iter()
+        .any(|p| head.len() >= p.len() && head[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
+        && (find_ascii_ci(trimmed, b"<form").is_some() || find_ascii_ci(trimmed, b"<html").is_some())
+}
+
+/// The tokens in an HTML page's auto-post form fields (`SAMLResponse` base64, `wresult` XML), entities decoded.
+fn html_form_input(name: &str, html: &[u8], tokens: &mut Tokens) -> Result<(), InputErrorKind> {
+    let text = std::str::from_utf8(html).map_err(|_| InputErrorKind::NotUtf8)?;
+    let fields = auto_post_fields(text);
+    if fields.is_empty() {
+        return Err(InputErrorKind::HtmlNoToken);
+    }
+    for (field, value) in fields {
+        let xml = field_xml(field, value.as_bytes()).map_err(|e| field_error(None, field, e))?;
+        tokens.push(source(name, Carrier::HtmlForm, None, None, Some(field)), xml)?;
+    }
+    Ok(())
 }
 
 /// The first offset of `needle` in `hay`, ignoring ASCII case.

@@ -336,6 +336,30 @@ def build_encodings():
         "pass", OK)
 
 
+def build_autopost():
+    # The page an IdP returns to the browser, which posts the token to Entra: AD FS's "Working..." page shape
+    # (hidden form fields, a noscript submit button, a script that submits the form).
+    import html
+    ws = strip_decl(open(os.path.join(TD, "wsfed/mfa-authmethod-sha256.xml")).read())
+    saml = base64.b64encode(open(os.path.join(TD, "saml2/mfa-sha256.xml"), "rb").read()).decode()
+
+    def page(fields):
+        inputs = "".join(f'<input type="hidden" name="{k}" value="{html.escape(v, quote=True)}" />' for k, v in fields)
+        return ("<html><head><title>Working...</title></head><body>"
+                f'<form method="POST" name="hiddenform" action="{T.ACS}">{inputs}'
+                "<noscript><p>Script is disabled. Click Submit to continue.</p>"
+                '<input type="submit" value="Submit" /></noscript></form>'
+                "<script language=\"javascript\">window.setTimeout('document.forms[0].submit()', 0);</script>"
+                "</body></html>\n")
+    add("autopost-wsfed.html", page([("wa", "wsignin1.0"), ("wresult", ws), ("wctx", "rm=0&id=passive")]),
+        "xmlsec1 + AD FS auto-post page shape",
+        "the IdP's auto-post page (what view-source or curl shows) carrying wresult: read as an html-form carrier",
+        "pass", OK, expect_carrier="html-form")
+    add("autopost-saml.html", page([("SAMLResponse", saml), ("RelayState", "x")]),
+        "xmlsec1 + AD FS auto-post page shape",
+        "the same page carrying a base64 SAMLResponse", "pass", OK, expect_carrier="html-form")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for f in os.listdir(OUT):
@@ -349,6 +373,7 @@ def main():
     build_protocol_mix()
     build_encrypted()
     build_encodings()
+    build_autopost()
     man = {"about": "Tokens in shapes real IdPs produce, made by third-party signers (testdata/gen/shapes.py); each "
                     "entry: the verdict, exit code and check statuses fedcheck must report at --at " + T.ISSUE,
            "at": "2026-01-15T10:05:00Z", "files": MANIFEST}
