@@ -51,3 +51,37 @@ fn man_page_and_one_page_per_subcommand() {
     let check = std::fs::read_to_string(dir.path().join("fedcheck-check.1")).expect("check page");
     assert!(check.contains("idp\\-cert"), "the check page documents its options");
 }
+
+/// Help wraps at the terminal width (clap's wrap_help reads COLUMNS when stdout is not a terminal).
+#[test]
+fn help_fits_an_80_column_terminal() {
+    for sub in [
+        "",
+        "check",
+        "bundle",
+        "verify-bundle",
+        "serve",
+        "test",
+        "lint-config",
+        "check-token",
+        "discover",
+        "fetch-config",
+        "signins",
+        "partner-report",
+        "completions",
+        "man",
+    ] {
+        let mut args: Vec<&str> = sub.split_whitespace().collect();
+        args.push("--help");
+        let mut cmd = command(&args);
+        cmd.env("COLUMNS", "80");
+        let out = run_cmd(cmd, &args, None);
+        assert_eq!(out.code, 0, "{}", out.describe());
+        for line in out.stdout.lines() {
+            assert!(
+                line.chars().count() <= 80,
+                "`fedcheck {sub} --help` has a line over 80 columns: {line}"
+            );
+        }
+    }
+}
