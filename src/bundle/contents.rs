@@ -129,7 +129,7 @@ pub(super) fn build(
     opts: &BundleOptions,
     signins: Option<&crate::signins::RunOutput>,
 ) -> Result<(Files, RedactionNote, Report), BundleError> {
-    let redaction = Redaction::new(report, opts, signins)?;
+    let redaction = Redaction::new(report, tokens, opts, signins)?;
     let shown = match &redaction.redactor {
         Some(r) => r.report(report),
         None => report.clone(),
@@ -161,7 +161,39 @@ pub(super) fn build(
     files.insert("request.md".into(), request.into_bytes());
     let readme = readme::text(&shown, opts, &files, &redaction.note, &command_text);
     files.insert("README.md".into(), readme.into_bytes());
+    if let Some(r) = &redaction.redactor {
+        sweep(&mut files, r)?;
+    }
     Ok((files, redaction.note, shown))
+}
+
+/// The last line of defence: every personal value is replaced in every form in every file fedcheck wrote (a file
+/// name or a command line holding a UPN, a value in an attachment-free text), and a value that still survives fails
+/// the bundle before anything is written. `config/` keeps what the user attached untouched (`--attach-config`,
+/// `--attach`), as the bundle README says.
+fn sweep(files: &mut Files, r: &Redactor) -> Result<(), BundleError> {
+    // What the user attached, and the configuration exports, are copied untouched (the README says so).
+    let untouched = |path: &str| ["attachments/", "config/idp/", "config/entra/"].iter().any(|p| path.starts_with(p));
+    let mut swept = Files::new();
+    for (path, bytes) in std::mem::take(files) {
+        let path = r.sweep(&path);
+        let bytes = match std::str::from_utf8(&bytes) {
+            Ok(text) if !untouched(&path) => {
+                let text = r.sweep(text);
+                if let Some(v) = r.survivor(&text) {
+                    return Err(BundleError::RedactionLeak {
+                        file: path,
+                        length: v.chars().count(),
+                    });
+                }
+                text.into_bytes()
+            }
+            _ => bytes,
+        };
+        swept.insert(path, bytes);
+    }
+    *files = swept;
+    Ok(())
 }
 
 /// How this bundle redacts: the redactor for claims and tokens, the plan for the sign-in logs (the same key, so
@@ -175,6 +207,7 @@ struct Redaction {
 impl Redaction {
     fn new(
         report: &Report,
+        tokens: &[RawToken],
         opts: &BundleOptions,
         signins: Option<&crate::signins::RunOutput>,
     ) -> Result<Redaction, BundleError> {
@@ -205,7 +238,8 @@ impl Redaction {
                 )
             }
         };
-        let redactor = Redactor::new(report, &key, &opts.redaction.attributes);
+        let documents: Vec<&[u8]> = tokens.iter().map(|t| t.xml.as_slice()).collect();
+        let redactor = Redactor::with_documents(report, &documents, &key, &opts.redaction.attributes);
         let signin_plan = signins.map(|out| {
             crate::signins::redact::plan(&out.personal, redactor.pairs(), &|kind, v| placeholder(&key, kind, v))
         });
@@ -263,7 +297,7 @@ fn add_tokens(
         let name = format!("tokens/{:02}-{}.xml", i + 1, protocol_slug(tk.protocol));
         let bytes = match redactor {
             Some(r) => match std::str::from_utf8(&raw.xml) {
-                Ok(s) => r.xml(s).into_bytes(),
+                Ok(s) => r.token_copy(s).into_bytes(),
                 Err(_) => {
                     return Err(BundleError::TokenNotUtf8 {
                         index: i + 1,

@@ -9,6 +9,14 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BundleError {
+    /// A personal value survived redaction in a file of the bundle (nothing was written).
+    #[error("redaction: a personal value ({length} characters) would still be in {file}; nothing was written (use --no-redact to keep values on purpose)")]
+    RedactionLeak {
+        /// The bundle file.
+        file: String,
+        /// The value's length (the value itself is not printed).
+        length: usize,
+    },
     /// A file given with an option cannot be read.
     #[error("{flag} {}: {error}", path.display())]
     Unreadable {

@@ -30,6 +30,67 @@ pub struct RedactionNote {
 /// so one value maps to one placeholder across the whole bundle (NameID usually equals ImmutableID).
 const KINDS: [&str; 5] = ["nameid", "immutableid", "upn", "email", "attr"];
 
+/// The personal values found, each with its best (lowest) kind rank, and the fields they came from.
+#[derive(Default)]
+struct Values {
+    best: BTreeMap<String, usize>,
+    fields: BTreeSet<String>,
+}
+
+impl Values {
+    fn note(&mut self, value: &str, kind: &str) {
+        let v = value.trim();
+        if v.is_empty() {
+            return;
+        }
+        let rank = KINDS.iter().position(|k| *k == kind).unwrap_or(KINDS.len() - 1);
+        for form in [v, value] {
+            let e = self.best.entry(form.to_string()).or_insert(rank);
+            *e = (*e).min(rank);
+        }
+    }
+
+    fn claims(&mut self, c: &Claims, extra: &[String]) {
+        if let Some(n) = &c.name_id {
+            self.note(&n.value, "nameid");
+            self.fields.insert("NameID".to_string());
+        }
+        for a in &c.attributes {
+            if let Some((kind, label)) = attribute_kind(&a.name, a.namespace.as_deref(), extra) {
+                for v in &a.values {
+                    self.note(v, kind);
+                }
+                self.fields.insert(label);
+            }
+        }
+    }
+
+    /// Every NameID / NameIdentifier and personal attribute value of every assertion in a token document.
+    fn document(&mut self, bytes: &[u8], extra: &[String]) {
+        let Ok(decoded) = crate::xml::decode_document(bytes) else { return };
+        let Ok(doc) = crate::xml::Document::parse(&decoded.utf8, &crate::xml::Limits::default()) else {
+            return;
+        };
+        for id in doc.element_ids() {
+            let Some(e) = doc.element(id) else { continue };
+            let saml = matches!(e.ns.as_deref(), Some(crate::dsig::SAML2_NS | crate::dsig::SAML1_NS));
+            if saml && (e.local == "NameID" || e.local == "NameIdentifier") {
+                self.note(&doc.text(id), "nameid");
+                self.fields.insert("NameID".to_string());
+            } else if saml && e.local == "Attribute" {
+                let name = e.attr("Name").or_else(|| e.attr("AttributeName")).unwrap_or("");
+                let namespace = e.attr("NameFormat").or_else(|| e.attr("AttributeNamespace"));
+                if let Some((kind, label)) = attribute_kind(name, namespace, extra) {
+                    for v in doc.child_elements(id) {
+                        self.note(&doc.text(v), kind);
+                    }
+                    self.fields.insert(label);
+                }
+            }
+        }
+    }
+}
+
 /// Replaces personal values with keyed-hash placeholders, consistently.
 #[derive(Debug, Clone)]
 pub struct Redactor {
@@ -85,38 +146,25 @@ fn name_label(kind: &str) -> &'static str {
 impl Redactor {
     /// Collects the values to redact from every token's claims (signed or not).
     pub fn new(report: &Report, key: &[u8], extra: &[String]) -> Redactor {
-        let mut best: BTreeMap<String, usize> = BTreeMap::new();
-        let mut fields = BTreeSet::new();
-        let mut note = |value: &str, kind: &str| {
-            let v = value.trim();
-            if v.is_empty() {
-                return;
-            }
-            let rank = KINDS.iter().position(|k| *k == kind).unwrap_or(KINDS.len() - 1);
-            let e = best.entry(v.to_string()).or_insert(rank);
-            *e = (*e).min(rank);
-            if v != value {
-                let e = best.entry(value.to_string()).or_insert(rank);
-                *e = (*e).min(rank);
-            }
-        };
+        Redactor::with_documents(report, &[], key, extra)
+    }
+
+    /// Like [`Redactor::new`], and also the personal values of every assertion in the token documents (an
+    /// assertion fedcheck ignored, a second one, an unsigned one), read as an XML parser reads them: entity
+    /// references resolved and comments dropped, so `alice&#64;contoso.com` or `alice<!--x-->@contoso.com` is known
+    /// as `alice@contoso.com` and every form of it is replaced.
+    pub fn with_documents(report: &Report, documents: &[&[u8]], key: &[u8], extra: &[String]) -> Redactor {
+        let mut values = Values::default();
         for tk in &report.tokens {
             for c in [&tk.claims, &tk.unverified_claims].into_iter().flatten() {
-                if let Some(n) = &c.name_id {
-                    note(&n.value, "nameid");
-                    fields.insert("NameID".to_string());
-                }
-                for a in &c.attributes {
-                    if let Some((kind, label)) = attribute_kind(&a.name, a.namespace.as_deref(), extra) {
-                        for v in &a.values {
-                            note(v, kind);
-                        }
-                        fields.insert(label);
-                    }
-                }
+                values.claims(c, extra);
             }
         }
-        let mut pairs: Vec<(String, String)> = best
+        for d in documents {
+            values.document(d, extra);
+        }
+        let mut pairs: Vec<(String, String)> = values
+            .best
             .into_iter()
             .map(|(v, rank)| {
                 let p = placeholder(key, KINDS[rank], &v);
@@ -124,7 +172,10 @@ impl Redactor {
             })
             .collect();
         pairs.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
-        Redactor { pairs, fields }
+        Redactor {
+            pairs,
+            fields: values.fields,
+        }
     }
 
     /// The (value, placeholder) pairs, longest value first.
@@ -181,10 +232,24 @@ impl Redactor {
         }
     }
 
-    /// Redacts a report: claims, check messages and fixes, MFA evidence, engine details, errors. Sources are kept.
+    /// Redacts a report: claims, check messages and fixes, MFA evidence, engine details, errors, and where each
+    /// token came from (a file name holding a UPN; a HAR request URL's query, which carries `login_hint` or
+    /// `username`, is dropped).
     pub fn report(&self, r: &Report) -> Report {
         let mut r = r.clone();
+        for e in &mut r.errors {
+            self.apply(&mut e.input);
+            self.apply(&mut e.message);
+        }
         for tk in &mut r.tokens {
+            self.apply(&mut tk.source.input);
+            if let Some(u) = &mut tk.source.url {
+                if let Some(q) = u.find('?') {
+                    u.truncate(q);
+                    u.push_str("?[query removed]");
+                }
+                self.apply(u);
+            }
             if let Some(c) = &mut tk.claims {
                 self.claims(c);
             }
@@ -236,6 +301,71 @@ impl Redactor {
         }
         out.push_str(&red(&xml[i..]));
         out
+    }
+
+    /// A redacted copy of a token document. The values are replaced in every form they take in the text; when one
+    /// still survives as a parser reads the copy (a value split by a comment, or written with character
+    /// references), the copy is the document's canonical form instead (comments dropped, references resolved), with
+    /// the values replaced there.
+    pub fn token_copy(&self, xml: &str) -> String {
+        let copy = self.xml(xml);
+        if self.survives_in_document(copy.as_bytes()).is_none() {
+            return copy;
+        }
+        let canonical = crate::xml::decode_document(xml.as_bytes())
+            .ok()
+            .and_then(|d| crate::xml::Document::parse(&d.utf8, &crate::xml::Limits::default()).ok())
+            .and_then(|doc| crate::xml::c14n::canonicalize(&doc, doc.root(), &Default::default()).ok())
+            .and_then(|b| String::from_utf8(b).ok());
+        match canonical {
+            Some(c) => self.xml(&c),
+            None => copy,
+        }
+    }
+
+    /// A redacted value a parser still reads in `xml` (in text or attribute values), if any.
+    fn survives_in_document(&self, xml: &[u8]) -> Option<&str> {
+        let decoded = crate::xml::decode_document(xml).ok()?;
+        let doc = crate::xml::Document::parse(&decoded.utf8, &crate::xml::Limits::default()).ok()?;
+        let mut texts: Vec<String> = doc.element_ids().map(|id| doc.text(id)).collect();
+        texts.extend(doc.elements().flat_map(|e| e.attrs.iter().map(|a| a.value.clone())));
+        self.pairs
+            .iter()
+            .map(|(v, _)| v.as_str())
+            .filter(|v| v.chars().count() >= 3)
+            .find(|v| texts.iter().any(|t| contains_bounded(t, v)))
+    }
+
+    /// Replaces every form a redacted value can take in any file of a bundle: as is, lower-cased, escaped for XML,
+    /// and percent-encoded (a URL or a form body).
+    pub fn sweep(&self, text: &str) -> String {
+        if self.pairs.is_empty() {
+            return text.to_string();
+        }
+        let mut forms = self.xml_forms();
+        for (v, p) in &self.pairs {
+            let lower = v.to_lowercase();
+            let encoded: String = form_urlencoded::byte_serialize(v.as_bytes()).collect();
+            let encoded_lower: String = form_urlencoded::byte_serialize(lower.as_bytes()).collect();
+            for f in [lower, encoded, encoded_lower] {
+                if !forms.iter().any(|(x, _)| *x == f) {
+                    forms.push((f, p.clone()));
+                }
+            }
+        }
+        forms.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        replace_bounded(text, forms.iter().map(|(a, b)| (a.as_str(), b.as_str())))
+    }
+
+    /// A redacted value (of three characters or more) still present in `text`, ignoring case: the final check on
+    /// every file of a bundle.
+    pub fn survivor(&self, text: &str) -> Option<&str> {
+        let lower = text.to_lowercase();
+        self.pairs
+            .iter()
+            .map(|(v, _)| v.as_str())
+            .filter(|v| v.chars().count() >= 3)
+            .find(|v| contains_bounded(&lower, &v.to_lowercase()))
     }
 
     /// Every form a redacted value can take in XML (as is, and escaped as text or attribute content), each with its
@@ -302,6 +432,28 @@ fn tag(xml: &str, start: usize, red: &dyn Fn(&str) -> String, out: &mut String) 
     let end = (j + 1).min(b.len());
     out.push_str(&xml[seg_start..end]);
     end
+}
+
+/// Whether `needle` occurs in `hay` not inside a longer word (the same rule as [`replace_bounded`]).
+fn contains_bounded(hay: &str, needle: &str) -> bool {
+    let mut from = 0;
+    while let Some(rel) = hay[from..].find(needle) {
+        let at = from + rel;
+        let before_ok = match (hay[..at].chars().next_back(), needle.chars().next()) {
+            (Some(p), Some(f)) => !(is_word(p) && is_word(f)),
+            _ => true,
+        };
+        let after = &hay[at + needle.len()..];
+        let after_ok = match (after.chars().next(), needle.chars().next_back()) {
+            (Some(n), Some(l)) => !(is_word(n) && is_word(l)),
+            _ => true,
+        };
+        if before_ok && after_ok {
+            return true;
+        }
+        from = at + needle.chars().next().map_or(1, char::len_utf8);
+    }
+    false
 }
 
 fn is_word(c: char) -> bool {
