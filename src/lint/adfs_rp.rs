@@ -6,8 +6,8 @@
 //! policy's rules) and `AdditionalAuthenticationRules`; then it hands `IssuanceTransformRules` to the claim-rule
 //! lint of [`crate::adfs`].
 
-use super::{docs, show, str_at, strings, ConfigReport, Finding, InputFile, Kind, LintError};
-use crate::adfs::{self, Body, Encoding, Expr, RuleSet, Verb};
+use super::{docs, show, str_at, strings, ConfigReport, Encoding, Finding, InputFile, Kind, LintError};
+use crate::adfs::{self, Body, Expr, RuleSet, Verb};
 use crate::rules::{Status, AUTHMETHOD_URI, ENTRA_AUDIENCE, MULTIPLEAUTHN};
 use crate::xml::{Document, Limits, NodeId};
 use serde_json::Value;
@@ -160,7 +160,7 @@ this AD FS (trusts: {})",
             .value_opt(trust.get("IssuanceTransformRules").map(show))
             .fix("Restore Azure AD Connect's rules for the trust (Azure AD Connect: Manage federation > Reset Microsoft \
 Entra ID trust)")
-            .docs(&[adfs::DOC_AADCONNECT_RULES]),
+            .docs(&[docs::ADFS_AADCONNECT_RULES]),
         ),
     }
 
@@ -542,7 +542,7 @@ fn rule_findings(text: &str, setting: &str) -> Vec<Finding> {
                 (Some(l), None) => format!("{setting}, line {l}"),
                 _ => setting.to_string(),
             };
-            let docs = adfs::check_docs(lc.check.id);
+            let docs = docs::adfs_rules(lc.check.id);
             Finding {
                 check: lc.check,
                 setting: Some(at),

@@ -8,8 +8,7 @@
 //! Required / Alternative / Conditional semantics Keycloak documents to say whether every sign-in needs a second
 //! factor.
 
-use super::{docs, show, str_at, strings, ConfigReport, Finding, InputFile, Kind, LintError};
-use crate::adfs::Encoding;
+use super::{docs, show, str_at, strings, ConfigReport, Encoding, Finding, InputFile, Kind, LintError};
 use crate::rules::{Status, ENTRA_ACS, ENTRA_AUDIENCE, MULTIPLEAUTHN, PERSISTENT};
 use serde_json::Value;
 

@@ -10,8 +10,7 @@
 //! exempts from MFA, and that in Identity Engine every rule that grants access must require MFA for the claim to be
 //! sent. Either way an exempting rule is a finding.
 
-use super::{docs, show, str_at, strings, ConfigReport, Finding, InputFile, Kind, LintError};
-use crate::adfs::Encoding;
+use super::{docs, show, str_at, strings, ConfigReport, Encoding, Finding, InputFile, Kind, LintError};
 use crate::rules::{Status, ENTRA_AUDIENCE, MULTIPLEAUTHN};
 use serde_json::Value;
 

@@ -8,8 +8,7 @@
 //! `<property>` elements, `ref`s inside the same file), never executed: a value computed by a script or a bean
 //! fedcheck cannot see is reported as a `warn`, not guessed.
 
-use super::{docs, read_optional, ConfigReport, Finding, InputFile, Kind, LintError, MAX_DIR_FILES};
-use crate::adfs::Encoding;
+use super::{docs, read_optional, ConfigReport, Encoding, Finding, InputFile, Kind, LintError, MAX_DIR_FILES};
 use crate::rules::{Status, ENTRA_AUDIENCE, MULTIPLEAUTHN, PERSISTENT};
 use crate::xml::{Document, Limits, NodeId};
 use std::path::Path;
@@ -309,12 +308,7 @@ impl Conf {
 }
 
 fn decode(name: &str, bytes: &[u8]) -> Result<String, LintError> {
-    crate::adfs::decode(bytes)
-        .map(|(t, _)| t)
-        .map_err(|reason| LintError::Encoding {
-            file: name.to_string(),
-            reason,
-        })
+    super::decode_named(name, bytes).map(|(t, _)| t)
 }
 
 /// What a single file is, by its content.
