@@ -8,6 +8,7 @@
 
 use super::{docs, show, str_at, strings, ConfigReport, Encoding, Finding, InputFile, Kind, LintError};
 use crate::adfs::{self, Body, Expr, RuleSet, Verb};
+use crate::rules::ids;
 use crate::rules::{Status, AUTHMETHOD_URI, ENTRA_AUDIENCE, MULTIPLEAUTHN};
 use crate::xml::{Document, Limits, NodeId};
 use serde_json::Value;
@@ -58,7 +59,7 @@ pub fn lint(file: &str, encoding: Encoding, v: &Value) -> Result<ConfigReport, L
         Some(t) => {
             checks.push(
                 Finding::new(
-                    "adfs-rp.trust",
+                    ids::ADFS_RP_TRUST,
                     Status::Pass,
                     format!(
                         "relying-party trust \"{}\" has the identifier {ENTRA_AUDIENCE} (Entra){}",
@@ -78,7 +79,7 @@ pub fn lint(file: &str, encoding: Encoding, v: &Value) -> Result<ConfigReport, L
             let t = trusts[0];
             checks.push(
                 Finding::new(
-                    "adfs-rp.trust",
+                    ids::ADFS_RP_TRUST,
                     Status::Warn,
                     format!(
                         "relying-party trust \"{}\" does not have the identifier {ENTRA_AUDIENCE}: Entra's trust (Azure AD \
@@ -97,7 +98,7 @@ Connect names it \"Microsoft Office 365 Identity Platform\") does; the findings 
             let names: Vec<&str> = trusts.iter().filter_map(|t| str_at(t, "Name")).collect();
             checks.push(
                 Finding::new(
-                    "adfs-rp.trust",
+                    ids::ADFS_RP_TRUST,
                     Status::Fail,
                     format!(
                         "none of the {} relying-party trusts has the identifier {ENTRA_AUDIENCE}: Entra has no trust on \
@@ -126,18 +127,18 @@ this AD FS (trusts: {})",
     // adfs-rp.enabled
     checks.push(
         match trust.get("Enabled").and_then(Value::as_bool) {
-            Some(true) => Finding::new("adfs-rp.enabled", Status::Pass, "the trust is enabled")
+            Some(true) => Finding::new(ids::ADFS_RP_ENABLED, Status::Pass, "the trust is enabled")
                 .setting("Enabled")
                 .value("true"),
             Some(false) => Finding::new(
-                "adfs-rp.enabled",
+                ids::ADFS_RP_ENABLED,
                 Status::Fail,
                 "the trust is disabled: AD FS issues no token for Entra",
             )
             .setting("Enabled")
             .value("false")
             .fix(format!("Enable-AdfsRelyingPartyTrust -TargetName \"{name}\"")),
-            None => Finding::new("adfs-rp.enabled", Status::Warn, "Enabled is not in the export").setting("Enabled"),
+            None => Finding::new(ids::ADFS_RP_ENABLED, Status::Warn, "Enabled is not in the export").setting("Enabled"),
         }
         .docs(&[docs::ADFS_SET_RP]),
     );
@@ -151,7 +152,7 @@ this AD FS (trusts: {})",
         Some(rules) => checks.extend(rule_findings(rules, "IssuanceTransformRules")),
         None => checks.push(
             Finding::new(
-                "adfs-rp.issuance-rules",
+                ids::ADFS_RP_ISSUANCE_RULES,
                 Status::Fail,
                 "the trust has no issuance transform rules: the token carries none of the claims Entra needs \
 (ImmutableID, UPN, the MFA claim)",
@@ -178,17 +179,17 @@ fn response_signature(trust: &Value, name: &str) -> Finding {
     let value = trust.get("SamlResponseSignature").map(show);
     let f = match value.as_deref() {
         Some("AssertionOnly") => Finding::new(
-            "adfs-rp.response-signature",
+            ids::ADFS_RP_RESPONSE_SIGNATURE,
             Status::Pass,
             "AD FS signs the assertion (AssertionOnly, the default): Entra verifies the assertion's signature",
         ),
         Some("MessageAndAssertion") => Finding::new(
-            "adfs-rp.response-signature",
+            ids::ADFS_RP_RESPONSE_SIGNATURE,
             Status::Pass,
             "AD FS signs the assertion and the message around it (MessageAndAssertion)",
         ),
         Some("MessageOnly") => Finding::new(
-            "adfs-rp.response-signature",
+            ids::ADFS_RP_RESPONSE_SIGNATURE,
             Status::Fail,
             "AD FS signs only the message, not the assertion (MessageOnly): Entra requires the assertion itself to be \
 signed and refuses the token",
@@ -197,7 +198,7 @@ signed and refuses the token",
             "Set-AdfsRelyingPartyTrust -TargetName \"{name}\" -SamlResponseSignature AssertionOnly"
         )),
         Some(other) => Finding::new(
-            "adfs-rp.response-signature",
+            ids::ADFS_RP_RESPONSE_SIGNATURE,
             Status::Warn,
             format!(
                 "SamlResponseSignature is {other:?}, not one of the values AD FS documents (AssertionOnly, \
@@ -205,7 +206,7 @@ MessageAndAssertion, MessageOnly): fedcheck cannot tell whether the assertion is
             ),
         ),
         None => Finding::new(
-            "adfs-rp.response-signature",
+            ids::ADFS_RP_RESPONSE_SIGNATURE,
             Status::Warn,
             "SamlResponseSignature is not in the export: fedcheck cannot tell whether the assertion is signed",
         )
@@ -220,12 +221,12 @@ fn signature_algorithm(trust: &Value, name: &str) -> Finding {
     let value = trust.get("SignatureAlgorithm").map(show);
     let f = match value.as_deref() {
         Some(RSA_SHA256) => Finding::new(
-            "adfs-rp.signature-algorithm",
+            ids::ADFS_RP_SIGNATURE_ALGORITHM,
             Status::Pass,
             "AD FS signs with RSA-SHA256",
         ),
         Some(RSA_SHA1) => Finding::new(
-            "adfs-rp.signature-algorithm",
+            ids::ADFS_RP_SIGNATURE_ALGORITHM,
             Status::Warn,
             "AD FS signs with RSA-SHA1: Entra still accepts it, Microsoft recommends RSA-SHA256",
         )
@@ -233,7 +234,7 @@ fn signature_algorithm(trust: &Value, name: &str) -> Finding {
             "Set-AdfsRelyingPartyTrust -TargetName \"{name}\" -SignatureAlgorithm \"{RSA_SHA256}\""
         )),
         Some(other) => Finding::new(
-            "adfs-rp.signature-algorithm",
+            ids::ADFS_RP_SIGNATURE_ALGORITHM,
             Status::Warn,
             format!(
                 "SignatureAlgorithm is {other:?}, neither of the two URIs AD FS documents ({RSA_SHA256}, {RSA_SHA1}; \
@@ -244,7 +245,7 @@ note the http://, not https://)"
             "Set-AdfsRelyingPartyTrust -TargetName \"{name}\" -SignatureAlgorithm \"{RSA_SHA256}\""
         )),
         None => Finding::new(
-            "adfs-rp.signature-algorithm",
+            ids::ADFS_RP_SIGNATURE_ALGORITHM,
             Status::Warn,
             "SignatureAlgorithm is not in the export",
         ),
@@ -503,7 +504,7 @@ unless {elsewhere}"
             format!("the trust requires MFA for no one: {what}. Its tokens carry no MFA claim unless {elsewhere}"),
         )
     };
-    let mut f = Finding::new("adfs-rp.mfa-required", status, message)
+    let mut f = Finding::new(ids::ADFS_RP_MFA_REQUIRED, status, message)
         .setting("AccessControlPolicyName (ResultantPolicy.Serialized) / AdditionalAuthenticationRules")
         .value(acp_value)
         .docs(&[docs::ADFS_ACP, docs::ADFS_AUTHN_POLICIES, docs::ENTRA_MFA_ADFS]);
@@ -515,7 +516,7 @@ unless {elsewhere}"
         for u in &set.unparsed {
             out.push(
                 Finding::new(
-                    "adfs-rp.unparsed",
+                    ids::ADFS_RP_UNPARSED,
                     Status::Warn,
                     format!(
                         "AdditionalAuthenticationRules line {}: not understood: {} (rule text: {})",

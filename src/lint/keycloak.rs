@@ -9,6 +9,7 @@
 //! factor.
 
 use super::{docs, show, str_at, strings, ConfigReport, Encoding, Finding, InputFile, Kind, LintError};
+use crate::rules::ids;
 use crate::rules::{Status, ENTRA_ACS, ENTRA_AUDIENCE, MULTIPLEAUTHN, PERSISTENT};
 use serde_json::Value;
 
@@ -74,7 +75,7 @@ pub fn lint(file: &str, encoding: Encoding, v: &Value) -> Result<ConfigReport, L
             .unwrap_or_default();
         checks.push(
             Finding::new(
-                "keycloak.client",
+                ids::KEYCLOAK_CLIENT,
                 Status::Fail,
                 format!(
                     "realm \"{realm_name}\" has no client with the client ID {ENTRA_AUDIENCE}, Entra's entity ID (the \
@@ -151,7 +152,7 @@ fn client_check(client: &Value, realm: Option<&str>) -> Finding {
     let client_id = str_at(client, "clientId").unwrap_or("?");
     if client_id != ENTRA_AUDIENCE {
         return Finding::new(
-            "keycloak.client",
+            ids::KEYCLOAK_CLIENT,
             Status::Warn,
             format!(
                 "the exported client's ID is {client_id}, not {ENTRA_AUDIENCE} (Entra's entity ID, the issuer of its \
@@ -169,7 +170,7 @@ AuthnRequests): Keycloak matches Entra's requests to a client by that ID; the fi
     let enabled = client.get("enabled").and_then(Value::as_bool).unwrap_or(true);
     let f = if protocol != Some("saml") {
         Finding::new(
-            "keycloak.client",
+            ids::KEYCLOAK_CLIENT,
             Status::Fail,
             format!(
                 "the client {ENTRA_AUDIENCE} uses the protocol {}, not saml: Entra federates with SAML 2.0 (or WS-Fed, \
@@ -181,7 +182,7 @@ which Keycloak does not offer)",
         .value_opt(protocol)
     } else if !enabled {
         Finding::new(
-            "keycloak.client",
+            ids::KEYCLOAK_CLIENT,
             Status::Fail,
             format!("the SAML client {ENTRA_AUDIENCE} is disabled: Keycloak refuses Entra's requests"),
         )
@@ -190,7 +191,7 @@ which Keycloak does not offer)",
         .fix("Enable the client (Clients > urn:federation:MicrosoftOnline > Enabled)")
     } else {
         Finding::new(
-            "keycloak.client",
+            ids::KEYCLOAK_CLIENT,
             Status::Pass,
             format!("{whose} the SAML client {ENTRA_AUDIENCE} (Entra's entity ID), enabled"),
         )
@@ -206,13 +207,13 @@ fn acs(client: &Value) -> Finding {
     let allowed = |u: &str| u == ENTRA_ACS || u.strip_suffix('*').is_some_and(|p| ENTRA_ACS.starts_with(p));
     let f = if post.as_deref() == Some(ENTRA_ACS) || redirects.iter().any(|u| allowed(u)) {
         Finding::new(
-            "keycloak.acs",
+            ids::KEYCLOAK_ACS,
             Status::Pass,
             format!("Keycloak may post the response to Entra's {ENTRA_ACS}"),
         )
     } else {
         Finding::new(
-            "keycloak.acs",
+            ids::KEYCLOAK_ACS,
             Status::Warn,
             format!(
                 "neither the Assertion Consumer Service POST binding URL nor a Valid Redirect URI is Entra's {ENTRA_ACS}: \
@@ -239,13 +240,13 @@ fn assertion_signature(client: &Value) -> Finding {
     let documents = attr(client, "saml.server.signature");
     let f = if is_true(value.as_deref()) {
         Finding::new(
-            "keycloak.assertion-signature",
+            ids::KEYCLOAK_ASSERTION_SIGNATURE,
             Status::Pass,
             "Keycloak signs the assertion (Sign assertions on)",
         )
     } else {
         Finding::new(
-            "keycloak.assertion-signature",
+            ids::KEYCLOAK_ASSERTION_SIGNATURE,
             Status::Fail,
             format!(
                 "Keycloak does not sign the assertion (Sign assertions {}){}: Entra requires the assertion itself to be \
@@ -270,23 +271,23 @@ fn signature_algorithm(client: &Value) -> Finding {
     let value = attr(client, key);
     let f = match value.as_deref() {
         Some("RSA_SHA256") => Finding::new(
-            "keycloak.signature-algorithm",
+            ids::KEYCLOAK_SIGNATURE_ALGORITHM,
             Status::Pass,
             "Keycloak signs with RSA-SHA256",
         ),
         None => Finding::new(
-            "keycloak.signature-algorithm",
+            ids::KEYCLOAK_SIGNATURE_ALGORITHM,
             Status::Pass,
             "no signature algorithm set: Keycloak's default, RSA_SHA256",
         ),
         Some("RSA_SHA1") => Finding::new(
-            "keycloak.signature-algorithm",
+            ids::KEYCLOAK_SIGNATURE_ALGORITHM,
             Status::Warn,
             "Keycloak signs with RSA-SHA1: Entra still accepts it; Keycloak calls SHA-1 algorithms deprecated",
         )
         .fix("Set Signature Algorithm to RSA_SHA256"),
         Some(other) => Finding::new(
-            "keycloak.signature-algorithm",
+            ids::KEYCLOAK_SIGNATURE_ALGORITHM,
             Status::Warn,
             format!(
                 "Keycloak signs with {other}: Microsoft documents only RSA-SHA1 and RSA-SHA256 for federation; whether \
@@ -305,14 +306,14 @@ fn encryption(client: &Value) -> Finding {
     let value = attr(client, key);
     let f = if is_true(value.as_deref()) {
         Finding::new(
-            "keycloak.encryption",
+            ids::KEYCLOAK_ENCRYPTION,
             Status::Warn,
             "Keycloak encrypts the assertion (Encrypt assertions on): Entra's domain federation settings hold no \
 encryption key and Microsoft does not document encrypted assertions from a federated IdP",
         )
         .fix("Turn Encrypt assertions off for this client")
     } else {
-        Finding::new("keycloak.encryption", Status::Pass, "the assertion is not encrypted")
+        Finding::new(ids::KEYCLOAK_ENCRYPTION, Status::Pass, "the assertion is not encrypted")
     };
     f.setting(attr_setting(key))
         .value_opt(value)
@@ -325,14 +326,14 @@ fn authn_statement(client: &Value) -> Finding {
     // Keycloak documents "Include AuthnStatement" as on by default.
     let f = if value.as_deref().is_none_or(|v| v.eq_ignore_ascii_case("true")) {
         Finding::new(
-            "keycloak.authn-statement",
+            ids::KEYCLOAK_AUTHN_STATEMENT,
             Status::Pass,
             "Keycloak includes the AuthnStatement (Include AuthnStatement on), where Entra reads the AuthnInstant and \
 the AuthnContextClassRef",
         )
     } else {
         Finding::new(
-            "keycloak.authn-statement",
+            ids::KEYCLOAK_AUTHN_STATEMENT,
             Status::Fail,
             "Keycloak leaves out the AuthnStatement (Include AuthnStatement off): no AuthnContextClassRef, so Entra \
 never sees MFA, and no AuthnInstant",
@@ -428,7 +429,7 @@ fn nameid(client: &Value, mappers: &[Mapper]) -> Finding {
     };
     let f = if effective != PERSISTENT {
         Finding::new(
-            "keycloak.nameid",
+            ids::KEYCLOAK_NAMEID,
             Status::Fail,
             format!(
                 "Force Name ID Format is on with {effective}: Keycloak ignores Entra's request for a persistent NameID, \
@@ -448,7 +449,7 @@ NameID (persistent) that reads the attribute holding each user's ImmutableID")
             .find(|m| m.kind() == NAMEID_MAPPER && m.config("mapper.nameid.format").as_deref() == Some(PERSISTENT))
         {
             Some(m) => Finding::new(
-                "keycloak.nameid",
+                ids::KEYCLOAK_NAMEID,
                 Status::Pass,
                 format!(
                     "{how}; {} writes it from the user attribute \"{}\", which must hold the user's ImmutableID in Entra",
@@ -457,7 +458,7 @@ NameID (persistent) that reads the attribute holding each user's ImmutableID")
                 ),
             ),
             None => Finding::new(
-                "keycloak.nameid",
+                ids::KEYCLOAK_NAMEID,
                 Status::Warn,
                 format!(
                     "{how}, and no User Attribute Mapper For NameID writes it: Keycloak then uses each user's attribute \
@@ -481,7 +482,7 @@ fn idpemail(mappers: &[Mapper]) -> Finding {
         .collect();
     let f = match found.first() {
         None => Finding::new(
-            "keycloak.idpemail",
+            ids::KEYCLOAK_IDPEMAIL,
             Status::Fail,
             "no mapper writes the attribute IDPEmail: Entra requires the user's UPN in IDPEmail",
         )
@@ -491,7 +492,7 @@ that holds the user's UPN",
         ),
         Some(m) => match m.kind() {
             "saml-user-property-mapper" | "saml-user-attribute-mapper" => Finding::new(
-                "keycloak.idpemail",
+                ids::KEYCLOAK_IDPEMAIL,
                 Status::Pass,
                 format!(
                     "{} writes IDPEmail from the user's \"{}\" (must be the user's UPN in Entra)",
@@ -500,7 +501,7 @@ that holds the user's UPN",
                 ),
             ),
             "saml-hardcode-attribute-mapper" => Finding::new(
-                "keycloak.idpemail",
+                ids::KEYCLOAK_IDPEMAIL,
                 Status::Fail,
                 format!(
                     "{} writes the same IDPEmail ({}) for every user",
@@ -510,7 +511,7 @@ that holds the user's UPN",
             )
             .fix("Use a User Property or User Attribute mapper for IDPEmail"),
             _ => Finding::new(
-                "keycloak.idpemail",
+                ids::KEYCLOAK_IDPEMAIL,
                 Status::Warn,
                 format!(
                     "{} writes IDPEmail: fedcheck cannot tell what value it writes",
@@ -562,7 +563,7 @@ rejectMfaByFederatedIdp)."
     );
     let f = match (mapper, third_party) {
         (None, Some(m)) => Finding::new(
-            "keycloak.authn-context",
+            ids::KEYCLOAK_AUTHN_CONTEXT,
             Status::Warn,
             format!(
                 "{} is not a Keycloak mapper but its configuration names {MULTIPLEAUTHN}: fedcheck cannot tell when it \
@@ -572,7 +573,7 @@ writes it; if it writes it for every sign-in, it claims MFA for users who did no
         )
         .value(m.label()),
         (None, None) => Finding::new(
-            "keycloak.authn-context",
+            ids::KEYCLOAK_AUTHN_CONTEXT,
             Status::Fail,
             format!(
                 "no AuthnContextClassRef mapper: Keycloak writes {UNSPECIFIED} in every response, which Entra does not \
@@ -599,7 +600,7 @@ client's ACR to LoA mapping and set the client's Minimum ACR value to it, so tha
                         .unwrap_or_else(|| "a client export has no flows".into());
                     if has_level && reached {
                         Finding::new(
-                            "keycloak.authn-context",
+                            ids::KEYCLOAK_AUTHN_CONTEXT,
                             Status::Warn,
                             format!(
                                 "{} writes {MULTIPLEAUTHN} when the sign-in reached level {level} (acr.loa.map), every \
@@ -610,7 +611,7 @@ preview feature step-up-authentication-saml enabled at server start, which a rea
                         )
                     } else {
                         Finding::new(
-                            "keycloak.authn-context",
+                            ids::KEYCLOAK_AUTHN_CONTEXT,
                             Status::Fail,
                             format!(
                                 "{} writes {MULTIPLEAUTHN} only when a sign-in reaches level {level}, but {}: Keycloak \
@@ -628,7 +629,7 @@ keeps writing {UNSPECIFIED}",
                     .value(format!("{MULTIPLEAUTHN} = {level}"))
                 }
                 None => Finding::new(
-                    "keycloak.authn-context",
+                    ids::KEYCLOAK_AUTHN_CONTEXT,
                     Status::Fail,
                     format!(
                         "{} writes the URI mapped to the level reached, but the ACR to LoA mapping has no \
@@ -1070,7 +1071,7 @@ fn conditions(realm: &Value, alias: &str) -> String {
 fn second_factor(realm: Option<&Value>, flow: Option<&FlowRef>) -> Finding {
     let (Some(realm), Some(flow)) = (realm, flow) else {
         return Finding::new(
-            "keycloak.second-factor",
+            ids::KEYCLOAK_SECOND_FACTOR,
             Status::Warn,
             "a client export has no authentication flows: fedcheck cannot tell whether sign-ins need a second factor",
         )
@@ -1080,7 +1081,7 @@ fn second_factor(realm: Option<&Value>, flow: Option<&FlowRef>) -> Finding {
     let setting = "authenticationFlowBindingOverrides.browser / browserFlow";
     let Some(alias) = &flow.alias else {
         return Finding::new(
-            "keycloak.second-factor",
+            ids::KEYCLOAK_SECOND_FACTOR,
             Status::Warn,
             format!("the client signs in with {}: fedcheck cannot evaluate it", flow.how),
         )
@@ -1102,7 +1103,7 @@ fn second_factor(realm: Option<&Value>, flow: Option<&FlowRef>) -> Finding {
 client (Advanced > Authentication flow overrides > Browser Flow)";
     let f = match evaluate(realm, alias, flow.requested) {
         Some(Factor::Yes(d)) => Finding::new(
-            "keycloak.second-factor",
+            ids::KEYCLOAK_SECOND_FACTOR,
             Status::Pass,
             format!(
                 "every way through {} requires a second factor ({d}); a user who has no such credential yet sets one up \
@@ -1111,7 +1112,7 @@ during that sign-in, as Keycloak documents",
             ),
         ),
         Some(Factor::Partly(d)) => Finding::new(
-            "keycloak.second-factor",
+            ids::KEYCLOAK_SECOND_FACTOR,
             Status::Fail,
             format!(
                 "{} asks for a second factor only for some users: {d}{}",
@@ -1125,18 +1126,18 @@ during that sign-in, as Keycloak documents",
         )
         .fix(fix),
         Some(Factor::No(d)) => Finding::new(
-            "keycloak.second-factor",
+            ids::KEYCLOAK_SECOND_FACTOR,
             Status::Fail,
             format!("{} has a way through without a second factor: {d}", flow.how),
         )
         .fix(fix),
         Some(Factor::Unknown(d)) => Finding::new(
-            "keycloak.second-factor",
+            ids::KEYCLOAK_SECOND_FACTOR,
             Status::Warn,
             format!("fedcheck cannot tell whether {} requires a second factor: {d}", flow.how),
         ),
         None => Finding::new(
-            "keycloak.second-factor",
+            ids::KEYCLOAK_SECOND_FACTOR,
             Status::Fail,
             format!("{} has no step that authenticates the user by itself", flow.how),
         )

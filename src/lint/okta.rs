@@ -11,6 +11,7 @@
 //! sent. Either way an exempting rule is a finding.
 
 use super::{docs, show, str_at, strings, ConfigReport, Encoding, Finding, InputFile, Kind, LintError};
+use crate::rules::ids;
 use crate::rules::{Status, ENTRA_AUDIENCE, MULTIPLEAUTHN};
 use serde_json::Value;
 
@@ -92,7 +93,7 @@ OKTA_SIGN_ON) in the JSON"
     }
     checks.push(
         Finding::new(
-            "okta.use-okta-mfa",
+            ids::OKTA_USE_OKTA_MFA,
             Status::Info,
             "\"Use Okta MFA to satisfy Entra ID MFA\" is not a setting in the app's JSON: Okta documents it as switched \
 on by the domain's federation settings in Entra (federatedIdpMfaBehavior, or the legacy SupportsMfa), and in Classic \
@@ -127,7 +128,7 @@ Engine by the org feature OFFICE365_PASS_CLAIM_FOR_MFA, which the API does not s
 fn app_check(app: Option<&Value>) -> Finding {
     let Some(app) = app else {
         return Finding::new(
-            "okta.app",
+            ids::OKTA_APP,
             Status::Warn,
             "no app in the input: fedcheck cannot tell which app the rules protect",
         )
@@ -139,7 +140,7 @@ fn app_check(app: Option<&Value>) -> Finding {
     let status = str_at(app, "status").unwrap_or("?");
     let f = if name != "office365" {
         Finding::new(
-            "okta.app",
+            ids::OKTA_APP,
             Status::Warn,
             format!(
                 "the app is \"{name}\", not Okta's Microsoft Office 365 app (office365): Okta documents \"Use Okta MFA\" \
@@ -148,20 +149,20 @@ for the WS-Federation Office 365 app only"
         )
     } else if mode == "BROWSER_PLUGIN" {
         Finding::new(
-            "okta.app",
+            ids::OKTA_APP,
             Status::Warn,
             "the Office 365 app signs in with a stored password (BROWSER_PLUGIN): through it Okta is not the domain's \
 federated identity provider and sends Entra no token",
         )
     } else if status != "ACTIVE" {
         Finding::new(
-            "okta.app",
+            ids::OKTA_APP,
             Status::Warn,
             format!("the Office 365 app is {status}, not ACTIVE"),
         )
     } else {
         Finding::new(
-            "okta.app",
+            ids::OKTA_APP,
             Status::Pass,
             format!(
                 "Okta's Microsoft Office 365 app, {mode} (WS-Federation with a SAML 1.1 assertion), active{}",
@@ -186,7 +187,7 @@ fn saml_app(app: &Value) -> Finding {
     let classref = sign_on.and_then(|s| str_at(s, "authnContextClassRef"));
     let f = if audience != Some(ENTRA_AUDIENCE) {
         Finding::new(
-            "okta.saml-app",
+            ids::OKTA_SAML_APP,
             Status::Info,
             format!(
                 "a SAML 2.0 app whose audience is {}, not Entra's {ENTRA_AUDIENCE}",
@@ -195,7 +196,7 @@ fn saml_app(app: &Value) -> Finding {
         )
     } else if signed != Some(true) {
         Finding::new(
-            "okta.saml-app",
+            ids::OKTA_SAML_APP,
             Status::Fail,
             "the SAML 2.0 app for Entra does not sign the assertion (assertionSigned is not true): Entra requires a \
 signed assertion",
@@ -203,7 +204,7 @@ signed assertion",
         .fix("Set the app's Assertion Signature to Signed")
     } else if classref == Some(MULTIPLEAUTHN) {
         Finding::new(
-            "okta.saml-app",
+            ids::OKTA_SAML_APP,
             Status::Fail,
             format!(
                 "security: the SAML 2.0 app writes the fixed AuthnContextClassRef {MULTIPLEAUTHN} for every sign-in, \
@@ -213,7 +214,7 @@ whatever the policy asked: it claims MFA for users who did none"
         .fix("Federate Entra through Okta's Microsoft Office 365 app instead, whose MFA claim follows the policy")
     } else {
         Finding::new(
-            "okta.saml-app",
+            ids::OKTA_SAML_APP,
             Status::Warn,
             format!(
                 "the SAML 2.0 app writes the fixed AuthnContextClassRef {}: Entra does not count it as MFA",
@@ -255,7 +256,7 @@ fn policy_link(app: Option<&Value>, objects: &Objects) -> Finding {
     let f =
         if access_rules.is_empty() {
             Finding::new(
-            "okta.policy-link",
+            ids::OKTA_POLICY_LINK,
             Status::Warn,
             "no authentication policy rules (type ACCESS_POLICY) in the input: fedcheck cannot tell who signs in to \
 Office 365 without MFA",
@@ -267,12 +268,12 @@ Office 365 without MFA",
         } else {
             match (app_policy, rule_policies.as_slice()) {
             (Some(a), [r]) if a == *r => Finding::new(
-                "okta.policy-link",
+                ids::OKTA_POLICY_LINK,
                 Status::Pass,
                 format!("the rules belong to the app's authentication policy {a}"),
             ),
             (Some(a), rs) if !rs.is_empty() => Finding::new(
-                "okta.policy-link",
+                ids::OKTA_POLICY_LINK,
                 Status::Warn,
                 format!(
                     "the app uses the authentication policy {a}, but the rules belong to {}: the findings below may be \
@@ -282,7 +283,7 @@ about another app's policy",
             )
             .fix(format!("Lint the rules of the app's policy: GET /api/v1/policies/{a}/rules")),
             _ => Finding::new(
-                "okta.policy-link",
+                ids::OKTA_POLICY_LINK,
                 Status::Info,
                 "fedcheck cannot tie the rules to the app (no _links.accessPolicy on the app or no _links.self on the \
 rules): the findings below assume they are the app's authentication policy",
@@ -470,7 +471,7 @@ fn exemptions(objects: &Objects) -> Vec<Finding> {
             Verification::Mfa(d) => with_mfa.push(format!("{label}: {d}")),
             Verification::Unknown(d) => out.push(
                 Finding::new(
-                    "okta.mfa-exemption",
+                    ids::OKTA_MFA_EXEMPTION,
                     Status::Warn,
                     format!(
                         "fedcheck cannot tell whether {label} requires MFA for {}: {d}",
@@ -482,7 +483,7 @@ fn exemptions(objects: &Objects) -> Vec<Finding> {
             ),
             Verification::OneFactor(d) if kind == "OKTA_SIGN_ON" => out.push(
                 Finding::new(
-                    "okta.mfa-exemption",
+                    ids::OKTA_MFA_EXEMPTION,
                     Status::Warn,
                     format!(
                         "{label} lets {} sign in to Okta with one factor ({d}). In Classic Engine an MFA prompt of the \
@@ -497,7 +498,7 @@ decides. Pass that policy's rules to see who Office 365 exempts",
             ),
             Verification::OneFactor(d) => out.push(
                 Finding::new(
-                    "okta.mfa-exemption",
+                    ids::OKTA_MFA_EXEMPTION,
                     Status::Fail,
                     format!(
                         "{label} lets {} sign in to Office 365 without MFA ({d}). Okta documents, as a known issue of \
@@ -531,7 +532,7 @@ Another factor, or Any 2 factor types; Classic Engine: Prompt for factor), or de
     if out.is_empty() && !with_mfa.is_empty() {
         out.push(
             Finding::new(
-                "okta.mfa-exemption",
+                ids::OKTA_MFA_EXEMPTION,
                 Status::Pass,
                 format!(
                     "every active rule that grants access requires MFA: {}{}",
@@ -549,7 +550,7 @@ Another factor, or Any 2 factor types; Classic Engine: Prompt for factor), or de
     } else if out.is_empty() && with_mfa.is_empty() && !objects.rules.is_empty() {
         out.push(
             Finding::new(
-                "okta.mfa-exemption",
+                ids::OKTA_MFA_EXEMPTION,
                 Status::Info,
                 "no active rule grants access (all deny or inactive)",
             )

@@ -9,6 +9,7 @@
 //! fedcheck cannot see is reported as a `warn`, not guessed.
 
 use super::{docs, read_optional, ConfigReport, Encoding, Finding, InputFile, Kind, LintError, MAX_DIR_FILES};
+use crate::rules::ids;
 use crate::rules::{Status, ENTRA_AUDIENCE, MULTIPLEAUTHN, PERSISTENT};
 use crate::xml::{Document, Limits, NodeId};
 use std::path::Path;
@@ -501,7 +502,7 @@ fn run(conf: &Conf, only: Option<Role>) -> Vec<Finding> {
     if let Some(r) = only {
         out.push(
             Finding::new(
-                "shibboleth.files",
+                ids::SHIBBOLETH_FILES,
                 Status::Info,
                 format!(
                     "one file ({}) read: the checks that need the other files are left out; lint the conf/ directory \
@@ -547,7 +548,7 @@ fn mentions_entra(x: &Xml, bean: NodeId) -> bool {
 fn relying_party(conf: &Conf) -> Sso {
     let mut sso = Sso {
         finding: Finding::new(
-            "shibboleth.relying-party",
+            ids::SHIBBOLETH_RELYING_PARTY,
             Status::Warn,
             "relying-party.xml is not in the input",
         )
@@ -571,7 +572,7 @@ fn relying_party(conf: &Conf) -> Sso {
                 .map(|i| format!(" (bean id \"{i}\")"))
                 .unwrap_or_default();
             sso.finding = Finding::new(
-                "shibboleth.relying-party",
+                ids::SHIBBOLETH_RELYING_PARTY,
                 Status::Pass,
                 format!("relying-party.xml has an override for {ENTRA_AUDIENCE}{id}"),
             );
@@ -579,7 +580,7 @@ fn relying_party(conf: &Conf) -> Sso {
         }
         None => {
             sso.finding = Finding::new(
-                "shibboleth.relying-party",
+                ids::SHIBBOLETH_RELYING_PARTY,
                 Status::Warn,
                 format!(
                     "relying-party.xml has no RelyingPartyByName override for {ENTRA_AUDIENCE}: the default relying \
@@ -680,13 +681,13 @@ fn sso_value(conf: &Conf, sso: &Sso, name: &str) -> Result<Option<String>, Strin
 fn sso_profile(sso: &Sso) -> Finding {
     let f = if let Some(why) = &sso.unresolved {
         Finding::new(
-            "shibboleth.sso-profile",
+            ids::SHIBBOLETH_SSO_PROFILE,
             Status::Warn,
             format!("fedcheck cannot tell whether SAML 2.0 SSO is enabled for Entra: {why}"),
         )
     } else if sso.bean.is_some() || sso.defaults {
         Finding::new(
-            "shibboleth.sso-profile",
+            ids::SHIBBOLETH_SSO_PROFILE,
             Status::Pass,
             format!(
                 "{} enables the SAML2.SSO profile{}",
@@ -700,7 +701,7 @@ fn sso_profile(sso: &Sso) -> Finding {
         )
     } else {
         Finding::new(
-            "shibboleth.sso-profile",
+            ids::SHIBBOLETH_SSO_PROFILE,
             Status::Fail,
             format!(
                 "{} does not enable the SAML2.SSO profile, which Entra's sign-in uses",
@@ -723,7 +724,7 @@ fn assertion_signature(conf: &Conf, sso: &Sso) -> Finding {
     let fix = "Set p:signAssertions=\"true\" on the SAML2.SSO profile of Entra's override";
     let f = match sso_value(conf, sso, "signAssertions") {
         _ if sso.unresolved.is_some() => Finding::new(
-            "shibboleth.assertion-signature",
+            ids::SHIBBOLETH_ASSERTION_SIGNATURE,
             Status::Warn,
             format!(
                 "fedcheck cannot tell whether Shibboleth signs the assertion: {}",
@@ -731,13 +732,13 @@ fn assertion_signature(conf: &Conf, sso: &Sso) -> Finding {
             ),
         ),
         Ok(Some(v)) if v.eq_ignore_ascii_case("true") => Finding::new(
-            "shibboleth.assertion-signature",
+            ids::SHIBBOLETH_ASSERTION_SIGNATURE,
             Status::Pass,
             "Shibboleth signs the assertion (signAssertions true)",
         )
         .value(v),
         Ok(v) if !honored => Finding::new(
-            "shibboleth.assertion-signature",
+            ids::SHIBBOLETH_ASSERTION_SIGNATURE,
             Status::Fail,
             format!(
                 "signAssertions is {} and idp.saml.honorWantAssertionsSigned is false: Shibboleth signs only the \
@@ -748,7 +749,7 @@ Response, and Entra requires the assertion itself to be signed",
         .value_opt(v)
         .fix(fix),
         Ok(v) => Finding::new(
-            "shibboleth.assertion-signature",
+            ids::SHIBBOLETH_ASSERTION_SIGNATURE,
             Status::Warn,
             format!(
                 "signAssertions is {}: Shibboleth signs the Response (signResponses defaults to true) but the assertion \
@@ -760,7 +761,7 @@ idp.saml.honorWantAssertionsSigned is false); Entra requires the assertion itsel
         .value_opt(v)
         .fix(fix),
         Err(why) => Finding::new(
-            "shibboleth.assertion-signature",
+            ids::SHIBBOLETH_ASSERTION_SIGNATURE,
             Status::Warn,
             format!("fedcheck cannot read signAssertions: {why}"),
         ),
@@ -773,7 +774,7 @@ fn encryption(conf: &Conf, sso: &Sso) -> Finding {
     let setting = sso_setting(conf, sso, "encryptAssertions");
     let f = match sso_value(conf, sso, "encryptAssertions") {
         _ if sso.unresolved.is_some() => Finding::new(
-            "shibboleth.encryption",
+            ids::SHIBBOLETH_ENCRYPTION,
             Status::Warn,
             format!(
                 "fedcheck cannot tell whether Shibboleth encrypts the assertion: {}",
@@ -781,13 +782,13 @@ fn encryption(conf: &Conf, sso: &Sso) -> Finding {
             ),
         ),
         Ok(Some(v)) if v.eq_ignore_ascii_case("false") => Finding::new(
-            "shibboleth.encryption",
+            ids::SHIBBOLETH_ENCRYPTION,
             Status::Pass,
             "Shibboleth does not encrypt the assertion for Entra (encryptAssertions false)",
         )
         .value(v),
         Ok(v) => Finding::new(
-            "shibboleth.encryption",
+            ids::SHIBBOLETH_ENCRYPTION,
             Status::Warn,
             format!(
                 "encryptAssertions is {}: Shibboleth encrypts the assertion when the metadata it loaded for Entra has \
@@ -799,7 +800,7 @@ settings hold no decryption key and Microsoft does not document encrypted assert
         .value_opt(v)
         .fix("Set p:encryptAssertions=\"false\" on the SAML2.SSO profile of Entra's override"),
         Err(why) => Finding::new(
-            "shibboleth.encryption",
+            ids::SHIBBOLETH_ENCRYPTION,
             Status::Warn,
             format!("fedcheck cannot read encryptAssertions: {why}"),
         ),
@@ -845,7 +846,7 @@ parent=\"shibboleth.SAML2AuthnContextClassRef\" c:classRef=\"{MULTIPLEAUTHN}\" /
     };
     let f = match methods {
         Ok(Some(m)) if m.iter().any(|c| c == MULTIPLEAUTHN) => Finding::new(
-            "shibboleth.mfa-context",
+            ids::SHIBBOLETH_MFA_CONTEXT,
             Status::Pass,
             format!(
                 "Entra sends no RequestedAuthnContext, and {} asks for {MULTIPLEAUTHN} by default \
@@ -855,7 +856,7 @@ parent=\"shibboleth.SAML2AuthnContextClassRef\" c:classRef=\"{MULTIPLEAUTHN}\" /
         )
         .value(m.join(", ")),
         Ok(Some(m)) => Finding::new(
-            "shibboleth.mfa-context",
+            ids::SHIBBOLETH_MFA_CONTEXT,
             Status::Fail,
             format!(
                 "defaultAuthenticationMethods of {} is {} without {MULTIPLEAUTHN}: the AuthnContextClassRef Entra \
@@ -867,7 +868,7 @@ reads as MFA is never asked for",
         .value(m.join(", "))
         .fix(fix),
         Ok(None) => Finding::new(
-            "shibboleth.mfa-context",
+            ids::SHIBBOLETH_MFA_CONTEXT,
             Status::Fail,
             format!(
                 "{} sets no defaultAuthenticationMethods: Entra sends no RequestedAuthnContext, so Shibboleth answers \
@@ -878,7 +879,7 @@ count as MFA",
         )
         .fix(fix),
         Err(why) => Finding::new(
-            "shibboleth.mfa-context",
+            ids::SHIBBOLETH_MFA_CONTEXT,
             Status::Warn,
             format!("fedcheck cannot read defaultAuthenticationMethods: {why}"),
         ),
@@ -1028,21 +1029,21 @@ fn idpemail(conf: &Conf) -> Finding {
     let id = by_encoder.clone().or(by_rule.clone());
     let f = match (&conf.resolver, id) {
         (None, _) => Finding::new(
-            "shibboleth.idpemail",
+            ids::SHIBBOLETH_IDPEMAIL,
             Status::Warn,
             "attribute-resolver.xml is not in the input: fedcheck cannot tell whether IDPEmail is sent",
         ),
         (Some(_), None) => {
             if defined("IDPEmail") {
                 Finding::new(
-                    "shibboleth.idpemail",
+                    ids::SHIBBOLETH_IDPEMAIL,
                     Status::Warn,
                     "the resolver defines IDPEmail, but no SAML 2 encoder or transcoding rule read names it IDPEmail: \
 fedcheck cannot tell under which name it is sent",
                 )
             } else {
                 Finding::new(
-                    "shibboleth.idpemail",
+                    ids::SHIBBOLETH_IDPEMAIL,
                     Status::Fail,
                     "no attribute is sent as IDPEmail (no resolver definition, SAML 2 encoder or transcoding rule with \
 that name): Entra requires the user's UPN in IDPEmail",
@@ -1052,19 +1053,19 @@ saml2.name = IDPEmail, and release it to urn:federation:MicrosoftOnline in attri
             }
         }
         (Some(_), Some(id)) if !defined(&id) => Finding::new(
-            "shibboleth.idpemail",
+            ids::SHIBBOLETH_IDPEMAIL,
             Status::Fail,
             format!("a transcoding rule sends {id} as IDPEmail, but the resolver does not define {id}"),
         )
         .fix(format!("Define the attribute {id} (the user's UPN) in attribute-resolver.xml")),
         (Some(_), Some(id)) => match released(conf, &id) {
             Release::Yes(p) => Finding::new(
-                "shibboleth.idpemail",
+                ids::SHIBBOLETH_IDPEMAIL,
                 Status::Pass,
                 format!("the attribute {id} is sent as IDPEmail and released to Entra ({p}); it must be the user's UPN"),
             ),
             Release::No => Finding::new(
-                "shibboleth.idpemail",
+                ids::SHIBBOLETH_IDPEMAIL,
                 Status::Fail,
                 format!("the attribute {id} (sent as IDPEmail) is not released to {ENTRA_AUDIENCE} by attribute-filter.xml"),
             )
@@ -1074,7 +1075,7 @@ xsi:type=\"Requester\" value=\"{ENTRA_AUDIENCE}\" /><AttributeRule attributeID=\
 /></AttributeFilterPolicy>"
             )),
             Release::Unknown(why) => Finding::new(
-                "shibboleth.idpemail",
+                ids::SHIBBOLETH_IDPEMAIL,
                 Status::Warn,
                 format!("the attribute {id} is sent as IDPEmail; fedcheck cannot tell whether it is released to Entra: {why}"),
             ),
@@ -1089,7 +1090,7 @@ fn nameid(conf: &Conf) -> Finding {
     let setting = "saml-nameid.xml: shibboleth.SAML2NameIDGenerators";
     let Some(x) = &conf.nameid else {
         return Finding::new(
-            "shibboleth.nameid",
+            ids::SHIBBOLETH_NAMEID,
             Status::Warn,
             "saml-nameid.xml is not in the input: fedcheck cannot tell how the persistent NameID Entra asks for is made",
         )
@@ -1129,7 +1130,7 @@ fn nameid(conf: &Conf) -> Finding {
             let releases: Vec<(String, Release)> = ids.iter().map(|i| (i.clone(), released(conf, i))).collect();
             if let Some((id, Release::Yes(p))) = releases.iter().find(|(_, r)| matches!(r, Release::Yes(_))) {
                 Finding::new(
-                    "shibboleth.nameid",
+                    ids::SHIBBOLETH_NAMEID,
                     Status::Pass,
                     format!(
                         "the persistent NameID comes from the attribute {id}, released to Entra ({p}); it must hold the \
@@ -1138,7 +1139,7 @@ user's ImmutableID"
                 )
             } else if releases.iter().all(|(_, r)| *r == Release::No) {
                 Finding::new(
-                    "shibboleth.nameid",
+                    ids::SHIBBOLETH_NAMEID,
                     Status::Fail,
                     format!(
                         "the persistent NameID comes from {}, which attribute-filter.xml does not release to Entra: the \
@@ -1157,7 +1158,7 @@ generator uses released attributes, so Shibboleth cannot make the NameID Entra a
                     .collect::<Vec<_>>()
                     .join("; ");
                 Finding::new(
-                    "shibboleth.nameid",
+                    ids::SHIBBOLETH_NAMEID,
                     Status::Warn,
                     format!(
                         "the persistent NameID comes from {}; fedcheck cannot tell whether it is released to Entra: {why}",
@@ -1168,7 +1169,7 @@ generator uses released attributes, so Shibboleth cannot make the NameID Entra a
             .value(ids.join(", "))
         }
         (_, true) => Finding::new(
-            "shibboleth.nameid",
+            ids::SHIBBOLETH_NAMEID,
             Status::Warn,
             "the persistent NameID comes from shibboleth.SAML2PersistentGenerator, a per-service identifier computed \
 from a salted hash (or stored in a database): Entra matches it against the user's ImmutableID, so each Entra user's \
@@ -1180,7 +1181,7 @@ parent=\"shibboleth.SAML2AttributeSourcedGenerator\" p:format=\"urn:oasis:names:
 p:attributeSourceIds=\"#{ {'ImmutableID'} }\" />",
         ),
         _ => Finding::new(
-            "shibboleth.nameid",
+            ids::SHIBBOLETH_NAMEID,
             Status::Fail,
             "no SAML 2 NameID generator makes persistent identifiers: Entra asks for a persistent NameID holding the \
 user's ImmutableID, which Shibboleth then cannot give",
@@ -1254,7 +1255,7 @@ fn mfa_flow(conf: &Conf) -> Finding {
     let docs_here = [docs::SHIB_MFA, docs::ENTRA_MFA_CLAIMS];
     if !conf.props_read {
         let f = Finding::new(
-            "shibboleth.mfa-flow",
+            ids::SHIBBOLETH_MFA_FLOW,
             Status::Warn,
             "authn/authn.properties (or idp.properties) is not in the input: fedcheck cannot tell which login flow can \
 assert MFA",
@@ -1302,7 +1303,7 @@ assert MFA",
         .collect();
     let f = if !weak.is_empty() {
         Finding::new(
-            "shibboleth.mfa-flow",
+            ids::SHIBBOLETH_MFA_FLOW,
             Status::Fail,
             format!(
                 "security: the one-factor login flow {} lists {MULTIPLEAUTHN} among its supportedPrincipals: a \
@@ -1317,7 +1318,7 @@ the MFA flow)",
         ))
     } else if uniq.is_empty() {
         Finding::new(
-            "shibboleth.mfa-flow",
+            ids::SHIBBOLETH_MFA_FLOW,
             Status::Fail,
             format!(
                 "no login flow lists {MULTIPLEAUTHN} in its supportedPrincipals: Shibboleth cannot answer Entra with the \
@@ -1331,7 +1332,7 @@ saml2/{MULTIPLEAUTHN} to idp.authn.MFA.supportedPrincipals and to the second fac
     } else {
         match enabled {
             None => Finding::new(
-                "shibboleth.mfa-flow",
+                ids::SHIBBOLETH_MFA_FLOW,
                 Status::Warn,
                 format!(
                     "idp.authn.flows is the expression {:?}, which fedcheck does not evaluate",
@@ -1347,7 +1348,7 @@ saml2/{MULTIPLEAUTHN} to idp.authn.MFA.supportedPrincipals and to the second fac
                 if mfa_enabled && uniq.iter().any(|f| f == "MFA") {
                     match mfa_sequence(conf) {
                         Err(why) => Finding::new(
-                            "shibboleth.mfa-flow",
+                            ids::SHIBBOLETH_MFA_FLOW,
                             Status::Warn,
                             format!(
                                 "the MFA flow is enabled and lists {MULTIPLEAUTHN}; fedcheck cannot tell which factors it \
@@ -1360,7 +1361,7 @@ runs: {why}"
                                 steps.iter().filter(|s| SECOND_FACTOR_FLOWS.contains(s)).collect();
                             if second.is_empty() {
                                 Finding::new(
-                                    "shibboleth.mfa-flow",
+                                    ids::SHIBBOLETH_MFA_FLOW,
                                     Status::Fail,
                                     format!(
                                         "the MFA flow lists {MULTIPLEAUTHN} but its TransitionMap runs only {}: no \
@@ -1372,7 +1373,7 @@ second factor",
 parent=\"shibboleth.authn.MFA.Transition\" p:nextFlow=\"authn/DuoOIDC\" /></entry>")
                             } else if second.iter().any(|s| uniq.iter().any(|u| u == **s)) {
                                 Finding::new(
-                                    "shibboleth.mfa-flow",
+                                    ids::SHIBBOLETH_MFA_FLOW,
                                     Status::Pass,
                                     format!(
                                         "the MFA flow runs {} and the second factor lists {MULTIPLEAUTHN}",
@@ -1381,7 +1382,7 @@ parent=\"shibboleth.authn.MFA.Transition\" p:nextFlow=\"authn/DuoOIDC\" /></entr
                                 )
                             } else {
                                 Finding::new(
-                                    "shibboleth.mfa-flow",
+                                    ids::SHIBBOLETH_MFA_FLOW,
                                     Status::Warn,
                                     format!(
                                         "the MFA flow runs {} and lists {MULTIPLEAUTHN}, but the second factor ({}) does \
@@ -1400,7 +1401,7 @@ merged result carries {MULTIPLEAUTHN}",
                     }
                 } else if !second_direct.is_empty() {
                     Finding::new(
-                        "shibboleth.mfa-flow",
+                        ids::SHIBBOLETH_MFA_FLOW,
                         Status::Pass,
                         format!(
                             "the enabled login flow {} lists {MULTIPLEAUTHN}",
@@ -1409,7 +1410,7 @@ merged result carries {MULTIPLEAUTHN}",
                     )
                 } else {
                     Finding::new(
-                        "shibboleth.mfa-flow",
+                        ids::SHIBBOLETH_MFA_FLOW,
                         Status::Fail,
                         format!(
                             "the flows that list {MULTIPLEAUTHN} ({}) are not enabled (idp.authn.flows = {})",
