@@ -26,28 +26,7 @@ const MAX_FLOW_STEPS: usize = 10_000;
 
 /// Lints a realm export, an array of realms, or a client export.
 pub fn lint(file: &str, encoding: Encoding, v: &Value) -> Result<ConfigReport, LintError> {
-    let realms: Vec<&Value> = match v {
-        Value::Array(items) => items.iter().filter(|r| r.get("realm").is_some()).collect(),
-        Value::Object(_) if v.get("realm").is_some() => vec![v],
-        _ => Vec::new(),
-    };
-    let (realm, client) = if realms.is_empty() {
-        // A client export: the client itself.
-        if v.get("clientId").is_none() {
-            return Err(LintError::NotThatKind {
-                file: file.to_string(),
-                kind: Kind::Keycloak.name(),
-                reason: "neither a realm export (no \"realm\") nor a client export (no \"clientId\")".into(),
-            });
-        }
-        (None, Some(v))
-    } else {
-        let with_entra = realms.iter().find_map(|r| entra_client(r).map(|c| (*r, c)));
-        match with_entra {
-            Some((r, c)) => (Some(r), Some(c)),
-            None => (Some(realms[0]), None),
-        }
-    };
+    let (realm, client) = realm_and_client(file, v)?;
     let inputs = vec![InputFile {
         path: file.to_string(),
         role: if realm.is_some() {
@@ -59,47 +38,15 @@ pub fn lint(file: &str, encoding: Encoding, v: &Value) -> Result<ConfigReport, L
         status: "read",
     }];
     let realm_name = realm.and_then(|r| str_at(r, "realm")).unwrap_or("?");
-    let mut checks = Vec::new();
-
+    let report = |subject: String, checks: Vec<Finding>| {
+        ConfigReport::new(Kind::Keycloak, file, Some(encoding), subject, inputs, checks)
+    };
     let Some(client) = client else {
-        let saml: Vec<String> = realm
-            .and_then(|r| r.get("clients"))
-            .and_then(Value::as_array)
-            .map(|cs| {
-                cs.iter()
-                    .filter(|c| str_at(c, "protocol") == Some("saml"))
-                    .filter_map(|c| str_at(c, "clientId").map(str::to_string))
-                    .take(20)
-                    .collect()
-            })
-            .unwrap_or_default();
-        checks.push(
-            Finding::new(
-                ids::KEYCLOAK_CLIENT,
-                Status::Fail,
-                format!(
-                    "realm \"{realm_name}\" has no client with the client ID {ENTRA_AUDIENCE}, Entra's entity ID (the \
-issuer of its AuthnRequests); SAML clients: {}",
-                    if saml.is_empty() { "none".to_string() } else { saml.join(", ") }
-                ),
-            )
-            .setting("clients[].clientId")
-            .fix(format!(
-                "Create a SAML client with Client ID {ENTRA_AUDIENCE} (Clients > Create client > SAML), or import Entra's \
-SAML metadata (https://nexus.microsoftonline-p.com/federationmetadata/saml20/federationmetadata.xml)"
-            ))
-            .docs(&[docs::KC_SAML_CLIENT]),
-        );
-        return Ok(ConfigReport::new(
-            Kind::Keycloak,
-            file,
-            Some(encoding),
+        return Ok(report(
             format!("realm \"{realm_name}\""),
-            inputs,
-            checks,
+            vec![no_client(realm, realm_name)],
         ));
     };
-
     let subject = match realm {
         Some(_) => format!("realm \"{realm_name}\", client \"{ENTRA_AUDIENCE}\""),
         None => format!(
@@ -107,27 +54,81 @@ SAML metadata (https://nexus.microsoftonline-p.com/federationmetadata/saml20/fed
             str_at(client, "clientId").unwrap_or("?")
         ),
     };
-    checks.push(client_check(client, realm.map(|_| realm_name)));
-    checks.push(acs(client));
-    checks.push(assertion_signature(client));
-    checks.push(signature_algorithm(client));
-    checks.push(encryption(client));
-    checks.push(authn_statement(client));
     let mappers = mappers(realm, client);
-    checks.push(nameid(client, &mappers));
-    checks.push(idpemail(&mappers));
     let flow = realm.map(|r| bound_flow(r, client));
-    checks.push(authn_context(realm, client, &mappers, flow.as_ref()));
-    checks.push(second_factor(realm, flow.as_ref()));
+    let checks = vec![
+        client_check(client, realm.map(|_| realm_name)),
+        acs(client),
+        assertion_signature(client),
+        signature_algorithm(client),
+        encryption(client),
+        authn_statement(client),
+        nameid(client, &mappers),
+        idpemail(&mappers),
+        authn_context(realm, client, &mappers, flow.as_ref()),
+        second_factor(realm, flow.as_ref()),
+    ];
+    Ok(report(subject, checks))
+}
 
-    Ok(ConfigReport::new(
-        Kind::Keycloak,
-        file,
-        Some(encoding),
-        subject,
-        inputs,
-        checks,
+/// The realm and Entra's client in an export: a realm export (the first realm that has Entra's client, else the
+/// first realm and no client), or a client export (no realm).
+fn realm_and_client<'a>(file: &str, v: &'a Value) -> Result<(Option<&'a Value>, Option<&'a Value>), LintError> {
+    let realms: Vec<&Value> = match v {
+        Value::Array(items) => items.iter().filter(|r| r.get("realm").is_some()).collect(),
+        Value::Object(_) if v.get("realm").is_some() => vec![v],
+        _ => Vec::new(),
+    };
+    if realms.is_empty() {
+        // A client export: the client itself.
+        if v.get("clientId").is_none() {
+            return Err(LintError::NotThatKind {
+                file: file.to_string(),
+                kind: Kind::Keycloak.name(),
+                reason: "neither a realm export (no \"realm\") nor a client export (no \"clientId\")".into(),
+            });
+        }
+        return Ok((None, Some(v)));
+    }
+    let with_entra = realms.iter().find_map(|r| entra_client(r).map(|c| (*r, c)));
+    Ok(match with_entra {
+        Some((r, c)) => (Some(r), Some(c)),
+        None => (Some(realms[0]), None),
+    })
+}
+
+/// `keycloak.client` (fail) for a realm without Entra's client, naming its SAML clients.
+fn no_client(realm: Option<&Value>, realm_name: &str) -> Finding {
+    let saml: Vec<String> = realm
+        .and_then(|r| r.get("clients"))
+        .and_then(Value::as_array)
+        .map(|cs| {
+            cs.iter()
+                .filter(|c| str_at(c, "protocol") == Some("saml"))
+                .filter_map(|c| str_at(c, "clientId").map(str::to_string))
+                .take(20)
+                .collect()
+        })
+        .unwrap_or_default();
+    Finding::new(
+        ids::KEYCLOAK_CLIENT,
+        Status::Fail,
+        format!(
+            "realm \"{realm_name}\" has no client with the client ID {ENTRA_AUDIENCE}, Entra's entity ID (the \
+issuer of its AuthnRequests); SAML clients: {}",
+            if saml.is_empty() {
+                "none".to_string()
+            } else {
+                saml.join(", ")
+            }
+        ),
+    )
+    .setting("clients[].clientId")
+    .fix(format!(
+        "Create a SAML client with Client ID {ENTRA_AUDIENCE} (Clients > Create client > SAML), or import Entra's \
+SAML metadata (https://nexus.microsoftonline-p.com/federationmetadata/saml20/federationmetadata.xml)"
     ))
+    .docs(&[docs::KC_SAML_CLIENT])
 }
 
 fn entra_client(realm: &Value) -> Option<&Value> {
@@ -582,72 +583,7 @@ count as MFA; with federatedIdpMfaBehavior = enforceMfaByFederatedIdp, Entra sen
             ),
         )
         .fix(fix),
-        (Some(m), _) => {
-            let map = acr_map(realm, client);
-            let fix = format!(
-                "{fix} With the mapper in place: map {MULTIPLEAUTHN} to the level of the second-factor sub-flow in the \
-client's ACR to LoA mapping and set the client's Minimum ACR value to it, so that every sign-in from Entra reaches it"
-            );
-            match map.iter().find(|(uri, _)| uri == MULTIPLEAUTHN) {
-                Some((_, level)) => {
-                    let has_level = flow.is_some_and(|f| f.loa_levels.iter().any(|l| l == level));
-                    let reached = flow
-                        .and_then(|f| f.requested)
-                        .zip(level.parse::<i64>().ok())
-                        .is_some_and(|(r, l)| r >= l);
-                    let how = flow
-                        .map(|f| f.requested_how.clone())
-                        .unwrap_or_else(|| "a client export has no flows".into());
-                    if has_level && reached {
-                        Finding::new(
-                            ids::KEYCLOAK_AUTHN_CONTEXT,
-                            Status::Warn,
-                            format!(
-                                "{} writes {MULTIPLEAUTHN} when the sign-in reached level {level} (acr.loa.map), every \
-sign-in asks for it ({how}) and the bound flow has a Condition - Level Of Authentication for level {level}. This needs the \
-preview feature step-up-authentication-saml enabled at server start, which a realm export does not show",
-                                m.label()
-                            ),
-                        )
-                    } else {
-                        Finding::new(
-                            ids::KEYCLOAK_AUTHN_CONTEXT,
-                            Status::Fail,
-                            format!(
-                                "{} writes {MULTIPLEAUTHN} only when a sign-in reaches level {level}, but {}: Keycloak \
-keeps writing {UNSPECIFIED}",
-                                m.label(),
-                                if !has_level {
-                                    format!("the bound flow has no Condition - Level Of Authentication for level {level}")
-                                } else {
-                                    format!("sign-ins ask for {how}")
-                                }
-                            ),
-                        )
-                        .fix(fix.clone())
-                    }
-                    .value(format!("{MULTIPLEAUTHN} = {level}"))
-                }
-                None => Finding::new(
-                    ids::KEYCLOAK_AUTHN_CONTEXT,
-                    Status::Fail,
-                    format!(
-                        "{} writes the URI mapped to the level reached, but the ACR to LoA mapping has no \
-{MULTIPLEAUTHN} ({}): Keycloak never sends what Entra reads as MFA",
-                        m.label(),
-                        if map.is_empty() {
-                            "it is empty".to_string()
-                        } else {
-                            map.iter()
-                                .map(|(k, v)| format!("{k} = {v}"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        }
-                    ),
-                )
-                .fix(fix),
-            }
-        }
+        (Some(m), _) => mapped_context(m, realm, client, flow, &fix),
     };
     f.setting(setting).docs(&[
         docs::KC_ISSUE_11721,
@@ -655,6 +591,79 @@ keeps writing {UNSPECIFIED}",
         docs::KC_STEP_UP,
         docs::ENTRA_MFA_CLAIMS,
     ])
+}
+
+/// `keycloak.authn-context` with Keycloak's AuthnContextClassRef mapper: does the ACR to LoA mapping hold
+/// `multipleauthn`, and is its level reached?
+fn mapped_context(m: &Mapper, realm: Option<&Value>, client: &Value, flow: Option<&FlowRef>, fix: &str) -> Finding {
+    let map = acr_map(realm, client);
+    let fix = format!(
+        "{fix} With the mapper in place: map {MULTIPLEAUTHN} to the level of the second-factor sub-flow in the \
+client's ACR to LoA mapping and set the client's Minimum ACR value to it, so that every sign-in from Entra reaches it"
+    );
+    match map.iter().find(|(uri, _)| uri == MULTIPLEAUTHN) {
+        Some((_, level)) => level_finding(m, level, flow, &fix),
+        None => Finding::new(
+            ids::KEYCLOAK_AUTHN_CONTEXT,
+            Status::Fail,
+            format!(
+                "{} writes the URI mapped to the level reached, but the ACR to LoA mapping has no \
+{MULTIPLEAUTHN} ({}): Keycloak never sends what Entra reads as MFA",
+                m.label(),
+                if map.is_empty() {
+                    "it is empty".to_string()
+                } else {
+                    map.iter()
+                        .map(|(k, v)| format!("{k} = {v}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            ),
+        )
+        .fix(fix),
+    }
+}
+
+/// `keycloak.authn-context` when `multipleauthn` is mapped to `level`: does the bound flow have that level, and does
+/// every sign-in ask for it?
+fn level_finding(m: &Mapper, level: &str, flow: Option<&FlowRef>, fix: &str) -> Finding {
+    let has_level = flow.is_some_and(|f| f.loa_levels.iter().any(|l| l == level));
+    let reached = flow
+        .and_then(|f| f.requested)
+        .zip(level.parse::<i64>().ok())
+        .is_some_and(|(r, l)| r >= l);
+    let how = flow
+        .map(|f| f.requested_how.clone())
+        .unwrap_or_else(|| "a client export has no flows".into());
+    if has_level && reached {
+        Finding::new(
+            ids::KEYCLOAK_AUTHN_CONTEXT,
+            Status::Warn,
+            format!(
+                "{} writes {MULTIPLEAUTHN} when the sign-in reached level {level} (acr.loa.map), every \
+sign-in asks for it ({how}) and the bound flow has a Condition - Level Of Authentication for level {level}. This needs the \
+preview feature step-up-authentication-saml enabled at server start, which a realm export does not show",
+                m.label()
+            ),
+        )
+    } else {
+        Finding::new(
+            ids::KEYCLOAK_AUTHN_CONTEXT,
+            Status::Fail,
+            format!(
+                "{} writes {MULTIPLEAUTHN} only when a sign-in reaches level {level}, but {}: Keycloak \
+keeps writing {UNSPECIFIED}",
+                m.label(),
+                if !has_level {
+                    format!("the bound flow has no Condition - Level Of Authentication for level {level}")
+                } else {
+                    format!("sign-ins ask for {how}")
+                }
+            ),
+        )
+        .fix(fix)
+    }
+    .value(format!("{MULTIPLEAUTHN} = {level}"))
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -912,55 +921,11 @@ fn eval_flow_steps(realm: &Value, alias: &str, requested: Option<i64>, walk: &mu
         }
         walk.budget -= 1;
         let authenticator = str_at(e, "authenticator").unwrap_or("");
-        if authenticator.starts_with("conditional-") && subflow_alias(e).is_none() {
-            continue; // a condition: read by the conditional sub-flow that holds it
-        }
-        let result = if let Some(sub) = subflow_alias(e) {
-            let inner = eval_flow(realm, sub, requested, walk);
-            if req == "CONDITIONAL" {
-                match (loa_condition(realm, sub), requested) {
-                    // A level-of-authentication sub-flow runs when the requested level reaches its level.
-                    (Some(level), Some(r)) if level <= r => inner,
-                    (Some(_), Some(_)) => None,
-                    _ => match inner {
-                        Some(Factor::Yes(d)) | Some(Factor::Partly(d)) => Some(Factor::Partly(format!(
-                            "\"{sub}\" ({d}) runs only when {}",
-                            conditions(realm, sub)
-                        ))),
-                        _ => None,
-                    },
-                }
-            } else {
-                inner
-            }
-        } else if SECOND_FACTORS.contains(&authenticator) {
-            Some(Factor::Yes(authenticator.to_string()))
-        } else if authenticator == "auth-conditional-otp-form" {
-            Some(conditional_otp(realm, e))
-        } else if FIRST_FACTORS.contains(&authenticator) {
-            Some(Factor::No(format!("{authenticator} alone")))
-        } else if authenticator == "auth-cookie" {
-            None // re-uses a session this realm authenticated earlier
-        } else if authenticator == "identity-provider-redirector" {
-            let default = exec_config(realm, e).and_then(|c| c.get("defaultProvider")).map(show);
-            if default.is_some() || has_brokers {
-                Some(Factor::Unknown(format!(
-                    "identity-provider-redirector sends users to another identity provider{}; whether that sign-in has a \
-second factor is decided there and by the first-broker-login and post-login flows",
-                    default.map(|d| format!(" ({d})")).unwrap_or_default()
-                )))
-            } else {
-                None
-            }
-        } else {
-            Some(Factor::Unknown(format!(
-                "{} is not an authenticator fedcheck knows",
-                if authenticator.is_empty() {
-                    "(unnamed step)"
-                } else {
-                    authenticator
-                }
-            )))
+        let result = match subflow_alias(e) {
+            // A condition: read by the conditional sub-flow that holds it.
+            None if authenticator.starts_with("conditional-") => continue,
+            Some(sub) => subflow_factor(realm, sub, req == "CONDITIONAL", requested, walk),
+            None => authenticator_factor(realm, e, authenticator, has_brokers),
         };
         let Some(result) = result else { continue };
         match req {
@@ -969,34 +934,99 @@ second factor is decided there and by the first-broker-login and post-login flow
         }
     }
     if !required.is_empty() {
-        // Every required step runs (Keycloak ignores alternatives beside required steps).
-        if let Some(y) = required.iter().find(|r| matches!(r, Factor::Yes(_))) {
-            return Some(y.clone());
-        }
-        if let Some(p) = required.iter().find(|r| matches!(r, Factor::Partly(_))) {
-            let others: Vec<String> = required
-                .iter()
-                .filter_map(|r| match r {
-                    Factor::No(d) => Some(d.clone()),
-                    _ => None,
-                })
-                .collect();
-            return Some(match p {
-                Factor::Partly(d) if !others.is_empty() => {
-                    Factor::Partly(format!("{d}; otherwise {}", others.join(" and ")))
-                }
-                other => other.clone(),
-            });
-        }
-        if let Some(u) = required.iter().find(|r| matches!(r, Factor::Unknown(_))) {
-            return Some(u.clone());
-        }
-        return required.into_iter().next();
+        return required_factor(required);
     }
-    // Only alternatives: the user takes the weakest.
-    if alternatives.is_empty() {
-        return None;
+    weakest_alternative(alternatives)
+}
+
+/// A sub-flow step: its own evaluation; a conditional sub-flow counts only when its condition holds (a
+/// level-of-authentication sub-flow when the requested level reaches its level).
+fn subflow_factor(
+    realm: &Value,
+    sub: &str,
+    conditional: bool,
+    requested: Option<i64>,
+    walk: &mut Walk,
+) -> Option<Factor> {
+    let inner = eval_flow(realm, sub, requested, walk);
+    if !conditional {
+        return inner;
     }
+    match (loa_condition(realm, sub), requested) {
+        // A level-of-authentication sub-flow runs when the requested level reaches its level.
+        (Some(level), Some(r)) if level <= r => inner,
+        (Some(_), Some(_)) => None,
+        _ => match inner {
+            Some(Factor::Yes(d)) | Some(Factor::Partly(d)) => Some(Factor::Partly(format!(
+                "\"{sub}\" ({d}) runs only when {}",
+                conditions(realm, sub)
+            ))),
+            _ => None,
+        },
+    }
+}
+
+/// An authenticator step: a second factor, a first factor alone, or something fedcheck cannot judge; `None` for a
+/// step that adds no factor (a session cookie, a redirector with nowhere to go).
+fn authenticator_factor(realm: &Value, e: &Value, authenticator: &str, has_brokers: bool) -> Option<Factor> {
+    if SECOND_FACTORS.contains(&authenticator) {
+        Some(Factor::Yes(authenticator.to_string()))
+    } else if authenticator == "auth-conditional-otp-form" {
+        Some(conditional_otp(realm, e))
+    } else if FIRST_FACTORS.contains(&authenticator) {
+        Some(Factor::No(format!("{authenticator} alone")))
+    } else if authenticator == "auth-cookie" {
+        None // re-uses a session this realm authenticated earlier
+    } else if authenticator == "identity-provider-redirector" {
+        let default = exec_config(realm, e).and_then(|c| c.get("defaultProvider")).map(show);
+        (default.is_some() || has_brokers).then(|| {
+            Factor::Unknown(format!(
+                "identity-provider-redirector sends users to another identity provider{}; whether that sign-in has a \
+second factor is decided there and by the first-broker-login and post-login flows",
+                default.map(|d| format!(" ({d})")).unwrap_or_default()
+            ))
+        })
+    } else {
+        Some(Factor::Unknown(format!(
+            "{} is not an authenticator fedcheck knows",
+            if authenticator.is_empty() {
+                "(unnamed step)"
+            } else {
+                authenticator
+            }
+        )))
+    }
+}
+
+/// The factor of a flow's required steps: every required step runs (Keycloak ignores alternatives beside required
+/// steps), so one second factor is enough.
+fn required_factor(required: Vec<Factor>) -> Option<Factor> {
+    if let Some(y) = required.iter().find(|r| matches!(r, Factor::Yes(_))) {
+        return Some(y.clone());
+    }
+    if let Some(p) = required.iter().find(|r| matches!(r, Factor::Partly(_))) {
+        let others: Vec<String> = required
+            .iter()
+            .filter_map(|r| match r {
+                Factor::No(d) => Some(d.clone()),
+                _ => None,
+            })
+            .collect();
+        return Some(match p {
+            Factor::Partly(d) if !others.is_empty() => {
+                Factor::Partly(format!("{d}; otherwise {}", others.join(" and ")))
+            }
+            other => other.clone(),
+        });
+    }
+    if let Some(u) = required.iter().find(|r| matches!(r, Factor::Unknown(_))) {
+        return Some(u.clone());
+    }
+    required.into_iter().next()
+}
+
+/// The factor of a flow of alternatives only: the user takes the weakest.
+fn weakest_alternative(alternatives: Vec<Factor>) -> Option<Factor> {
     for want in [
         |f: &Factor| matches!(f, Factor::No(_)),
         |f: &Factor| matches!(f, Factor::Partly(_)),

@@ -441,92 +441,16 @@ fn exemptions(objects: &Objects) -> Vec<Finding> {
     let mut with_mfa = Vec::new();
     let mut inactive = Vec::new();
     for rule in rules {
-        let name = str_at(rule, "name").unwrap_or("?");
-        let kind = str_at(rule, "type").unwrap_or("?");
-        let label = format!(
-            "rule \"{name}\" ({}, priority {})",
-            if kind == "OKTA_SIGN_ON" {
-                "global session policy"
-            } else {
-                "authentication policy"
-            },
-            rule.get("priority").map(show).unwrap_or_else(|| "?".into())
-        );
+        let label = rule_label(rule);
         if str_at(rule, "status").is_some_and(|s| s != "ACTIVE") {
             inactive.push(label);
             continue;
         }
-        let setting = if kind == "OKTA_SIGN_ON" {
-            format!("rules[name={name:?}].actions.signon.requireFactor")
-        } else {
-            format!("rules[name={name:?}].actions.appSignOn.verificationMethod")
-        };
-        let zone = rule
-            .get("conditions")
-            .and_then(|c| c.get("network"))
-            .and_then(|n| str_at(n, "connection"))
-            == Some("ZONE");
         match verification(rule) {
             Verification::Deny => {}
             Verification::Mfa(d) => with_mfa.push(format!("{label}: {d}")),
-            Verification::Unknown(d) => out.push(
-                Finding::new(
-                    ids::OKTA_MFA_EXEMPTION,
-                    Status::Warn,
-                    format!(
-                        "fedcheck cannot tell whether {label} requires MFA for {}: {d}",
-                        who(rule)
-                    ),
-                )
-                .setting(setting)
-                .docs(&[docs::OKTA_POLICY_API]),
-            ),
-            Verification::OneFactor(d) if kind == "OKTA_SIGN_ON" => out.push(
-                Finding::new(
-                    ids::OKTA_MFA_EXEMPTION,
-                    Status::Warn,
-                    format!(
-                        "{label} lets {} sign in to Okta with one factor ({d}). In Classic Engine an MFA prompt of the \
-Okta sign-on policy is what lets Okta send Entra the MFA claim; in Identity Engine the app's authentication policy \
-decides. Pass that policy's rules to see who Office 365 exempts",
-                        who(rule)
-                    ),
-                )
-                .setting(setting)
-                .value(d)
-                .docs(&[docs::OKTA_KB_PASS_CLAIM, docs::OKTA_POLICY_API]),
-            ),
-            Verification::OneFactor(d) => out.push(
-                Finding::new(
-                    ids::OKTA_MFA_EXEMPTION,
-                    Status::Fail,
-                    format!(
-                        "{label} lets {} sign in to Office 365 without MFA ({d}). Okta documents, as a known issue of \
-\"Use Okta MFA for Azure AD\", that it sends Entra a successful MFA claim even for users its Office 365 sign-on policy \
-exempts from MFA (Classic Engine): Entra then skips its own MFA for them. In Identity Engine Okta documents that every \
-rule that grants access must require MFA for the claim to be sent, so these users reach Entra without it{}",
-                        who(rule),
-                        if zone {
-                            "; for rules that skip MFA inside a network zone Okta documents a sign-in loop when Entra \
-requires MFA"
-                        } else {
-                            ""
-                        }
-                    ),
-                )
-                .setting(setting)
-                .value(d)
-                .fix(
-                    "Require two factors in this rule (Identity Engine: User must authenticate with Password / IdP + \
-Another factor, or Any 2 factor types; Classic Engine: Prompt for factor), or deny access instead of exempting users",
-                )
-                .docs(&[
-                    docs::OKTA_O365_MFA,
-                    docs::OKTA_KB_CLASSIC,
-                    docs::OKTA_KB_PASS_CLAIM,
-                    docs::OKTA_O365_MFA_OIE,
-                ]),
-            ),
+            Verification::Unknown(d) => out.push(unknown_finding(rule, &label, d)),
+            Verification::OneFactor(d) => out.push(one_factor_finding(rule, &label, d)),
         }
     }
     if out.is_empty() && !with_mfa.is_empty() {
@@ -559,6 +483,102 @@ Another factor, or Any 2 factor types; Classic Engine: Prompt for factor), or de
         );
     }
     out
+}
+
+/// How findings name a policy rule: its name, its policy's kind and its priority.
+fn rule_label(rule: &Value) -> String {
+    let name = str_at(rule, "name").unwrap_or("?");
+    let kind = str_at(rule, "type").unwrap_or("?");
+    format!(
+        "rule \"{name}\" ({}, priority {})",
+        if kind == "OKTA_SIGN_ON" {
+            "global session policy"
+        } else {
+            "authentication policy"
+        },
+        rule.get("priority").map(show).unwrap_or_else(|| "?".into())
+    )
+}
+
+/// The setting of a rule that decides the factors: `requireFactor` in the Okta sign-on policy, the verification
+/// method in an authentication policy.
+fn factor_setting(rule: &Value) -> String {
+    let name = str_at(rule, "name").unwrap_or("?");
+    if str_at(rule, "type") == Some("OKTA_SIGN_ON") {
+        format!("rules[name={name:?}].actions.signon.requireFactor")
+    } else {
+        format!("rules[name={name:?}].actions.appSignOn.verificationMethod")
+    }
+}
+
+/// `okta.mfa-exemption` (warn) for an active rule whose factors fedcheck cannot read (`d`: why).
+fn unknown_finding(rule: &Value, label: &str, d: String) -> Finding {
+    let setting = factor_setting(rule);
+    Finding::new(
+        ids::OKTA_MFA_EXEMPTION,
+        Status::Warn,
+        format!(
+            "fedcheck cannot tell whether {label} requires MFA for {}: {d}",
+            who(rule)
+        ),
+    )
+    .setting(setting)
+    .docs(&[docs::OKTA_POLICY_API])
+}
+
+/// `okta.mfa-exemption` for an active rule that grants access with one factor (`d`: how): a warning in the Okta
+/// sign-on policy, a failure in the app's authentication policy.
+fn one_factor_finding(rule: &Value, label: &str, d: String) -> Finding {
+    let setting = factor_setting(rule);
+    if str_at(rule, "type") == Some("OKTA_SIGN_ON") {
+        return Finding::new(
+            ids::OKTA_MFA_EXEMPTION,
+            Status::Warn,
+            format!(
+                "{label} lets {} sign in to Okta with one factor ({d}). In Classic Engine an MFA prompt of the \
+Okta sign-on policy is what lets Okta send Entra the MFA claim; in Identity Engine the app's authentication policy \
+decides. Pass that policy's rules to see who Office 365 exempts",
+                who(rule)
+            ),
+        )
+        .setting(setting)
+        .value(d)
+        .docs(&[docs::OKTA_KB_PASS_CLAIM, docs::OKTA_POLICY_API]);
+    }
+    let zone = rule
+        .get("conditions")
+        .and_then(|c| c.get("network"))
+        .and_then(|n| str_at(n, "connection"))
+        == Some("ZONE");
+    Finding::new(
+        ids::OKTA_MFA_EXEMPTION,
+        Status::Fail,
+        format!(
+            "{label} lets {} sign in to Office 365 without MFA ({d}). Okta documents, as a known issue of \
+\"Use Okta MFA for Azure AD\", that it sends Entra a successful MFA claim even for users its Office 365 sign-on policy \
+exempts from MFA (Classic Engine): Entra then skips its own MFA for them. In Identity Engine Okta documents that every \
+rule that grants access must require MFA for the claim to be sent, so these users reach Entra without it{}",
+            who(rule),
+            if zone {
+                "; for rules that skip MFA inside a network zone Okta documents a sign-in loop when Entra \
+requires MFA"
+            } else {
+                ""
+            }
+        ),
+    )
+    .setting(setting)
+    .value(d)
+    .fix(
+        "Require two factors in this rule (Identity Engine: User must authenticate with Password / IdP + \
+Another factor, or Any 2 factor types; Classic Engine: Prompt for factor), or deny access instead of exempting users",
+    )
+    .docs(&[
+        docs::OKTA_O365_MFA,
+        docs::OKTA_KB_CLASSIC,
+        docs::OKTA_KB_PASS_CLAIM,
+        docs::OKTA_O365_MFA_OIE,
+    ])
 }
 
 #[cfg(test)]

@@ -1097,77 +1097,9 @@ fn nameid(conf: &Conf) -> Finding {
         .setting(setting)
         .docs(&[docs::SHIB_NAMEID, docs::ENTRA_SAML_IDP]);
     };
-    let items = x
-        .by_id("shibboleth.SAML2NameIDGenerators")
-        .map(|l| x.children(l))
-        .unwrap_or_default();
-    let mut sourced = None;
-    let mut computed = false;
-    for item in items {
-        let (bean, target) = deref(x, item);
-        if target.as_deref() == Some("shibboleth.SAML2PersistentGenerator")
-            || x.attr(bean, "parent") == Some("shibboleth.SAML2PersistentGenerator")
-        {
-            computed = true;
-        }
-        if x.attr(bean, "parent") == Some("shibboleth.SAML2AttributeSourcedGenerator")
-            && bean_prop(x, bean, "format").is_some_and(|p| matches!(p, Prop::Text(t) if t == PERSISTENT))
-        {
-            let ids = match bean_prop(x, bean, "attributeSourceIds") {
-                Some(Prop::Text(t)) => spel_strings(&t),
-                Some(p) => list_items(x, &p)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|v| x.text(v))
-                    .collect(),
-                None => Vec::new(),
-            };
-            sourced = Some(ids);
-        }
-    }
+    let (sourced, computed) = persistent_generators(x);
     let f = match (sourced, computed) {
-        (Some(ids), _) if !ids.is_empty() => {
-            let releases: Vec<(String, Release)> = ids.iter().map(|i| (i.clone(), released(conf, i))).collect();
-            if let Some((id, Release::Yes(p))) = releases.iter().find(|(_, r)| matches!(r, Release::Yes(_))) {
-                Finding::new(
-                    ids::SHIBBOLETH_NAMEID,
-                    Status::Pass,
-                    format!(
-                        "the persistent NameID comes from the attribute {id}, released to Entra ({p}); it must hold the \
-user's ImmutableID"
-                    ),
-                )
-            } else if releases.iter().all(|(_, r)| *r == Release::No) {
-                Finding::new(
-                    ids::SHIBBOLETH_NAMEID,
-                    Status::Fail,
-                    format!(
-                        "the persistent NameID comes from {}, which attribute-filter.xml does not release to Entra: the \
-generator uses released attributes, so Shibboleth cannot make the NameID Entra asks for",
-                        ids.join(", ")
-                    ),
-                )
-                .fix(format!("Release {} to {ENTRA_AUDIENCE} in attribute-filter.xml", ids.join(", ")))
-            } else {
-                let why = releases
-                    .iter()
-                    .filter_map(|(_, r)| match r {
-                        Release::Unknown(w) => Some(w.clone()),
-                        _ => None,
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                Finding::new(
-                    ids::SHIBBOLETH_NAMEID,
-                    Status::Warn,
-                    format!(
-                        "the persistent NameID comes from {}; fedcheck cannot tell whether it is released to Entra: {why}",
-                        ids.join(", ")
-                    ),
-                )
-            }
-            .value(ids.join(", "))
-        }
+        (Some(sources), _) if !sources.is_empty() => sourced_nameid(conf, &sources),
         (_, true) => Finding::new(
             ids::SHIBBOLETH_NAMEID,
             Status::Warn,
@@ -1192,6 +1124,87 @@ p:format=\"urn:oasis:names:tc:SAML:2.0:nameid-format:persistent\" p:attributeSou
         ),
     };
     f.setting(setting).docs(&[docs::SHIB_NAMEID, docs::ENTRA_SAML_IDP])
+}
+
+/// The persistent NameID generators of `saml-nameid.xml`: the source attributes of an attribute-sourced one, and
+/// whether the computed (hashed or stored) one is listed.
+fn persistent_generators(x: &Xml) -> (Option<Vec<String>>, bool) {
+    let items = x
+        .by_id("shibboleth.SAML2NameIDGenerators")
+        .map(|l| x.children(l))
+        .unwrap_or_default();
+    let mut sourced = None;
+    let mut computed = false;
+    for item in items {
+        let (bean, target) = deref(x, item);
+        if target.as_deref() == Some("shibboleth.SAML2PersistentGenerator")
+            || x.attr(bean, "parent") == Some("shibboleth.SAML2PersistentGenerator")
+        {
+            computed = true;
+        }
+        if x.attr(bean, "parent") == Some("shibboleth.SAML2AttributeSourcedGenerator")
+            && bean_prop(x, bean, "format").is_some_and(|p| matches!(p, Prop::Text(t) if t == PERSISTENT))
+        {
+            let sources = match bean_prop(x, bean, "attributeSourceIds") {
+                Some(Prop::Text(t)) => spel_strings(&t),
+                Some(p) => list_items(x, &p)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|v| x.text(v))
+                    .collect(),
+                None => Vec::new(),
+            };
+            sourced = Some(sources);
+        }
+    }
+    (sourced, computed)
+}
+
+/// `shibboleth.nameid` for a persistent NameID made from the attributes `sources`: is one released to Entra?
+fn sourced_nameid(conf: &Conf, sources: &[String]) -> Finding {
+    let releases: Vec<(String, Release)> = sources.iter().map(|i| (i.clone(), released(conf, i))).collect();
+    if let Some((id, Release::Yes(p))) = releases.iter().find(|(_, r)| matches!(r, Release::Yes(_))) {
+        Finding::new(
+            ids::SHIBBOLETH_NAMEID,
+            Status::Pass,
+            format!(
+                "the persistent NameID comes from the attribute {id}, released to Entra ({p}); it must hold the \
+user's ImmutableID"
+            ),
+        )
+    } else if releases.iter().all(|(_, r)| *r == Release::No) {
+        Finding::new(
+            ids::SHIBBOLETH_NAMEID,
+            Status::Fail,
+            format!(
+                "the persistent NameID comes from {}, which attribute-filter.xml does not release to Entra: the \
+generator uses released attributes, so Shibboleth cannot make the NameID Entra asks for",
+                sources.join(", ")
+            ),
+        )
+        .fix(format!(
+            "Release {} to {ENTRA_AUDIENCE} in attribute-filter.xml",
+            sources.join(", ")
+        ))
+    } else {
+        let why = releases
+            .iter()
+            .filter_map(|(_, r)| match r {
+                Release::Unknown(w) => Some(w.clone()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        Finding::new(
+            ids::SHIBBOLETH_NAMEID,
+            Status::Warn,
+            format!(
+                "the persistent NameID comes from {}; fedcheck cannot tell whether it is released to Entra: {why}",
+                sources.join(", ")
+            ),
+        )
+    }
+    .value(sources.join(", "))
 }
 
 /// The MFA flow's static sequence of flows from the start rule, or why it cannot be read.
@@ -1268,26 +1281,7 @@ assert MFA",
         .docs(&docs_here);
     }
     let flows_value = conf.prop("idp.authn.flows");
-    let enabled: Option<Vec<String>> = match flows_value {
-        None => Some(vec!["Password".into()]),
-        Some(v) if v.chars().all(|c| c.is_ascii_alphanumeric() || c == '|' || c == '_') => {
-            Some(v.split('|').filter(|s| !s.is_empty()).map(str::to_string).collect())
-        }
-        Some(_) => None,
-    };
-    let mfa_flows: Vec<String> = conf
-        .props
-        .iter()
-        .filter_map(|(k, v)| {
-            let flow = k.strip_prefix("idp.authn.")?.strip_suffix(".supportedPrincipals")?;
-            v.split(',')
-                .any(|p| p.trim() == format!("saml2/{MULTIPLEAUTHN}"))
-                .then(|| flow.to_string())
-        })
-        .collect();
-    let mut uniq = mfa_flows.clone();
-    uniq.sort();
-    uniq.dedup();
+    let uniq = mfa_principal_flows(conf);
     let value = format!(
         "idp.authn.flows = {}; {MULTIPLEAUTHN} supported by: {}",
         flows_value.unwrap_or("(not set: Password)"),
@@ -1330,100 +1324,131 @@ MFA AuthnContextClassRef"
 saml2/{MULTIPLEAUTHN} to idp.authn.MFA.supportedPrincipals and to the second factor's supportedPrincipals"
         ))
     } else {
-        match enabled {
-            None => Finding::new(
-                ids::SHIBBOLETH_MFA_FLOW,
-                Status::Warn,
-                format!(
-                    "idp.authn.flows is the expression {:?}, which fedcheck does not evaluate",
-                    flows_value.unwrap_or("")
-                ),
-            ),
-            Some(enabled) => {
-                let mfa_enabled = enabled.iter().any(|f| f == "MFA");
-                let second_direct: Vec<&String> = uniq
-                    .iter()
-                    .filter(|f| enabled.contains(f) && f.as_str() != "MFA")
-                    .collect();
-                if mfa_enabled && uniq.iter().any(|f| f == "MFA") {
-                    match mfa_sequence(conf) {
-                        Err(why) => Finding::new(
-                            ids::SHIBBOLETH_MFA_FLOW,
-                            Status::Warn,
-                            format!(
-                                "the MFA flow is enabled and lists {MULTIPLEAUTHN}; fedcheck cannot tell which factors it \
-runs: {why}"
-                            ),
-                        ),
-                        Ok(seq) => {
-                            let steps: Vec<&str> = seq.iter().map(|s| s.trim_start_matches("authn/")).collect();
-                            let second: Vec<&&str> =
-                                steps.iter().filter(|s| SECOND_FACTOR_FLOWS.contains(s)).collect();
-                            if second.is_empty() {
-                                Finding::new(
-                                    ids::SHIBBOLETH_MFA_FLOW,
-                                    Status::Fail,
-                                    format!(
-                                        "the MFA flow lists {MULTIPLEAUTHN} but its TransitionMap runs only {}: no \
-second factor",
-                                        seq.join(" -> ")
-                                    ),
-                                )
-                                .fix("Add the second factor to the TransitionMap, e.g. <entry key=\"authn/Password\"><bean \
-parent=\"shibboleth.authn.MFA.Transition\" p:nextFlow=\"authn/DuoOIDC\" /></entry>")
-                            } else if second.iter().any(|s| uniq.iter().any(|u| u == **s)) {
-                                Finding::new(
-                                    ids::SHIBBOLETH_MFA_FLOW,
-                                    Status::Pass,
-                                    format!(
-                                        "the MFA flow runs {} and the second factor lists {MULTIPLEAUTHN}",
-                                        seq.join(" -> ")
-                                    ),
-                                )
-                            } else {
-                                Finding::new(
-                                    ids::SHIBBOLETH_MFA_FLOW,
-                                    Status::Warn,
-                                    format!(
-                                        "the MFA flow runs {} and lists {MULTIPLEAUTHN}, but the second factor ({}) does \
-not: Shibboleth merges the results of the flows it ran (resultMergingStrategy), and fedcheck cannot tell whether the \
-merged result carries {MULTIPLEAUTHN}",
-                                        seq.join(" -> "),
-                                        second.iter().map(|s| **s).collect::<Vec<_>>().join(", ")
-                                    ),
-                                )
-                                .fix(format!(
-                                    "Add saml2/{MULTIPLEAUTHN} to idp.authn.{}.supportedPrincipals",
-                                    second[0]
-                                ))
-                            }
-                        }
-                    }
-                } else if !second_direct.is_empty() {
-                    Finding::new(
-                        ids::SHIBBOLETH_MFA_FLOW,
-                        Status::Pass,
-                        format!(
-                            "the enabled login flow {} lists {MULTIPLEAUTHN}",
-                            second_direct.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
-                        ),
-                    )
-                } else {
-                    Finding::new(
-                        ids::SHIBBOLETH_MFA_FLOW,
-                        Status::Fail,
-                        format!(
-                            "the flows that list {MULTIPLEAUTHN} ({}) are not enabled (idp.authn.flows = {})",
-                            uniq.join(", "),
-                            flows_value.unwrap_or("Password")
-                        ),
-                    )
-                    .fix("Enable the MFA flow: idp.authn.flows = MFA")
-                }
-            }
-        }
+        enabled_flows_finding(conf, flows_value, &uniq)
     };
     f.setting(setting).value(value).docs(&docs_here)
+}
+
+/// The login flows whose `supportedPrincipals` list Entra's MFA context class, sorted, once each.
+fn mfa_principal_flows(conf: &Conf) -> Vec<String> {
+    let mut flows: Vec<String> = conf
+        .props
+        .iter()
+        .filter_map(|(k, v)| {
+            let flow = k.strip_prefix("idp.authn.")?.strip_suffix(".supportedPrincipals")?;
+            v.split(',')
+                .any(|p| p.trim() == format!("saml2/{MULTIPLEAUTHN}"))
+                .then(|| flow.to_string())
+        })
+        .collect();
+    flows.sort();
+    flows.dedup();
+    flows
+}
+
+/// `shibboleth.mfa-flow` when some flow lists the MFA context class (`uniq`): is one of them enabled
+/// (`idp.authn.flows`), and does it run a second factor?
+fn enabled_flows_finding(conf: &Conf, flows_value: Option<&str>, uniq: &[String]) -> Finding {
+    let enabled: Vec<String> = match flows_value {
+        None => vec!["Password".into()],
+        Some(v) if v.chars().all(|c| c.is_ascii_alphanumeric() || c == '|' || c == '_') => {
+            v.split('|').filter(|s| !s.is_empty()).map(str::to_string).collect()
+        }
+        Some(v) => {
+            return Finding::new(
+                ids::SHIBBOLETH_MFA_FLOW,
+                Status::Warn,
+                format!("idp.authn.flows is the expression {v:?}, which fedcheck does not evaluate"),
+            )
+        }
+    };
+    let mfa_enabled = enabled.iter().any(|f| f == "MFA");
+    let second_direct: Vec<&String> = uniq
+        .iter()
+        .filter(|f| enabled.contains(f) && f.as_str() != "MFA")
+        .collect();
+    if mfa_enabled && uniq.iter().any(|f| f == "MFA") {
+        mfa_sequence_finding(conf, uniq)
+    } else if !second_direct.is_empty() {
+        Finding::new(
+            ids::SHIBBOLETH_MFA_FLOW,
+            Status::Pass,
+            format!(
+                "the enabled login flow {} lists {MULTIPLEAUTHN}",
+                second_direct.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        )
+    } else {
+        Finding::new(
+            ids::SHIBBOLETH_MFA_FLOW,
+            Status::Fail,
+            format!(
+                "the flows that list {MULTIPLEAUTHN} ({}) are not enabled (idp.authn.flows = {})",
+                uniq.join(", "),
+                flows_value.unwrap_or("Password")
+            ),
+        )
+        .fix("Enable the MFA flow: idp.authn.flows = MFA")
+    }
+}
+
+/// `shibboleth.mfa-flow` when the enabled MFA flow lists the MFA context class: which factors its TransitionMap
+/// runs, and whether the second factor lists the context class too.
+fn mfa_sequence_finding(conf: &Conf, uniq: &[String]) -> Finding {
+    match mfa_sequence(conf) {
+        Err(why) => Finding::new(
+            ids::SHIBBOLETH_MFA_FLOW,
+            Status::Warn,
+            format!(
+                "the MFA flow is enabled and lists {MULTIPLEAUTHN}; fedcheck cannot tell which factors it \
+runs: {why}"
+            ),
+        ),
+        Ok(seq) => {
+            let steps: Vec<&str> = seq.iter().map(|s| s.trim_start_matches("authn/")).collect();
+            let second: Vec<&&str> = steps.iter().filter(|s| SECOND_FACTOR_FLOWS.contains(s)).collect();
+            if second.is_empty() {
+                Finding::new(
+                    ids::SHIBBOLETH_MFA_FLOW,
+                    Status::Fail,
+                    format!(
+                        "the MFA flow lists {MULTIPLEAUTHN} but its TransitionMap runs only {}: no \
+second factor",
+                        seq.join(" -> ")
+                    ),
+                )
+                .fix(
+                    "Add the second factor to the TransitionMap, e.g. <entry key=\"authn/Password\"><bean \
+parent=\"shibboleth.authn.MFA.Transition\" p:nextFlow=\"authn/DuoOIDC\" /></entry>",
+                )
+            } else if second.iter().any(|s| uniq.iter().any(|u| u == **s)) {
+                Finding::new(
+                    ids::SHIBBOLETH_MFA_FLOW,
+                    Status::Pass,
+                    format!(
+                        "the MFA flow runs {} and the second factor lists {MULTIPLEAUTHN}",
+                        seq.join(" -> ")
+                    ),
+                )
+            } else {
+                Finding::new(
+                    ids::SHIBBOLETH_MFA_FLOW,
+                    Status::Warn,
+                    format!(
+                        "the MFA flow runs {} and lists {MULTIPLEAUTHN}, but the second factor ({}) does \
+not: Shibboleth merges the results of the flows it ran (resultMergingStrategy), and fedcheck cannot tell whether the \
+merged result carries {MULTIPLEAUTHN}",
+                        seq.join(" -> "),
+                        second.iter().map(|s| **s).collect::<Vec<_>>().join(", ")
+                    ),
+                )
+                .fix(format!(
+                    "Add saml2/{MULTIPLEAUTHN} to idp.authn.{}.supportedPrincipals",
+                    second[0]
+                ))
+            }
+        }
+    }
 }
 
 #[cfg(test)]
