@@ -416,55 +416,67 @@ fn enumerated_domains(pattern: &str) -> Option<Vec<String>> {
     }
     Some(domains)
 }
-/// One finding per rule that issues `uri` (`per_rule`), or `none` when no rule does.
+/// One finding per rule that issues `uri` (`per_rule`), or, when no rule does, the finding `id` with the status,
+/// message and fix of `none`.
 fn per_issuing_rule(
     set: &RuleSet,
     uri: &str,
-    none: impl FnOnce() -> LintCheck,
+    id: &'static str,
+    none: (Status, String, Option<String>),
     per_rule: impl Fn(&Rule) -> LintCheck,
 ) -> Vec<LintCheck> {
     let issuing: Vec<LintCheck> = set.rules.iter().filter(|r| issues_type(r, uri)).map(per_rule).collect();
     if issuing.is_empty() {
-        vec![none()]
+        let (status, message, fix) = none;
+        vec![lc(id, status, message, fix, None)]
     } else {
         issuing
     }
 }
 
+/// The fix for a rule that makes up a claim AD FS issues itself: Azure AD Connect's pass-through rule `name`.
+fn passthrough_fix(name: &str, uri: &str) -> String {
+    format!(
+        "Pass AD FS's own claim through instead (Azure AD Connect's rule \"Pass through claim - {name}\"):\n\
+c:[Type == \"{uri}\"]\n => issue(claim = c);"
+    )
+}
+
 /// `adfs.nameidentifier`: Entra reads the NameIdentifier as the user's ImmutableID.
 fn nameidentifier_checks(set: &RuleSet) -> Vec<LintCheck> {
-    let none = || {
-        lc(
-            ids::ADFS_NAMEIDENTIFIER,
-            Status::Warn,
-            format!(
-                "no rule issues nameidentifier ({NAMEIDENTIFIER_URI}): Entra reads the token's NameIdentifier as the user's \
+    let none = (
+        Status::Warn,
+        format!(
+            "no rule issues nameidentifier ({NAMEIDENTIFIER_URI}): Entra reads the token's NameIdentifier as the user's \
 ImmutableID, and fedcheck cannot tell from these rules alone where AD FS would take one from"
-            ),
-            Some(format!(
-                "Add the rule Azure AD Connect writes (\"Issue nameidentifier\"):\nc:[Type == \"{IMMUTABLEID_URI}\"]\n => \
+        ),
+        Some(format!(
+            "Add the rule Azure AD Connect writes (\"Issue nameidentifier\"):\nc:[Type == \"{IMMUTABLEID_URI}\"]\n => \
 issue(Type = \"{NAMEIDENTIFIER_URI}\", Value = c.Value, Properties[\"http://schemas.xmlsoap.org/ws/2005/05/identity/\
 claimproperties/format\"] = \"urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified\");\nthen confirm with `fedcheck check` \
 on a real token."
-            )),
-            None,
-        )
-    };
-    per_issuing_rule(set, NAMEIDENTIFIER_URI, none, |r| match value_source_type(r) {
-        Some(t) if t.eq_ignore_ascii_case(IMMUTABLEID_URI) => lc(
-            ids::ADFS_NAMEIDENTIFIER,
-            Status::Pass,
-            format!(
-                "{} issues nameidentifier with the value of the ImmutableID claim",
-                rule_label(r)
+        )),
+    );
+    per_issuing_rule(
+        set,
+        NAMEIDENTIFIER_URI,
+        ids::ADFS_NAMEIDENTIFIER,
+        none,
+        |r| match value_source_type(r) {
+            Some(t) if t.eq_ignore_ascii_case(IMMUTABLEID_URI) => lc(
+                ids::ADFS_NAMEIDENTIFIER,
+                Status::Pass,
+                format!(
+                    "{} issues nameidentifier with the value of the ImmutableID claim",
+                    rule_label(r)
+                ),
+                None,
+                Some(r),
             ),
-            None,
-            Some(r),
-        ),
-        other => lc(
-            ids::ADFS_NAMEIDENTIFIER,
-            Status::Warn,
-            format!(
+            other => lc(
+                ids::ADFS_NAMEIDENTIFIER,
+                Status::Warn,
+                format!(
                 "{} issues nameidentifier from {}, not from the ImmutableID claim: Entra needs the NameIdentifier to \
 equal the user's ImmutableID, which fedcheck cannot confirm here",
                 rule_label(r),
@@ -472,30 +484,29 @@ equal the user's ImmutableID, which fedcheck cannot confirm here",
                     .map(|t| format!("the claim {t}"))
                     .unwrap_or_else(|| "something else".to_string())
             ),
-            Some(
-                "Issue nameidentifier with Value = c.Value from the ImmutableID claim (Azure AD Connect's rule \
+                Some(
+                    "Issue nameidentifier with Value = c.Value from the ImmutableID claim (Azure AD Connect's rule \
 \"Issue nameidentifier\"), or check with `fedcheck check` that the NameIdentifier equals the user's ImmutableID."
-                    .into(),
+                        .into(),
+                ),
+                Some(r),
             ),
-            Some(r),
-        ),
-    })
+        },
+    )
 }
 
 /// `adfs.inside-corporate-network`: Entra can skip MFA for federated users "on my intranet".
 fn inside_corpnet_checks(set: &RuleSet) -> Vec<LintCheck> {
-    let none = || {
-        lc(
-            ids::ADFS_INSIDE_CORPORATE_NETWORK,
-            Status::Info,
-            "no rule issues insidecorporatenetwork: Entra's trusted-IPs option \"skip multifactor authentication for \
-requests from federated users on my intranet\" never applies to these users"
-                .into(),
-            None,
-            None,
-        )
-    };
-    per_issuing_rule(set, INSIDE_CORPNET_URI, none, inside_corpnet_rule_check)
+    let none =
+        "no rule issues insidecorporatenetwork: Entra's trusted-IPs option \"skip multifactor authentication for \
+requests from federated users on my intranet\" never applies to these users";
+    per_issuing_rule(
+        set,
+        INSIDE_CORPNET_URI,
+        ids::ADFS_INSIDE_CORPORATE_NETWORK,
+        (Status::Info, none.into(), None),
+        inside_corpnet_rule_check,
+    )
 }
 
 /// `adfs.inside-corporate-network` for one rule that issues the claim: passed through, or made up.
@@ -537,57 +548,48 @@ inside the corporate network skip MFA",
 trusted-IPs option for federated users, a true value skips MFA",
             rule_label(r)
         ),
-        Some(format!(
-            "Pass AD FS's own claim through instead (Azure AD Connect's rule \"Pass through claim - \
-insideCorporateNetwork\"):\nc:[Type == \"{INSIDE_CORPNET_URI}\"]\n => issue(claim = c);"
-        )),
+        Some(passthrough_fix("insideCorporateNetwork", INSIDE_CORPNET_URI)),
         Some(r),
     )
 }
 
 /// `adfs.mfa-instant`: multifactorauthenticationinstant should come from AD FS itself.
 fn mfa_instant_checks(set: &RuleSet) -> Vec<LintCheck> {
-    let none = || {
-        lc(
-            ids::ADFS_MFA_INSTANT,
-            Status::Info,
-            "no rule issues multifactorauthenticationinstant (Azure AD Connect passes it through); Entra's sign-in \
-frequency uses authenticationinstant for WS-Fed"
-                .into(),
-            None,
-            None,
-        )
-    };
-    per_issuing_rule(set, MFA_INSTANT_URI, none, |r| {
-        if passes_through(r, MFA_INSTANT_URI) {
-            lc(
-                ids::ADFS_MFA_INSTANT,
-                Status::Info,
-                format!(
-                    "{} passes AD FS's own multifactorauthenticationinstant through (Azure AD Connect's rule)",
-                    rule_label(r)
-                ),
-                None,
-                Some(r),
-            )
-        } else {
-            lc(
-                ids::ADFS_MFA_INSTANT,
-                Status::Warn,
-                format!(
+    let none = "no rule issues multifactorauthenticationinstant (Azure AD Connect passes it through); Entra's sign-in \
+frequency uses authenticationinstant for WS-Fed";
+    per_issuing_rule(
+        set,
+        MFA_INSTANT_URI,
+        ids::ADFS_MFA_INSTANT,
+        (Status::Info, none.into(), None),
+        |r| {
+            if passes_through(r, MFA_INSTANT_URI) {
+                lc(
+                    ids::ADFS_MFA_INSTANT,
+                    Status::Info,
+                    format!(
+                        "{} passes AD FS's own multifactorauthenticationinstant through (Azure AD Connect's rule)",
+                        rule_label(r)
+                    ),
+                    None,
+                    Some(r),
+                )
+            } else {
+                lc(
+                    ids::ADFS_MFA_INSTANT,
+                    Status::Warn,
+                    format!(
                     "{} makes up multifactorauthenticationinstant instead of passing AD FS's own claim through: it can \
 state a time at which no MFA happened. Microsoft does not document how Entra uses this claim for WS-Fed, so fedcheck \
 cannot say what it changes",
                     rule_label(r)
                 ),
-                Some(format!(
-                    "Pass AD FS's own claim through instead (Azure AD Connect's rule \"Pass through claim - \
-multifactorauthenticationinstant\"):\nc:[Type == \"{MFA_INSTANT_URI}\"]\n => issue(claim = c);"
-                )),
-                Some(r),
-            )
-        }
-    })
+                    Some(passthrough_fix("multifactorauthenticationinstant", MFA_INSTANT_URI)),
+                    Some(r),
+                )
+            }
+        },
+    )
 }
 
 /// For `Value = RegExReplace(c.Value, "pattern", "replacement")`: the pattern and the replacement.

@@ -183,6 +183,16 @@ impl Parser<'_> {
         }
     }
 
+    /// One or more `item`s separated by `sep`.
+    fn separated<T>(&mut self, sep: &Tok, mut item: impl FnMut(&mut Self) -> PResult<T>) -> PResult<Vec<T>> {
+        let mut items = vec![item(self)?];
+        while self.peek() == Some(sep) {
+            self.pos += 1;
+            items.push(item(self)?);
+        }
+        Ok(items)
+    }
+
     fn is_kw(&self, n: usize, kw: &str) -> bool {
         matches!(self.peek_at(n), Some(Tok::Ident(s)) if s.eq_ignore_ascii_case(kw))
     }
@@ -251,17 +261,11 @@ impl Parser<'_> {
         self.depth = 0;
         let line = self.line();
         let (name, template) = self.annotations()?;
-        let mut conditions = Vec::new();
-        if self.peek() != Some(&Tok::Implies) {
-            loop {
-                conditions.push(self.condition()?);
-                if self.peek() == Some(&Tok::And) {
-                    self.pos += 1;
-                } else {
-                    break;
-                }
-            }
-        }
+        let conditions = if self.peek() == Some(&Tok::Implies) {
+            Vec::new()
+        } else {
+            self.separated(&Tok::And, Self::condition)?
+        };
         self.expect(&Tok::Implies, "'=>' (or '&&' and another condition)")?;
         let action = self.action()?;
         if self.peek() != Some(&Tok::Semi) {
@@ -472,11 +476,7 @@ impl Parser<'_> {
     /// `("type", "type", ...)`.
     fn types(&mut self) -> PResult<Vec<String>> {
         self.expect(&Tok::LParen, "'(' starting the types list")?;
-        let mut v = vec![self.string("a claim type")?];
-        while self.peek() == Some(&Tok::Comma) {
-            self.pos += 1;
-            v.push(self.string("a claim type")?);
-        }
+        let v = self.separated(&Tok::Comma, |p| p.string("a claim type"))?;
         self.expect(&Tok::RParen, "')' closing the types list")?;
         Ok(v)
     }
@@ -484,11 +484,7 @@ impl Parser<'_> {
     // Values.
 
     fn expr(&mut self) -> PResult<Expr> {
-        let mut parts = vec![self.term()?];
-        while self.peek() == Some(&Tok::Plus) {
-            self.pos += 1;
-            parts.push(self.term()?);
-        }
+        let mut parts = self.separated(&Tok::Plus, Self::term)?;
         Ok(if parts.len() == 1 {
             parts.pop().unwrap_or(Expr::Str(String::new()))
         } else {
@@ -526,17 +522,11 @@ impl Parser<'_> {
             return Err(SyntaxError::TooDeep);
         }
         self.depth += 1;
-        let mut args = Vec::new();
-        if self.peek() != Some(&Tok::RParen) {
-            loop {
-                args.push(self.expr()?);
-                if self.peek() == Some(&Tok::Comma) {
-                    self.pos += 1;
-                } else {
-                    break;
-                }
-            }
-        }
+        let args = if self.peek() == Some(&Tok::RParen) {
+            Vec::new()
+        } else {
+            self.separated(&Tok::Comma, Self::expr)?
+        };
         self.expect(&Tok::RParen, &format!("')' closing {name}("))?;
         self.depth -= 1;
         Ok(Expr::Call { name, args })

@@ -188,37 +188,36 @@ pub fn predict(
 /// Why Entra rejects the token before MFA is considered (the first blocker, in the order Entra meets them), and the
 /// AADSTS code.
 fn rejection(blockers: &Blockers) -> Option<(&'static str, Option<&'static str>)> {
-    if blockers.bad_signature {
-        return Some((
+    [
+        (
+            blockers.bad_signature,
             "Entra rejects the token: its signature does not verify",
             Some("AADSTS50006"),
-        ));
-    }
-    if blockers.unknown_key {
-        return Some((
+        ),
+        (
+            blockers.unknown_key,
             "Entra rejects the token: it is signed with a key that is neither the domain's signingCertificate nor its nextSigningCertificate (\"the signing key identifier does not match any valid registered keys\")",
             Some("AADSTS50008 / AADSTS5000811"),
-        ));
-    }
-    if blockers.cert_expired {
-        return Some((
+        ),
+        (
+            blockers.cert_expired,
             "Entra rejects the token: the signing certificate has expired",
             Some("AADSTS50008"),
-        ));
-    }
-    if blockers.issuer_mismatch {
-        return Some((
+        ),
+        (
+            blockers.issuer_mismatch,
             "Entra rejects the token: its issuer is not the domain's issuerUri",
             Some("AADSTS50107"),
-        ));
-    }
-    if blockers.protocol_mismatch {
-        return Some((
+        ),
+        (
+            blockers.protocol_mismatch,
             "Entra rejects the token: the domain is configured for the other federation protocol",
             None,
-        ));
-    }
-    None
+        ),
+    ]
+    .into_iter()
+    .find(|(blocked, _, _)| *blocked)
+    .map(|(_, description, aadsts)| (description, aadsts))
 }
 
 /// The outcome of a token Entra accepts: the behaviour, what it rests on, and whether the signed MFA claim is there.

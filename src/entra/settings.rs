@@ -402,41 +402,83 @@ fn context_domain(ctx: &str) -> Option<String> {
     (!d.is_empty()).then(|| d.to_string())
 }
 
-/// Parses an enumerated value: names (case-insensitive), or a number mapped with `numbering` (Graph's published
-/// `$metadata` values) when the export's values come from Graph; anything else is indeterminate, never guessed.
+/// The documented values of an enumerated setting: each value, the names exports write it as (matched without
+/// regard to case), and its number in Graph's published `$metadata`.
+type Documented<T> = [(T, &'static [&'static str], i64)];
+
+/// `preferredAuthenticationProtocol`: Graph `wsFed` = 0, `saml` = 1; MSOnline `Samlp`.
+const PROTOCOLS: &Documented<Protocol> = &[
+    (Protocol::WsfedSaml11, &["wsFed"], 0),
+    (Protocol::Saml2, &["saml", "samlp"], 1),
+];
+/// `promptLoginBehavior`: Graph `translateToFreshPasswordAuthentication` = 0, `nativeSupport` = 1, `disabled` = 2;
+/// MSOnline `TranslateToFreshPasswordAuth`.
+const PROMPTS: &Documented<PromptLogin> = &[
+    (
+        PromptLogin::TranslateToFreshPassword,
+        &["translateToFreshPasswordAuthentication", "translateToFreshPasswordAuth"],
+        0,
+    ),
+    (PromptLogin::NativeSupport, &["nativeSupport"], 1),
+    (PromptLogin::Disabled, &["disabled"], 2),
+];
+/// `federatedIdpMfaBehavior`: `acceptIfMfaDoneByFederatedIdp` = 0, `enforceMfaByFederatedIdp` = 1,
+/// `rejectMfaByFederatedIdp` = 2.
+const BEHAVIORS: &Documented<MfaBehavior> = &[
+    (
+        MfaBehavior::AcceptIfMfaDoneByFederatedIdp,
+        &["acceptIfMfaDoneByFederatedIdp"],
+        0,
+    ),
+    (MfaBehavior::EnforceMfaByFederatedIdp, &["enforceMfaByFederatedIdp"], 1),
+    (MfaBehavior::RejectMfaByFederatedIdp, &["rejectMfaByFederatedIdp"], 2),
+];
+
+/// Parses an enumerated value: a documented name, or a documented number (Graph's published `$metadata` values)
+/// when the export's values come from Graph; anything else is indeterminate, never guessed.
 fn enum_setting<T: Copy>(
     v: Option<&Value>,
     property: &str,
-    names: &[(&str, T)],
-    numbering: &[(i64, T)],
+    documented: &Documented<T>,
     flavor: ConfigFlavor,
 ) -> Option<Setting<T>> {
-    let documented = || names.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
+    let names = || {
+        documented
+            .iter()
+            .flat_map(|(_, names, _)| names.iter().copied())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     match v? {
         Value::String(s) if s.trim().is_empty() => None,
         Value::String(s) => {
             let s = s.trim();
-            Some(match names.iter().find(|(n, _)| n.eq_ignore_ascii_case(s)) {
-                Some((_, value)) => Setting::Known {
-                    value: *value,
-                    raw: s.to_string(),
+            Some(
+                match documented
+                    .iter()
+                    .find(|(_, names, _)| names.iter().any(|n| n.eq_ignore_ascii_case(s)))
+                {
+                    Some((value, _, _)) => Setting::Known {
+                        value: *value,
+                        raw: s.to_string(),
+                    },
+                    None if s.eq_ignore_ascii_case("unknownFutureValue") => Setting::Indeterminate {
+                        raw: s.to_string(),
+                        reason: "unknownFutureValue: Graph's marker for a value newer than this API version".into(),
+                    },
+                    None => Setting::Indeterminate {
+                        raw: s.to_string(),
+                        reason: format!("not one of the documented values ({})", names()),
+                    },
                 },
-                None if s.eq_ignore_ascii_case("unknownFutureValue") => Setting::Indeterminate {
-                    raw: s.to_string(),
-                    reason: "unknownFutureValue: Graph's marker for a value newer than this API version".into(),
-                },
-                None => Setting::Indeterminate {
-                    raw: s.to_string(),
-                    reason: format!("not one of the documented values ({})", documented()),
-                },
-            })
+            )
         }
         Value::Number(n) => {
             let raw = n.to_string();
             let mapped = n
                 .as_i64()
-                .and_then(|i| numbering.iter().find(|(k, _)| *k == i))
-                .map(|(_, v)| *v);
+                .and_then(|i| documented.iter().find(|(_, _, number)| *number == i))
+                .map(|(value, _, _)| *value);
             Some(match (flavor.graph_values(), mapped) {
                 (true, Some(value)) => Setting::Known { value, raw },
                 (true, None) => Setting::Indeterminate {
@@ -459,45 +501,6 @@ fn enum_setting<T: Copy>(
         }),
     }
 }
-
-const PROTOCOL_NAMES: &[(&str, Protocol)] = &[
-    ("wsFed", Protocol::WsfedSaml11),
-    ("saml", Protocol::Saml2),
-    ("samlp", Protocol::Saml2),
-];
-/// Graph `$metadata`: `authenticationProtocol` wsFed = 0, saml = 1.
-const PROTOCOL_NUMBERS: &[(i64, Protocol)] = &[(0, Protocol::WsfedSaml11), (1, Protocol::Saml2)];
-const PROMPT_NAMES: &[(&str, PromptLogin)] = &[
-    (
-        "translateToFreshPasswordAuthentication",
-        PromptLogin::TranslateToFreshPassword,
-    ),
-    ("translateToFreshPasswordAuth", PromptLogin::TranslateToFreshPassword),
-    ("nativeSupport", PromptLogin::NativeSupport),
-    ("disabled", PromptLogin::Disabled),
-];
-/// Graph `$metadata`: `promptLoginBehavior` translateToFreshPasswordAuthentication = 0, nativeSupport = 1,
-/// disabled = 2.
-const PROMPT_NUMBERS: &[(i64, PromptLogin)] = &[
-    (0, PromptLogin::TranslateToFreshPassword),
-    (1, PromptLogin::NativeSupport),
-    (2, PromptLogin::Disabled),
-];
-const BEHAVIOR_NAMES: &[(&str, MfaBehavior)] = &[
-    (
-        "acceptIfMfaDoneByFederatedIdp",
-        MfaBehavior::AcceptIfMfaDoneByFederatedIdp,
-    ),
-    ("enforceMfaByFederatedIdp", MfaBehavior::EnforceMfaByFederatedIdp),
-    ("rejectMfaByFederatedIdp", MfaBehavior::RejectMfaByFederatedIdp),
-];
-/// Graph `$metadata`: `federatedIdpMfaBehavior` acceptIfMfaDoneByFederatedIdp = 0, enforceMfaByFederatedIdp = 1,
-/// rejectMfaByFederatedIdp = 2.
-const BEHAVIOR_NUMBERS: &[(i64, MfaBehavior)] = &[
-    (0, MfaBehavior::AcceptIfMfaDoneByFederatedIdp),
-    (1, MfaBehavior::EnforceMfaByFederatedIdp),
-    (2, MfaBehavior::RejectMfaByFederatedIdp),
-];
 
 /// Collects the configuration objects of a parsed export, each with the domain its collection names.
 fn collect<'a>(
@@ -716,22 +719,19 @@ fn read_config(
         preferred_protocol: enum_setting(
             keys.get(&["preferredAuthenticationProtocol"]),
             "PreferredAuthenticationProtocol",
-            PROTOCOL_NAMES,
-            PROTOCOL_NUMBERS,
+            PROTOCOLS,
             flavor,
         ),
         prompt_login_behavior: enum_setting(
             keys.get(&["promptLoginBehavior"]),
             "PromptLoginBehavior",
-            PROMPT_NAMES,
-            PROMPT_NUMBERS,
+            PROMPTS,
             flavor,
         ),
         federated_idp_mfa_behavior: enum_setting(
             keys.get(&["federatedIdpMfaBehavior"]),
             "FederatedIdpMfaBehavior",
-            BEHAVIOR_NAMES,
-            BEHAVIOR_NUMBERS,
+            BEHAVIORS,
             flavor,
         ),
         supports_mfa: keys.boolean(&["SupportsMfa"]),

@@ -21,159 +21,155 @@ pub fn correlation_check(protocol: Protocol, in_response_to: Option<(&str, bool)
     }
 }
 
+/// The requests of one protocol in a capture, each with the value a token must echo (the AuthnRequest `ID`, the
+/// `wctx`).
+type Sent<'a> = Vec<(&'a CapturedRequest, Option<&'a str>)>;
+
+/// The captured requests of one kind (`echo` picks them and the value each sent), in capture order.
+fn sent<'a>(cap: &'a TokenCapture, echo: impl Fn(&'a RequestKind) -> Option<Option<&'a str>>) -> Sent<'a> {
+    cap.requests
+        .iter()
+        .filter_map(|r| echo(&r.kind).map(|v| (r, v)))
+        .collect()
+}
+
+/// The requests as messages list them: each value (`show`) and its entry.
+fn listed(sent: &Sent, show: impl Fn(Option<&str>) -> String) -> String {
+    sent.iter()
+        .map(|(r, v)| format!("{} (entry #{})", show(*v), r.entry))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Where a token stands against the requests captured with it.
+enum Correlation<'a> {
+    /// The token carries no value to compare, and the capture holds no request.
+    NothingToCompare,
+    /// The token carries no value to compare, though the capture holds requests.
+    NoneCarried,
+    /// The token carries `value`, and the capture holds no request to compare it with.
+    NoneCaptured(&'a str),
+    /// `value` is the one a captured request sent.
+    Answers(&'a str, &'a CapturedRequest),
+    /// `value` matches none of the captured requests.
+    AnswersNone(&'a str),
+}
+
+fn correlate<'a>(carried: Option<&'a str>, sent: &[(&'a CapturedRequest, Option<&'a str>)]) -> Correlation<'a> {
+    match (carried, sent.is_empty()) {
+        (None, true) => Correlation::NothingToCompare,
+        (None, false) => Correlation::NoneCarried,
+        (Some(v), true) => Correlation::NoneCaptured(v),
+        (Some(v), false) => match sent.iter().find(|(_, x)| *x == Some(v)) {
+            Some((r, _)) => Correlation::Answers(v, r),
+            None => Correlation::AnswersNone(v),
+        },
+    }
+}
+
+/// `info` (nothing wrong seen) or `warn` with the fix.
+fn finding(ok: bool, message: String) -> Check {
+    if ok {
+        check(ids::CAPTURE_CORRELATION, Status::Info, message, None)
+    } else {
+        check(ids::CAPTURE_CORRELATION, Status::Warn, message, Some(FIX))
+    }
+}
+
 /// SAML 2.0: `InResponseTo` against the captured AuthnRequests' IDs.
 fn saml2_correlation(in_response_to: Option<(&str, bool)>, cap: &TokenCapture) -> Check {
-    let sent: Vec<(&CapturedRequest, Option<&str>)> = cap
-        .requests
-        .iter()
-        .filter_map(|r| match &r.kind {
-            RequestKind::AuthnRequest { id, .. } => Some((r, id.as_deref())),
-            RequestKind::WsFedSignIn { .. } => None,
-        })
-        .collect();
-    let ids = || {
-        sent.iter()
-            .map(|(r, id)| format!("{} (entry #{})", id.unwrap_or("no ID"), r.entry))
-            .collect::<Vec<_>>()
-            .join(", ")
+    let sent = sent(cap, |k| match k {
+        RequestKind::AuthnRequest { id, .. } => Some(id.as_deref()),
+        RequestKind::WsFedSignIn { .. } => None,
+    });
+    let listed = || listed(&sent, |id| id.unwrap_or("no ID").to_string());
+    let signed_note = match in_response_to {
+        Some((_, true)) => "signed",
+        _ => "from the unsigned Response envelope",
     };
-    let Some((irt, signed)) = in_response_to else {
-        return if sent.is_empty() {
-            check(
-                ids::CAPTURE_CORRELATION,
-                Status::Info,
-                "the Response carries no InResponseTo (IdP-initiated) and the capture holds no AuthnRequest",
-                None,
-            )
-        } else {
-            check(
-                ids::CAPTURE_CORRELATION,
-                Status::Warn,
-                format!(
-                    "the Response carries no InResponseTo (IdP-initiated), although the capture holds AuthnRequest(s) {}",
-                    ids()
-                ),
-                Some(FIX),
-            )
-        };
-    };
-    if sent.is_empty() {
-        return check(
-            ids::CAPTURE_CORRELATION,
-            Status::Info,
+    match correlate(in_response_to.map(|(irt, _)| irt), &sent) {
+        Correlation::NothingToCompare => finding(
+            true,
+            "the Response carries no InResponseTo (IdP-initiated) and the capture holds no AuthnRequest".into(),
+        ),
+        Correlation::NoneCarried => finding(
+            false,
+            format!(
+                "the Response carries no InResponseTo (IdP-initiated), although the capture holds AuthnRequest(s) {}",
+                listed()
+            ),
+        ),
+        Correlation::NoneCaptured(irt) => finding(
+            true,
             format!(
                 "InResponseTo {irt}: the capture holds no AuthnRequest to compare it with (captured after the request was sent?)"
             ),
-            None,
-        );
-    }
-    let signed_note = if signed {
-        "signed"
-    } else {
-        "from the unsigned Response envelope"
-    };
-    match sent.iter().find(|(_, id)| *id == Some(irt)) {
-        Some((r, _)) => {
+        ),
+        Correlation::Answers(irt, r) => {
             let binding = match &r.kind {
                 RequestKind::AuthnRequest { binding, .. } => *binding,
                 RequestKind::WsFedSignIn { .. } => "",
             };
-            check(
-                ids::CAPTURE_CORRELATION,
-                Status::Info,
+            finding(
+                true,
                 format!(
                     "InResponseTo {irt} ({signed_note}) answers the AuthnRequest of entry #{} ({binding} to {})",
                     r.entry, r.url
                 ),
-                None,
             )
         }
-        None => check(
-            ids::CAPTURE_CORRELATION,
-            Status::Warn,
+        Correlation::AnswersNone(irt) => finding(
+            false,
             format!(
                 "InResponseTo {irt} ({signed_note}) answers none of the AuthnRequest(s) in the capture: {}",
-                ids()
+                listed()
             ),
-            Some(FIX),
         ),
     }
 }
 
 /// WS-Federation: the posted `wctx` against the captured `wsignin1.0` requests' `wctx`.
 fn wsfed_correlation(cap: &TokenCapture) -> Check {
-    let sent: Vec<(&CapturedRequest, Option<&str>)> = cap
-        .requests
-        .iter()
-        .filter_map(|r| match &r.kind {
-            RequestKind::WsFedSignIn { wctx } => Some((r, wctx.as_deref())),
-            RequestKind::AuthnRequest { .. } => None,
-        })
-        .collect();
-    let list = || {
-        sent.iter()
-            .map(|(r, w)| {
-                format!(
-                    "{} (entry #{})",
-                    w.map_or_else(|| "no wctx".to_string(), shorten),
-                    r.entry
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let Some(w) = cap.wctx.as_deref() else {
-        return if sent.is_empty() {
-            check(
-                ids::CAPTURE_CORRELATION,
-                Status::Info,
-                "the post carries no wctx and the capture holds no wsignin1.0 request",
-                None,
-            )
-        } else {
-            check(
-                ids::CAPTURE_CORRELATION,
-                Status::Warn,
-                format!(
-                    "the post carries no wctx, although the capture holds wsignin1.0 request(s) with wctx {}",
-                    list()
-                ),
-                Some(FIX),
-            )
-        };
-    };
-    if sent.is_empty() {
-        return check(
-            ids::CAPTURE_CORRELATION,
-            Status::Info,
+    let sent = sent(cap, |k| match k {
+        RequestKind::WsFedSignIn { wctx } => Some(wctx.as_deref()),
+        RequestKind::AuthnRequest { .. } => None,
+    });
+    let listed = || listed(&sent, |w| w.map_or_else(|| "no wctx".to_string(), shorten));
+    match correlate(cap.wctx.as_deref(), &sent) {
+        Correlation::NothingToCompare => finding(
+            true,
+            "the post carries no wctx and the capture holds no wsignin1.0 request".into(),
+        ),
+        Correlation::NoneCarried => finding(
+            false,
+            format!(
+                "the post carries no wctx, although the capture holds wsignin1.0 request(s) with wctx {}",
+                listed()
+            ),
+        ),
+        Correlation::NoneCaptured(w) => finding(
+            true,
             format!(
                 "wctx {}: the capture holds no wsignin1.0 request to compare it with",
                 shorten(w)
             ),
-            None,
-        );
-    }
-    match sent.iter().find(|(_, x)| *x == Some(w)) {
-        Some((r, _)) => check(
-            ids::CAPTURE_CORRELATION,
-            Status::Info,
+        ),
+        Correlation::Answers(w, r) => finding(
+            true,
             format!(
                 "the posted wctx {} is the one the wsignin1.0 request of entry #{} sent to {}",
                 shorten(w),
                 r.entry,
                 r.url
             ),
-            None,
         ),
-        None => check(
-            ids::CAPTURE_CORRELATION,
-            Status::Warn,
+        Correlation::AnswersNone(w) => finding(
+            false,
             format!(
                 "the posted wctx {} matches the wctx of none of the wsignin1.0 requests in the capture: {}",
                 shorten(w),
-                list()
+                listed()
             ),
-            Some(FIX),
         ),
     }
 }
