@@ -74,7 +74,7 @@ pub enum SyntaxError {
         /// `issue` or `add`.
         verb: &'static str,
     },
-    /// Function calls nested deeper than [`MAX_DEPTH`].
+    /// Function calls nested deeper than 16.
     #[error("function calls nested deeper than {MAX_DEPTH}")]
     TooDeep,
     /// The action reads a tag no condition defines.

@@ -47,7 +47,7 @@ pub enum FederationConfigError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SettingsProblem {
-    /// Over [`MAX_BYTES`].
+    /// Over 1 MiB.
     #[error("larger than 1 MiB; not a federation settings export")]
     TooLarge,
     /// UTF-16 (by its byte order mark) with an odd number of bytes.
@@ -77,7 +77,7 @@ pub enum SettingsProblem {
     /// `{"value": []}`: Graph's answer for a domain that is not federated.
     #[error("the collection is empty: the domain is not federated")]
     EmptyCollection,
-    /// Over [`MAX_CONFIGS`] configurations.
+    /// Over 1000 configurations.
     #[error("more than {MAX_CONFIGS} configurations")]
     TooMany,
     /// An object with two keys differing only in case, and different values.

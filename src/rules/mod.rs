@@ -4,15 +4,15 @@
 //! contract (scripts match on them), spelled once in [`ids`]; every failing check carries the fix an IdP engineer
 //! would apply. One file per concern, each check a small function named after what it checks:
 //!
-//! - [`signature`]: the document's structure and its XML signatures (`signature.*`, `token.protocol`,
+//! - `signature`: the document's structure and its XML signatures (`signature.*`, `token.protocol`,
 //!   `assertion.encrypted`), then [`certificate`]: the certificate the claims rest on (`certificate.*`) and the
 //!   expiry window and rollover advice Entra's own certificate checks share;
-//! - [`mfa`]: the MFA rule per protocol (`mfa.signal`, `mfa.instant`). SAML 2.0 counts only
+//! - [`mfa`](mod@mfa): the MFA rule per protocol (`mfa.signal`, `mfa.instant`). SAML 2.0 counts only
 //!   `AuthnContextClassRef` = `multipleauthn`; WS-Federation (SAML 1.1) counts `multipleauthn` or `wiaormultiauthn`
 //!   in `AuthenticationMethod` or in the `authnmethodsreferences` / `authenticationmethod` attributes. Near misses
 //!   are named and explained;
-//! - [`claims`] (`audience`, `issuer`, `conditions.time`) and [`subject`] (`subject.*`): the signed claims;
-//! - [`envelope`]: the message around the assertion (`response.*`, `wsfed.applies-to`, `content.unsigned`);
+//! - `claims` (`audience`, `issuer`, `conditions.time`) and `subject` (`subject.*`): the signed claims;
+//! - `envelope`: the message around the assertion (`response.*`, `wsfed.applies-to`, `content.unsigned`);
 //! - [`correlation`]: a token taken from a capture against the sign-in requests captured with it.
 
 pub mod certificate;
