@@ -231,21 +231,36 @@ Keycloak posts only to a URL its Valid Redirect URIs allow"
     .docs(&[docs::KC_SAML_CLIENT, docs::ENTRA_SAML_IDP])
 }
 
+/// A finding about the client attribute `key`: `judge` reads its value; the setting, the value and `docs` are
+/// added.
+fn attribute_finding(
+    client: &Value,
+    key: &str,
+    docs: &[&'static str],
+    judge: impl FnOnce(Option<&str>) -> Finding,
+) -> Finding {
+    let value = attr(client, key);
+    judge(value.as_deref())
+        .setting(attr_setting(key))
+        .value_opt(value)
+        .docs(docs)
+}
+
 fn is_true(v: Option<&str>) -> bool {
     v.is_some_and(|v| v.eq_ignore_ascii_case("true"))
 }
 
 fn assertion_signature(client: &Value) -> Finding {
-    let key = "saml.assertion.signature";
-    let value = attr(client, key);
-    let documents = attr(client, "saml.server.signature");
-    let f = if is_true(value.as_deref()) {
-        Finding::new(
-            ids::KEYCLOAK_ASSERTION_SIGNATURE,
-            Status::Pass,
-            "Keycloak signs the assertion (Sign assertions on)",
-        )
-    } else {
+    let docs = [docs::KC_SAML_CLIENT, docs::ENTRA_SAML_IDP];
+    attribute_finding(client, "saml.assertion.signature", &docs, |value| {
+        if is_true(value) {
+            return Finding::new(
+                ids::KEYCLOAK_ASSERTION_SIGNATURE,
+                Status::Pass,
+                "Keycloak signs the assertion (Sign assertions on)",
+            );
+        }
+        let documents = attr(client, "saml.server.signature");
         Finding::new(
             ids::KEYCLOAK_ASSERTION_SIGNATURE,
             Status::Fail,
@@ -261,51 +276,46 @@ signed and refuses the token",
             ),
         )
         .fix("Clients > urn:federation:MicrosoftOnline > Keys / Signature and Encryption: turn Sign assertions on")
-    };
-    f.setting(attr_setting(key))
-        .value_opt(value)
-        .docs(&[docs::KC_SAML_CLIENT, docs::ENTRA_SAML_IDP])
+    })
 }
 
 fn signature_algorithm(client: &Value) -> Finding {
-    let key = "saml.signature.algorithm";
-    let value = attr(client, key);
-    let f = match value.as_deref() {
-        Some("RSA_SHA256") => Finding::new(
-            ids::KEYCLOAK_SIGNATURE_ALGORITHM,
-            Status::Pass,
-            "Keycloak signs with RSA-SHA256",
-        ),
-        None => Finding::new(
-            ids::KEYCLOAK_SIGNATURE_ALGORITHM,
-            Status::Pass,
-            "no signature algorithm set: Keycloak's default, RSA_SHA256",
-        ),
-        Some("RSA_SHA1") => Finding::new(
-            ids::KEYCLOAK_SIGNATURE_ALGORITHM,
-            Status::Warn,
-            "Keycloak signs with RSA-SHA1: Entra still accepts it; Keycloak calls SHA-1 algorithms deprecated",
-        )
-        .fix("Set Signature Algorithm to RSA_SHA256"),
-        Some(other) => Finding::new(
-            ids::KEYCLOAK_SIGNATURE_ALGORITHM,
-            Status::Warn,
-            format!(
-                "Keycloak signs with {other}: Microsoft documents only RSA-SHA1 and RSA-SHA256 for federation; whether \
-Entra accepts others is undocumented"
+    let docs = [docs::KC_SAML_CLIENT, docs::ENTRA_SAML_IDP];
+    attribute_finding(client, "saml.signature.algorithm", &docs, |value| {
+        let id = ids::KEYCLOAK_SIGNATURE_ALGORITHM;
+        let fix = "Set Signature Algorithm to RSA_SHA256";
+        match value {
+            Some("RSA_SHA256") => Finding::new(id, Status::Pass, "Keycloak signs with RSA-SHA256"),
+            None => Finding::new(
+                id,
+                Status::Pass,
+                "no signature algorithm set: Keycloak's default, RSA_SHA256",
             ),
-        )
-        .fix("Set Signature Algorithm to RSA_SHA256"),
-    };
-    f.setting(attr_setting(key))
-        .value_opt(value)
-        .docs(&[docs::KC_SAML_CLIENT, docs::ENTRA_SAML_IDP])
+            Some("RSA_SHA1") => Finding::new(
+                id,
+                Status::Warn,
+                "Keycloak signs with RSA-SHA1: Entra still accepts it; Keycloak calls SHA-1 algorithms deprecated",
+            )
+            .fix(fix),
+            Some(other) => Finding::new(
+                id,
+                Status::Warn,
+                format!(
+                    "Keycloak signs with {other}: Microsoft documents only RSA-SHA1 and RSA-SHA256 for federation; \
+whether Entra accepts others is undocumented"
+                ),
+            )
+            .fix(fix),
+        }
+    })
 }
 
 fn encryption(client: &Value) -> Finding {
-    let key = "saml.encrypt";
-    let value = attr(client, key);
-    let f = if is_true(value.as_deref()) {
+    let docs = [docs::KC_SAML_CLIENT, docs::GRAPH_FEDERATION];
+    attribute_finding(client, "saml.encrypt", &docs, |value| {
+        if !is_true(value) {
+            return Finding::new(ids::KEYCLOAK_ENCRYPTION, Status::Pass, "the assertion is not encrypted");
+        }
         Finding::new(
             ids::KEYCLOAK_ENCRYPTION,
             Status::Warn,
@@ -313,26 +323,21 @@ fn encryption(client: &Value) -> Finding {
 encryption key and Microsoft does not document encrypted assertions from a federated IdP",
         )
         .fix("Turn Encrypt assertions off for this client")
-    } else {
-        Finding::new(ids::KEYCLOAK_ENCRYPTION, Status::Pass, "the assertion is not encrypted")
-    };
-    f.setting(attr_setting(key))
-        .value_opt(value)
-        .docs(&[docs::KC_SAML_CLIENT, docs::GRAPH_FEDERATION])
+    })
 }
 
 fn authn_statement(client: &Value) -> Finding {
-    let key = "saml.authnstatement";
-    let value = attr(client, key);
-    // Keycloak documents "Include AuthnStatement" as on by default.
-    let f = if value.as_deref().is_none_or(|v| v.eq_ignore_ascii_case("true")) {
-        Finding::new(
-            ids::KEYCLOAK_AUTHN_STATEMENT,
-            Status::Pass,
-            "Keycloak includes the AuthnStatement (Include AuthnStatement on), where Entra reads the AuthnInstant and \
-the AuthnContextClassRef",
-        )
-    } else {
+    let docs = [docs::KC_SAML_CLIENT, docs::ENTRA_MFA_CLAIMS];
+    attribute_finding(client, "saml.authnstatement", &docs, |value| {
+        // Keycloak documents "Include AuthnStatement" as on by default.
+        if value.is_none_or(|v| v.eq_ignore_ascii_case("true")) {
+            return Finding::new(
+                ids::KEYCLOAK_AUTHN_STATEMENT,
+                Status::Pass,
+                "Keycloak includes the AuthnStatement (Include AuthnStatement on), where Entra reads the AuthnInstant \
+and the AuthnContextClassRef",
+            );
+        }
         Finding::new(
             ids::KEYCLOAK_AUTHN_STATEMENT,
             Status::Fail,
@@ -340,10 +345,7 @@ the AuthnContextClassRef",
 never sees MFA, and no AuthnInstant",
         )
         .fix("Turn Include AuthnStatement on")
-    };
-    f.setting(attr_setting(key))
-        .value_opt(value)
-        .docs(&[docs::KC_SAML_CLIENT, docs::ENTRA_MFA_CLAIMS])
+    })
 }
 
 /// A protocol mapper and where it comes from.
