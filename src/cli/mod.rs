@@ -971,7 +971,7 @@ fn exit_code(rep: &report::Report) -> u8 {
     let engines_disagree = rep.tokens.iter().any(|t| {
         t.checks
             .iter()
-            .any(|c| c.id == "signature.engines-agree" && c.status == fedcheck::rules::Status::Fail)
+            .any(|c| c.id == fedcheck::rules::ids::SIGNATURE_ENGINES_AGREE && c.status == fedcheck::rules::Status::Fail)
     });
     match rep.verdict {
         Verdict::Pass => EXIT_PASS,
