@@ -173,7 +173,11 @@ pub(super) fn build(
 /// `--attach`), as the bundle README says.
 fn sweep(files: &mut Files, r: &Redactor) -> Result<(), BundleError> {
     // What the user attached, and the configuration exports, are copied untouched (the README says so).
-    let untouched = |path: &str| ["attachments/", "config/idp/", "config/entra/"].iter().any(|p| path.starts_with(p));
+    let untouched = |path: &str| {
+        ["attachments/", "config/idp/", "config/entra/"]
+            .iter()
+            .any(|p| path.starts_with(p))
+    };
     let mut swept = Files::new();
     for (path, bytes) in std::mem::take(files) {
         let path = r.sweep(&path);

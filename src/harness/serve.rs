@@ -1119,14 +1119,14 @@ fn relying_party_checks(st: &AppState, rep: &mut Report, wctx: Option<&str>) -> 
                     Some(first) => {
                         info.replay = true;
                         t.checks.push(check(
-                            "serve.replay",
+                            rules::ids::SERVE_REPLAY,
                             Status::Fail,
                             format!("assertion {id} was already posted to this server (first at {first}); Entra refuses a replayed assertion"),
                             Some("start a new sign-in; an IdP must issue a fresh assertion ID for every token"),
                         ));
                     }
                     None => t.checks.push(check(
-                        "serve.replay",
+                        rules::ids::SERVE_REPLAY,
                         Status::Pass,
                         format!("assertion {id} is posted here for the first time"),
                         None,
@@ -1150,7 +1150,7 @@ fn correlation(
     let Some(id) = id.filter(|s| !s.is_empty()) else {
         return Some((
             check(
-                "serve.correlation",
+                rules::ids::SERVE_CORRELATION,
                 Status::Warn,
                 format!("unsolicited: the post carries no {field}, so it answers no request this server sent (IdP-initiated)"),
                 Some("start the sign-in from this server's start page so the IdP answers its request"),
@@ -1162,7 +1162,7 @@ fn correlation(
     if st.take(&id, protocol).is_some() {
         Some((
             check(
-                "serve.correlation",
+                rules::ids::SERVE_CORRELATION,
                 Status::Pass,
                 format!("{field} {id} answers a sign-in request this server sent"),
                 None,
@@ -1173,7 +1173,7 @@ fn correlation(
     } else {
         Some((
             check(
-                "serve.correlation",
+                rules::ids::SERVE_CORRELATION,
                 Status::Warn,
                 format!("unsolicited: {field} {id} is not a pending request of this server (not sent here, expired, or already answered)"),
                 Some("start the sign-in from this server's start page; each request may be answered once"),

@@ -1,15 +1,11 @@
-//! Correlation inside a capture: does the token answer the sign-in request captured with it?
+//! The sign-in requests inside a capture, for correlating a token with the request it answers.
 //!
 //! A browser capture (HAR) of a federated sign-in holds both directions: Entra sending the browser to the IdP
 //! (a SAML-P `AuthnRequest` in a `SAMLRequest` field, HTTP-POST or HTTP-Redirect binding; a WS-Federation
-//! `wa=wsignin1.0` request with its `wctx`) and the IdP posting its token back. [`har_requests`] finds the requests;
-//! [`correlation_check`] compares a token's `InResponseTo` (SAML 2.0) or the posted `wctx` (WS-Fed) with them:
-//! `info` when it answers a captured request (or the capture holds none), `warn` when requests were captured and
-//! it answers none of them (a stale or foreign response, an IdP that does not echo the request, or a capture of
-//! two sign-ins mixed up).
+//! `wa=wsignin1.0` request with its `wctx`) and the IdP posting its token back. [`har_requests`] finds the requests
+//! as plain data ([`CapturedRequest`]); the check that compares a token with them, `capture.correlation`, is
+//! `rules::correlation`.
 
-use crate::rules::{check, Check, Status};
-use crate::saml::Protocol;
 use crate::xml::{Document, Limits};
 use base64::Engine as _;
 use std::io::Read as _;
@@ -149,167 +145,6 @@ pub fn har_requests(requests: &[HttpRequest]) -> Vec<CapturedRequest> {
     out
 }
 
-fn shorten(s: &str) -> String {
-    if s.chars().count() <= 80 {
-        s.to_string()
-    } else {
-        format!("{}...", s.chars().take(77).collect::<String>())
-    }
-}
-
-/// `capture.correlation` for a token taken from a capture. `in_response_to` is the SAML 2.0 InResponseTo and
-/// whether a verified signature covers it.
-pub fn correlation_check(protocol: Protocol, in_response_to: Option<(&str, bool)>, cap: &TokenCapture) -> Check {
-    const FIX: &str = "capture the whole sign-in from its start in one capture (clear the log, then sign in), and check that the IdP answers the request it was sent (InResponseTo = the AuthnRequest ID; wctx echoed unchanged)";
-    match protocol {
-        Protocol::Saml2 => {
-            let sent: Vec<(&CapturedRequest, Option<&str>)> = cap
-                .requests
-                .iter()
-                .filter_map(|r| match &r.kind {
-                    RequestKind::AuthnRequest { id, .. } => Some((r, id.as_deref())),
-                    RequestKind::WsFedSignIn { .. } => None,
-                })
-                .collect();
-            let ids = || {
-                sent.iter()
-                    .map(|(r, id)| format!("{} (entry #{})", id.unwrap_or("no ID"), r.entry))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            match (in_response_to, sent.is_empty()) {
-                (None, true) => check(
-                    "capture.correlation",
-                    Status::Info,
-                    "the Response carries no InResponseTo (IdP-initiated) and the capture holds no AuthnRequest",
-                    None,
-                ),
-                (None, false) => check(
-                    "capture.correlation",
-                    Status::Warn,
-                    format!(
-                        "the Response carries no InResponseTo (IdP-initiated), although the capture holds AuthnRequest(s) {}",
-                        ids()
-                    ),
-                    Some(FIX),
-                ),
-                (Some((irt, _)), true) => check(
-                    "capture.correlation",
-                    Status::Info,
-                    format!(
-                        "InResponseTo {irt}: the capture holds no AuthnRequest to compare it with (captured after the request was sent?)"
-                    ),
-                    None,
-                ),
-                (Some((irt, signed)), false) => {
-                    let signed_note = if signed {
-                        "signed"
-                    } else {
-                        "from the unsigned Response envelope"
-                    };
-                    match sent.iter().find(|(_, id)| *id == Some(irt)) {
-                        Some((r, _)) => {
-                            let binding = match &r.kind {
-                                RequestKind::AuthnRequest { binding, .. } => *binding,
-                                RequestKind::WsFedSignIn { .. } => "",
-                            };
-                            check(
-                                "capture.correlation",
-                                Status::Info,
-                                format!(
-                                    "InResponseTo {irt} ({signed_note}) answers the AuthnRequest of entry #{} ({binding} to {})",
-                                    r.entry, r.url
-                                ),
-                                None,
-                            )
-                        }
-                        None => check(
-                            "capture.correlation",
-                            Status::Warn,
-                            format!(
-                                "InResponseTo {irt} ({signed_note}) answers none of the AuthnRequest(s) in the capture: {}",
-                                ids()
-                            ),
-                            Some(FIX),
-                        ),
-                    }
-                }
-            }
-        }
-        Protocol::WsfedSaml11 => {
-            let sent: Vec<(&CapturedRequest, Option<&str>)> = cap
-                .requests
-                .iter()
-                .filter_map(|r| match &r.kind {
-                    RequestKind::WsFedSignIn { wctx } => Some((r, wctx.as_deref())),
-                    RequestKind::AuthnRequest { .. } => None,
-                })
-                .collect();
-            let list = || {
-                sent.iter()
-                    .map(|(r, w)| {
-                        format!(
-                            "{} (entry #{})",
-                            w.map_or_else(|| "no wctx".to_string(), shorten),
-                            r.entry
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            match (cap.wctx.as_deref(), sent.is_empty()) {
-                (None, true) => check(
-                    "capture.correlation",
-                    Status::Info,
-                    "the post carries no wctx and the capture holds no wsignin1.0 request",
-                    None,
-                ),
-                (None, false) => check(
-                    "capture.correlation",
-                    Status::Warn,
-                    format!(
-                        "the post carries no wctx, although the capture holds wsignin1.0 request(s) with wctx {}",
-                        list()
-                    ),
-                    Some(FIX),
-                ),
-                (Some(w), true) => check(
-                    "capture.correlation",
-                    Status::Info,
-                    format!(
-                        "wctx {}: the capture holds no wsignin1.0 request to compare it with",
-                        shorten(w)
-                    ),
-                    None,
-                ),
-                (Some(w), false) => match sent.iter().find(|(_, x)| *x == Some(w)) {
-                    Some((r, _)) => check(
-                        "capture.correlation",
-                        Status::Info,
-                        format!(
-                            "the posted wctx {} is the one the wsignin1.0 request of entry #{} sent to {}",
-                            shorten(w),
-                            r.entry,
-                            r.url
-                        ),
-                        None,
-                    ),
-                    None => check(
-                        "capture.correlation",
-                        Status::Warn,
-                        format!(
-                            "the posted wctx {} matches the wctx of none of the wsignin1.0 requests in the capture: {}",
-                            shorten(w),
-                            list()
-                        ),
-                        Some(FIX),
-                    ),
-                },
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -388,35 +223,6 @@ mod tests {
             RequestKind::WsFedSignIn {
                 wctx: Some("a=b".into())
             }
-        );
-    }
-
-    #[test]
-    fn statuses() {
-        let cap = TokenCapture {
-            requests: Arc::new(vec![CapturedRequest {
-                entry: 1,
-                url: "https://idp.test/sso".into(),
-                kind: RequestKind::AuthnRequest {
-                    id: Some("_r1".into()),
-                    binding: "HTTP-POST",
-                },
-            }]),
-            wctx: None,
-        };
-        assert_eq!(
-            correlation_check(Protocol::Saml2, Some(("_r1", true)), &cap).status,
-            Status::Info
-        );
-        assert_eq!(
-            correlation_check(Protocol::Saml2, Some(("_r2", true)), &cap).status,
-            Status::Warn
-        );
-        assert_eq!(correlation_check(Protocol::Saml2, None, &cap).status, Status::Warn);
-        // No wsignin1.0 request captured: nothing to compare the WS-Fed post with.
-        assert_eq!(
-            correlation_check(Protocol::WsfedSaml11, None, &cap).status,
-            Status::Info
         );
     }
 }

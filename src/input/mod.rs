@@ -1722,7 +1722,10 @@ mod tests {
             .iter()
             .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
             .collect();
-        assert_eq!(names, ["auto", "xml", "base64", "form", "har", "saml-tracer"]);
+        assert_eq!(
+            names,
+            ["auto", "xml", "base64", "form", "har", "saml-tracer", "html-form"]
+        );
         assert_eq!(serde_json::to_value(InputFormat::SamlTracer).unwrap(), "saml-tracer");
         assert_eq!(serde_json::to_value(Carrier::SamlTracer).unwrap(), "saml-tracer");
     }

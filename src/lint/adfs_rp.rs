@@ -6,8 +6,9 @@
 //! policy's rules) and `AdditionalAuthenticationRules`; then it hands `IssuanceTransformRules` to the claim-rule
 //! lint of [`crate::adfs`].
 
-use super::{docs, show, str_at, strings, ConfigReport, Finding, InputFile, Kind, LintError};
-use crate::adfs::{self, Body, Encoding, Expr, RuleSet, Verb};
+use super::{docs, show, str_at, strings, ConfigReport, Encoding, Finding, InputFile, Kind, LintError};
+use crate::adfs::{self, Body, Expr, RuleSet, Unparsed, Verb};
+use crate::rules::ids;
 use crate::rules::{Status, AUTHMETHOD_URI, ENTRA_AUDIENCE, MULTIPLEAUTHN};
 use crate::xml::{Document, Limits, NodeId};
 use serde_json::Value;
@@ -47,148 +48,138 @@ pub fn lint(file: &str, encoding: Encoding, v: &Value) -> Result<ConfigReport, L
             reason: "no relying-party trust object in the JSON".into(),
         });
     }
-    let inputs = vec![InputFile {
-        path: file.to_string(),
-        role: "Get-AdfsRelyingPartyTrust | ConvertTo-Json".into(),
-        status: "read",
-    }];
-    let is_entra = |t: &&&Value| strings(t.get("Identifier")).iter().any(|i| i == ENTRA_AUDIENCE);
-    let mut checks = Vec::new();
-    let trust = match trusts.iter().find(is_entra) {
-        Some(t) => {
-            checks.push(
-                Finding::new(
-                    "adfs-rp.trust",
-                    Status::Pass,
-                    format!(
-                        "relying-party trust \"{}\" has the identifier {ENTRA_AUDIENCE} (Entra){}",
-                        str_at(t, "Name").unwrap_or("?"),
-                        str_at(t, "ProtocolProfile")
-                            .map(|p| format!("; protocol profile {p}"))
-                            .unwrap_or_default()
-                    ),
-                )
-                .setting("Identifier")
-                .value(strings(t.get("Identifier")).join(", "))
-                .docs(&[docs::ADFS_SET_RP]),
-            );
-            *t
-        }
-        None if trusts.len() == 1 => {
-            let t = trusts[0];
-            checks.push(
-                Finding::new(
-                    "adfs-rp.trust",
-                    Status::Warn,
-                    format!(
-                        "relying-party trust \"{}\" does not have the identifier {ENTRA_AUDIENCE}: Entra's trust (Azure AD \
-Connect names it \"Microsoft Office 365 Identity Platform\") does; the findings below are about this trust",
-                        str_at(t, "Name").unwrap_or("?")
-                    ),
-                )
-                .setting("Identifier")
-                .value(strings(t.get("Identifier")).join(", "))
-                .fix("Export Entra's trust: Get-AdfsRelyingPartyTrust -Identifier urn:federation:MicrosoftOnline | ConvertTo-Json")
-                .docs(&[docs::ADFS_SET_RP]),
-            );
-            t
-        }
-        None => {
-            let names: Vec<&str> = trusts.iter().filter_map(|t| str_at(t, "Name")).collect();
-            checks.push(
-                Finding::new(
-                    "adfs-rp.trust",
-                    Status::Fail,
-                    format!(
-                        "none of the {} relying-party trusts has the identifier {ENTRA_AUDIENCE}: Entra has no trust on \
-this AD FS (trusts: {})",
-                        trusts.len(),
-                        names.join(", ")
-                    ),
-                )
-                .setting("Identifier")
-                .fix("Federate the domain with Azure AD Connect (or Microsoft Graph PowerShell), which creates the trust \
-\"Microsoft Office 365 Identity Platform\"")
-                .docs(&[docs::ADFS_SET_RP]),
-            );
-            return Ok(ConfigReport::new(
-                Kind::AdfsRp,
-                file,
-                Some(encoding),
-                format!("{} relying-party trusts", trusts.len()),
-                inputs,
-                checks,
-            ));
-        }
+    let report = |subject: String, checks: Vec<Finding>| {
+        let inputs = vec![InputFile {
+            path: file.to_string(),
+            role: "Get-AdfsRelyingPartyTrust | ConvertTo-Json".into(),
+            status: "read",
+        }];
+        ConfigReport::new(Kind::AdfsRp, file, Some(encoding), subject, inputs, checks)
+    };
+    let (trust, found) = entra_trust(&trusts);
+    let mut checks = vec![found];
+    let Some(trust) = trust else {
+        return Ok(report(format!("{} relying-party trusts", trusts.len()), checks));
     };
     let name = str_at(trust, "Name").unwrap_or("?").to_string();
-
-    // adfs-rp.enabled
-    checks.push(
-        match trust.get("Enabled").and_then(Value::as_bool) {
-            Some(true) => Finding::new("adfs-rp.enabled", Status::Pass, "the trust is enabled")
-                .setting("Enabled")
-                .value("true"),
-            Some(false) => Finding::new(
-                "adfs-rp.enabled",
-                Status::Fail,
-                "the trust is disabled: AD FS issues no token for Entra",
-            )
-            .setting("Enabled")
-            .value("false")
-            .fix(format!("Enable-AdfsRelyingPartyTrust -TargetName \"{name}\"")),
-            None => Finding::new("adfs-rp.enabled", Status::Warn, "Enabled is not in the export").setting("Enabled"),
-        }
-        .docs(&[docs::ADFS_SET_RP]),
-    );
-
+    checks.push(enabled(trust, &name));
     checks.push(response_signature(trust, &name));
     checks.push(signature_algorithm(trust, &name));
     checks.extend(mfa_required(trust, &name));
+    checks.extend(issuance_rules(trust));
+    Ok(report(format!("relying party trust \"{name}\""), checks))
+}
 
-    // IssuanceTransformRules: the claim-rule lint.
-    match str_at(trust, "IssuanceTransformRules").filter(|r| !r.trim().is_empty()) {
-        Some(rules) => checks.extend(rule_findings(rules, "IssuanceTransformRules")),
-        None => checks.push(
-            Finding::new(
-                "adfs-rp.issuance-rules",
-                Status::Fail,
-                "the trust has no issuance transform rules: the token carries none of the claims Entra needs \
-(ImmutableID, UPN, the MFA claim)",
-            )
-            .setting("IssuanceTransformRules")
-            .value_opt(trust.get("IssuanceTransformRules").map(show))
-            .fix("Restore Azure AD Connect's rules for the trust (Azure AD Connect: Manage federation > Reset Microsoft \
-Entra ID trust)")
-            .docs(&[adfs::DOC_AADCONNECT_RULES]),
+/// `adfs-rp.trust`: the trust with Entra's identifier, else the only trust exported (with a warning), else none.
+fn entra_trust<'a>(trusts: &[&'a Value]) -> (Option<&'a Value>, Finding) {
+    let is_entra = |t: &&&Value| strings(t.get("Identifier")).iter().any(|i| i == ENTRA_AUDIENCE);
+    let finding = |status, message: String, t: Option<&Value>| {
+        Finding::new(ids::ADFS_RP_TRUST, status, message)
+            .setting("Identifier")
+            .value_opt(t.map(|t| strings(t.get("Identifier")).join(", ")))
+            .docs(&[docs::ADFS_SET_RP])
+    };
+    match trusts.iter().find(is_entra) {
+        Some(t) => (
+            Some(*t),
+            finding(
+                Status::Pass,
+                format!(
+                    "relying-party trust \"{}\" has the identifier {ENTRA_AUDIENCE} (Entra){}",
+                    str_at(t, "Name").unwrap_or("?"),
+                    str_at(t, "ProtocolProfile")
+                        .map(|p| format!("; protocol profile {p}"))
+                        .unwrap_or_default()
+                ),
+                Some(t),
+            ),
         ),
+        None if trusts.len() == 1 => (
+            Some(trusts[0]),
+            finding(
+                Status::Warn,
+                format!(
+                    "relying-party trust \"{}\" does not have the identifier {ENTRA_AUDIENCE}: Entra's trust (Azure AD \
+Connect names it \"Microsoft Office 365 Identity Platform\") does; the findings below are about this trust",
+                    str_at(trusts[0], "Name").unwrap_or("?")
+                ),
+                Some(trusts[0]),
+            )
+            .fix("Export Entra's trust: Get-AdfsRelyingPartyTrust -Identifier urn:federation:MicrosoftOnline | ConvertTo-Json"),
+        ),
+        None => {
+            let names: Vec<&str> = trusts.iter().filter_map(|t| str_at(t, "Name")).collect();
+            let f = finding(
+                Status::Fail,
+                format!(
+                    "none of the {} relying-party trusts has the identifier {ENTRA_AUDIENCE}: Entra has no trust on \
+this AD FS (trusts: {})",
+                    trusts.len(),
+                    names.join(", ")
+                ),
+                None,
+            )
+            .fix("Federate the domain with Azure AD Connect (or Microsoft Graph PowerShell), which creates the trust \
+\"Microsoft Office 365 Identity Platform\"");
+            (None, f)
+        }
     }
+}
 
-    Ok(ConfigReport::new(
-        Kind::AdfsRp,
-        file,
-        Some(encoding),
-        format!("relying party trust \"{name}\""),
-        inputs,
-        checks,
-    ))
+/// `adfs-rp.enabled`.
+fn enabled(trust: &Value, name: &str) -> Finding {
+    match trust.get("Enabled").and_then(Value::as_bool) {
+        Some(true) => Finding::new(ids::ADFS_RP_ENABLED, Status::Pass, "the trust is enabled")
+            .setting("Enabled")
+            .value("true"),
+        Some(false) => Finding::new(
+            ids::ADFS_RP_ENABLED,
+            Status::Fail,
+            "the trust is disabled: AD FS issues no token for Entra",
+        )
+        .setting("Enabled")
+        .value("false")
+        .fix(format!("Enable-AdfsRelyingPartyTrust -TargetName \"{name}\"")),
+        None => Finding::new(ids::ADFS_RP_ENABLED, Status::Warn, "Enabled is not in the export").setting("Enabled"),
+    }
+    .docs(&[docs::ADFS_SET_RP])
+}
+
+/// `IssuanceTransformRules`: the claim-rule lint of [`crate::adfs`], or `adfs-rp.issuance-rules` when there are none.
+fn issuance_rules(trust: &Value) -> Vec<Finding> {
+    match str_at(trust, "IssuanceTransformRules").filter(|r| !r.trim().is_empty()) {
+        Some(rules) => rule_findings(rules, "IssuanceTransformRules"),
+        None => {
+            vec![Finding::new(
+            ids::ADFS_RP_ISSUANCE_RULES,
+            Status::Fail,
+            "the trust has no issuance transform rules: the token carries none of the claims Entra needs \
+(ImmutableID, UPN, the MFA claim)",
+        )
+        .setting("IssuanceTransformRules")
+        .value_opt(trust.get("IssuanceTransformRules").map(show))
+        .fix("Restore Azure AD Connect's rules for the trust (Azure AD Connect: Manage federation > Reset Microsoft \
+Entra ID trust)")
+        .docs(&[docs::ADFS_AADCONNECT_RULES])]
+        }
+    }
 }
 
 fn response_signature(trust: &Value, name: &str) -> Finding {
     let value = trust.get("SamlResponseSignature").map(show);
     let f = match value.as_deref() {
         Some("AssertionOnly") => Finding::new(
-            "adfs-rp.response-signature",
+            ids::ADFS_RP_RESPONSE_SIGNATURE,
             Status::Pass,
             "AD FS signs the assertion (AssertionOnly, the default): Entra verifies the assertion's signature",
         ),
         Some("MessageAndAssertion") => Finding::new(
-            "adfs-rp.response-signature",
+            ids::ADFS_RP_RESPONSE_SIGNATURE,
             Status::Pass,
             "AD FS signs the assertion and the message around it (MessageAndAssertion)",
         ),
         Some("MessageOnly") => Finding::new(
-            "adfs-rp.response-signature",
+            ids::ADFS_RP_RESPONSE_SIGNATURE,
             Status::Fail,
             "AD FS signs only the message, not the assertion (MessageOnly): Entra requires the assertion itself to be \
 signed and refuses the token",
@@ -197,7 +188,7 @@ signed and refuses the token",
             "Set-AdfsRelyingPartyTrust -TargetName \"{name}\" -SamlResponseSignature AssertionOnly"
         )),
         Some(other) => Finding::new(
-            "adfs-rp.response-signature",
+            ids::ADFS_RP_RESPONSE_SIGNATURE,
             Status::Warn,
             format!(
                 "SamlResponseSignature is {other:?}, not one of the values AD FS documents (AssertionOnly, \
@@ -205,7 +196,7 @@ MessageAndAssertion, MessageOnly): fedcheck cannot tell whether the assertion is
             ),
         ),
         None => Finding::new(
-            "adfs-rp.response-signature",
+            ids::ADFS_RP_RESPONSE_SIGNATURE,
             Status::Warn,
             "SamlResponseSignature is not in the export: fedcheck cannot tell whether the assertion is signed",
         )
@@ -220,12 +211,12 @@ fn signature_algorithm(trust: &Value, name: &str) -> Finding {
     let value = trust.get("SignatureAlgorithm").map(show);
     let f = match value.as_deref() {
         Some(RSA_SHA256) => Finding::new(
-            "adfs-rp.signature-algorithm",
+            ids::ADFS_RP_SIGNATURE_ALGORITHM,
             Status::Pass,
             "AD FS signs with RSA-SHA256",
         ),
         Some(RSA_SHA1) => Finding::new(
-            "adfs-rp.signature-algorithm",
+            ids::ADFS_RP_SIGNATURE_ALGORITHM,
             Status::Warn,
             "AD FS signs with RSA-SHA1: Entra still accepts it, Microsoft recommends RSA-SHA256",
         )
@@ -233,7 +224,7 @@ fn signature_algorithm(trust: &Value, name: &str) -> Finding {
             "Set-AdfsRelyingPartyTrust -TargetName \"{name}\" -SignatureAlgorithm \"{RSA_SHA256}\""
         )),
         Some(other) => Finding::new(
-            "adfs-rp.signature-algorithm",
+            ids::ADFS_RP_SIGNATURE_ALGORITHM,
             Status::Warn,
             format!(
                 "SignatureAlgorithm is {other:?}, neither of the two URIs AD FS documents ({RSA_SHA256}, {RSA_SHA1}; \
@@ -244,7 +235,7 @@ note the http://, not https://)"
             "Set-AdfsRelyingPartyTrust -TargetName \"{name}\" -SignatureAlgorithm \"{RSA_SHA256}\""
         )),
         None => Finding::new(
-            "adfs-rp.signature-algorithm",
+            ids::ADFS_RP_SIGNATURE_ALGORITHM,
             Status::Warn,
             "SignatureAlgorithm is not in the export",
         ),
@@ -299,35 +290,11 @@ fn policy_mfa(xml: &str) -> Mfa {
     let mut without = Vec::new();
     let mut other_parts = Vec::new();
     for (i, rule) in rules.iter().enumerate() {
-        let mut types = Vec::new();
-        let mut mfa = false;
-        for cond in doc.find_all(*rule, POLICY_NS, "Condition") {
-            let Some(e) = doc.element(cond) else { continue };
-            let t = e
-                .attrs
-                .iter()
-                .find(|a| a.local == "type" && a.ns.as_deref() == Some(XSI_NS))
-                .map(|a| a.value.clone())
-                .unwrap_or_else(|| "?".into());
-            let op = doc
-                .child_named(cond, POLICY_NS, "Operator")
-                .map(|o| doc.text(o).trim().to_string())
-                .unwrap_or_default();
-            let values: Vec<String> = doc
-                .find_all(cond, POLICY_NS, "Value")
-                .into_iter()
-                .map(|v| doc.text(v).trim().to_string())
-                .collect();
-            if t == "MultiFactorAuthenticationCondition" && op == "IsPresent" {
-                mfa = true;
-            }
-            let short = t.strip_suffix("Condition").unwrap_or(&t).to_string();
-            types.push(if values.is_empty() {
-                format!("{short} {op}").trim().to_string()
-            } else {
-                format!("{short} {op} {}", values.join("|"))
-            });
-        }
+        let conditions: Vec<(String, bool)> = doc
+            .find_all(*rule, POLICY_NS, "Condition")
+            .into_iter()
+            .filter_map(|cond| policy_condition(&doc, cond))
+            .collect();
         for child in doc.child_elements(*rule) {
             if let Some(e) = doc.element(child) {
                 if e.local != "Conditions" {
@@ -335,8 +302,16 @@ fn policy_mfa(xml: &str) -> Mfa {
                 }
             }
         }
-        let text = format!("rule {} ({})", i + 1, types.join(" and "));
-        if mfa {
+        let text = format!(
+            "rule {} ({})",
+            i + 1,
+            conditions
+                .iter()
+                .map(|(t, _)| t.as_str())
+                .collect::<Vec<_>>()
+                .join(" and ")
+        );
+        if conditions.iter().any(|(_, mfa)| *mfa) {
             with.push(text);
         } else {
             without.push(text);
@@ -365,6 +340,35 @@ fn policy_mfa(xml: &str) -> Mfa {
             with.join("; ")
         )),
     }
+}
+
+/// One `Condition` of an access control policy rule, in words (`MultiFactorAuthentication IsPresent`), and whether
+/// it requires MFA.
+fn policy_condition(doc: &Document, cond: NodeId) -> Option<(String, bool)> {
+    let e = doc.element(cond)?;
+    let t = e
+        .attrs
+        .iter()
+        .find(|a| a.local == "type" && a.ns.as_deref() == Some(XSI_NS))
+        .map(|a| a.value.clone())
+        .unwrap_or_else(|| "?".into());
+    let op = doc
+        .child_named(cond, POLICY_NS, "Operator")
+        .map(|o| doc.text(o).trim().to_string())
+        .unwrap_or_default();
+    let values: Vec<String> = doc
+        .find_all(cond, POLICY_NS, "Value")
+        .into_iter()
+        .map(|v| doc.text(v).trim().to_string())
+        .collect();
+    let mfa = t == "MultiFactorAuthenticationCondition" && op == "IsPresent";
+    let short = t.strip_suffix("Condition").unwrap_or(&t).to_string();
+    let text = if values.is_empty() {
+        format!("{short} {op}").trim().to_string()
+    } else {
+        format!("{short} {op} {}", values.join("|"))
+    };
+    Some((text, mfa))
 }
 
 /// What the access control policy says about MFA; `None` when the trust has none.
@@ -503,7 +507,7 @@ unless {elsewhere}"
             format!("the trust requires MFA for no one: {what}. Its tokens carry no MFA claim unless {elsewhere}"),
         )
     };
-    let mut f = Finding::new("adfs-rp.mfa-required", status, message)
+    let mut f = Finding::new(ids::ADFS_RP_MFA_REQUIRED, status, message)
         .setting("AccessControlPolicyName (ResultantPolicy.Serialized) / AdditionalAuthenticationRules")
         .value(acp_value)
         .docs(&[docs::ADFS_ACP, docs::ADFS_AUTHN_POLICIES, docs::ENTRA_MFA_ADFS]);
@@ -512,23 +516,24 @@ unless {elsewhere}"
     }
     let mut out = vec![f];
     if let Some((set, _)) = &extra {
-        for u in &set.unparsed {
-            out.push(
-                Finding::new(
-                    "adfs-rp.unparsed",
-                    Status::Warn,
-                    format!(
-                        "AdditionalAuthenticationRules line {}: not understood: {} (rule text: {})",
-                        u.line, u.reason, u.text
-                    ),
-                )
-                .setting(format!("AdditionalAuthenticationRules, line {}", u.line))
-                .fix("Check the rule in the AD FS console; fedcheck did not evaluate it")
-                .docs(&[docs::ADFS_AUTHN_POLICIES]),
-            );
-        }
+        out.extend(set.unparsed.iter().map(unparsed_rule));
     }
     out
+}
+
+/// `adfs-rp.unparsed`: an `AdditionalAuthenticationRules` rule not understood.
+fn unparsed_rule(u: &Unparsed) -> Finding {
+    Finding::new(
+        ids::ADFS_RP_UNPARSED,
+        Status::Warn,
+        format!(
+            "AdditionalAuthenticationRules line {}: not understood: {} (rule text: {})",
+            u.line, u.reason, u.text
+        ),
+    )
+    .setting(format!("AdditionalAuthenticationRules, line {}", u.line))
+    .fix("Check the rule in the AD FS console; fedcheck did not evaluate it")
+    .docs(&[docs::ADFS_AUTHN_POLICIES])
 }
 
 /// The claim-rule lint of a rule text inside the trust, as findings.
@@ -542,7 +547,7 @@ fn rule_findings(text: &str, setting: &str) -> Vec<Finding> {
                 (Some(l), None) => format!("{setting}, line {l}"),
                 _ => setting.to_string(),
             };
-            let docs = adfs::check_docs(lc.check.id);
+            let docs = docs::adfs_rules(lc.check.id);
             Finding {
                 check: lc.check,
                 setting: Some(at),

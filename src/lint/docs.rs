@@ -17,6 +17,18 @@ pub const GRAPH_FEDERATION: &str = "https://learn.microsoft.com/graph/api/resour
 pub const ENTRA_MFA_ADFS: &str = "https://learn.microsoft.com/entra/identity/authentication/howto-mfa-adfs";
 
 // AD FS
+/// The rules Azure AD Connect writes on the Microsoft 365 relying party trust.
+pub const ADFS_AADCONNECT_RULES: &str =
+    "https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-fed-management";
+/// `issuerid` for several federated domains (and subdomains).
+pub const ADFS_MULTIPLE_DOMAINS: &str =
+    "https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-install-multiple-domains";
+/// "Skip MFA for requests from federated users on my intranet" (trusted IPs).
+pub const ENTRA_TRUSTED_IPS: &str =
+    "https://learn.microsoft.com/entra/identity/authentication/howto-mfa-mfasettings#trusted-ips";
+/// The role of the claim rule language.
+pub const ADFS_RULE_LANGUAGE: &str =
+    "https://learn.microsoft.com/windows-server/identity/ad-fs/technical-reference/the-role-of-the-claim-rule-language";
 /// Set-AdfsRelyingPartyTrust (SamlResponseSignature, SignatureAlgorithm, AdditionalAuthenticationRules, ...).
 pub const ADFS_SET_RP: &str = "https://learn.microsoft.com/powershell/module/adfs/set-adfsrelyingpartytrust";
 /// Access control policies in AD FS (the built-in policies and their MFA conditions).
@@ -80,3 +92,15 @@ pub const OKTA_POLICY_API: &str = "https://developer.okta.com/docs/api/openapi/o
 /// Okta Management API: Applications (the Microsoft Office 365 app, `office365`).
 pub const OKTA_APPS_API: &str =
     "https://developer.okta.com/docs/api/openapi/okta-management/management/tag/Application/";
+
+/// Where the product or Microsoft documents what a claim-rule check (`adfs.*`) looks at.
+pub fn adfs_rules(id: &str) -> &'static [&'static str] {
+    use crate::rules::ids;
+    match id {
+        ids::ADFS_AMR_PASSTHROUGH | ids::ADFS_MFA_UNCONDITIONAL => &[ADFS_AADCONNECT_RULES, ENTRA_MFA_CLAIMS],
+        ids::ADFS_ISSUER_ID | ids::ADFS_ISSUER_ID_DOMAINS => &[ADFS_MULTIPLE_DOMAINS, ADFS_AADCONNECT_RULES],
+        ids::ADFS_INSIDE_CORPORATE_NETWORK => &[ADFS_AADCONNECT_RULES, ENTRA_TRUSTED_IPS],
+        ids::ADFS_UNPARSED => &[ADFS_RULE_LANGUAGE],
+        _ => &[ADFS_AADCONNECT_RULES],
+    }
+}

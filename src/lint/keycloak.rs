@@ -8,8 +8,8 @@
 //! Required / Alternative / Conditional semantics Keycloak documents to say whether every sign-in needs a second
 //! factor.
 
-use super::{docs, show, str_at, strings, ConfigReport, Finding, InputFile, Kind, LintError};
-use crate::adfs::Encoding;
+use super::{docs, show, str_at, strings, ConfigReport, Encoding, Finding, InputFile, Kind, LintError};
+use crate::rules::ids;
 use crate::rules::{Status, ENTRA_ACS, ENTRA_AUDIENCE, MULTIPLEAUTHN, PERSISTENT};
 use serde_json::Value;
 
@@ -26,28 +26,7 @@ const MAX_FLOW_STEPS: usize = 10_000;
 
 /// Lints a realm export, an array of realms, or a client export.
 pub fn lint(file: &str, encoding: Encoding, v: &Value) -> Result<ConfigReport, LintError> {
-    let realms: Vec<&Value> = match v {
-        Value::Array(items) => items.iter().filter(|r| r.get("realm").is_some()).collect(),
-        Value::Object(_) if v.get("realm").is_some() => vec![v],
-        _ => Vec::new(),
-    };
-    let (realm, client) = if realms.is_empty() {
-        // A client export: the client itself.
-        if v.get("clientId").is_none() {
-            return Err(LintError::NotThatKind {
-                file: file.to_string(),
-                kind: Kind::Keycloak.name(),
-                reason: "neither a realm export (no \"realm\") nor a client export (no \"clientId\")".into(),
-            });
-        }
-        (None, Some(v))
-    } else {
-        let with_entra = realms.iter().find_map(|r| entra_client(r).map(|c| (*r, c)));
-        match with_entra {
-            Some((r, c)) => (Some(r), Some(c)),
-            None => (Some(realms[0]), None),
-        }
-    };
+    let (realm, client) = realm_and_client(file, v)?;
     let inputs = vec![InputFile {
         path: file.to_string(),
         role: if realm.is_some() {
@@ -59,47 +38,15 @@ pub fn lint(file: &str, encoding: Encoding, v: &Value) -> Result<ConfigReport, L
         status: "read",
     }];
     let realm_name = realm.and_then(|r| str_at(r, "realm")).unwrap_or("?");
-    let mut checks = Vec::new();
-
+    let report = |subject: String, checks: Vec<Finding>| {
+        ConfigReport::new(Kind::Keycloak, file, Some(encoding), subject, inputs, checks)
+    };
     let Some(client) = client else {
-        let saml: Vec<String> = realm
-            .and_then(|r| r.get("clients"))
-            .and_then(Value::as_array)
-            .map(|cs| {
-                cs.iter()
-                    .filter(|c| str_at(c, "protocol") == Some("saml"))
-                    .filter_map(|c| str_at(c, "clientId").map(str::to_string))
-                    .take(20)
-                    .collect()
-            })
-            .unwrap_or_default();
-        checks.push(
-            Finding::new(
-                "keycloak.client",
-                Status::Fail,
-                format!(
-                    "realm \"{realm_name}\" has no client with the client ID {ENTRA_AUDIENCE}, Entra's entity ID (the \
-issuer of its AuthnRequests); SAML clients: {}",
-                    if saml.is_empty() { "none".to_string() } else { saml.join(", ") }
-                ),
-            )
-            .setting("clients[].clientId")
-            .fix(format!(
-                "Create a SAML client with Client ID {ENTRA_AUDIENCE} (Clients > Create client > SAML), or import Entra's \
-SAML metadata (https://nexus.microsoftonline-p.com/federationmetadata/saml20/federationmetadata.xml)"
-            ))
-            .docs(&[docs::KC_SAML_CLIENT]),
-        );
-        return Ok(ConfigReport::new(
-            Kind::Keycloak,
-            file,
-            Some(encoding),
+        return Ok(report(
             format!("realm \"{realm_name}\""),
-            inputs,
-            checks,
+            vec![no_client(realm, realm_name)],
         ));
     };
-
     let subject = match realm {
         Some(_) => format!("realm \"{realm_name}\", client \"{ENTRA_AUDIENCE}\""),
         None => format!(
@@ -107,27 +54,81 @@ SAML metadata (https://nexus.microsoftonline-p.com/federationmetadata/saml20/fed
             str_at(client, "clientId").unwrap_or("?")
         ),
     };
-    checks.push(client_check(client, realm.map(|_| realm_name)));
-    checks.push(acs(client));
-    checks.push(assertion_signature(client));
-    checks.push(signature_algorithm(client));
-    checks.push(encryption(client));
-    checks.push(authn_statement(client));
     let mappers = mappers(realm, client);
-    checks.push(nameid(client, &mappers));
-    checks.push(idpemail(&mappers));
     let flow = realm.map(|r| bound_flow(r, client));
-    checks.push(authn_context(realm, client, &mappers, flow.as_ref()));
-    checks.push(second_factor(realm, flow.as_ref()));
+    let checks = vec![
+        client_check(client, realm.map(|_| realm_name)),
+        acs(client),
+        assertion_signature(client),
+        signature_algorithm(client),
+        encryption(client),
+        authn_statement(client),
+        nameid(client, &mappers),
+        idpemail(&mappers),
+        authn_context(realm, client, &mappers, flow.as_ref()),
+        second_factor(realm, flow.as_ref()),
+    ];
+    Ok(report(subject, checks))
+}
 
-    Ok(ConfigReport::new(
-        Kind::Keycloak,
-        file,
-        Some(encoding),
-        subject,
-        inputs,
-        checks,
+/// The realm and Entra's client in an export: a realm export (the first realm that has Entra's client, else the
+/// first realm and no client), or a client export (no realm).
+fn realm_and_client<'a>(file: &str, v: &'a Value) -> Result<(Option<&'a Value>, Option<&'a Value>), LintError> {
+    let realms: Vec<&Value> = match v {
+        Value::Array(items) => items.iter().filter(|r| r.get("realm").is_some()).collect(),
+        Value::Object(_) if v.get("realm").is_some() => vec![v],
+        _ => Vec::new(),
+    };
+    if realms.is_empty() {
+        // A client export: the client itself.
+        if v.get("clientId").is_none() {
+            return Err(LintError::NotThatKind {
+                file: file.to_string(),
+                kind: Kind::Keycloak.name(),
+                reason: "neither a realm export (no \"realm\") nor a client export (no \"clientId\")".into(),
+            });
+        }
+        return Ok((None, Some(v)));
+    }
+    let with_entra = realms.iter().find_map(|r| entra_client(r).map(|c| (*r, c)));
+    Ok(match with_entra {
+        Some((r, c)) => (Some(r), Some(c)),
+        None => (Some(realms[0]), None),
+    })
+}
+
+/// `keycloak.client` (fail) for a realm without Entra's client, naming its SAML clients.
+fn no_client(realm: Option<&Value>, realm_name: &str) -> Finding {
+    let saml: Vec<String> = realm
+        .and_then(|r| r.get("clients"))
+        .and_then(Value::as_array)
+        .map(|cs| {
+            cs.iter()
+                .filter(|c| str_at(c, "protocol") == Some("saml"))
+                .filter_map(|c| str_at(c, "clientId").map(str::to_string))
+                .take(20)
+                .collect()
+        })
+        .unwrap_or_default();
+    Finding::new(
+        ids::KEYCLOAK_CLIENT,
+        Status::Fail,
+        format!(
+            "realm \"{realm_name}\" has no client with the client ID {ENTRA_AUDIENCE}, Entra's entity ID (the \
+issuer of its AuthnRequests); SAML clients: {}",
+            if saml.is_empty() {
+                "none".to_string()
+            } else {
+                saml.join(", ")
+            }
+        ),
+    )
+    .setting("clients[].clientId")
+    .fix(format!(
+        "Create a SAML client with Client ID {ENTRA_AUDIENCE} (Clients > Create client > SAML), or import Entra's \
+SAML metadata (https://nexus.microsoftonline-p.com/federationmetadata/saml20/federationmetadata.xml)"
     ))
+    .docs(&[docs::KC_SAML_CLIENT])
 }
 
 fn entra_client(realm: &Value) -> Option<&Value> {
@@ -152,7 +153,7 @@ fn client_check(client: &Value, realm: Option<&str>) -> Finding {
     let client_id = str_at(client, "clientId").unwrap_or("?");
     if client_id != ENTRA_AUDIENCE {
         return Finding::new(
-            "keycloak.client",
+            ids::KEYCLOAK_CLIENT,
             Status::Warn,
             format!(
                 "the exported client's ID is {client_id}, not {ENTRA_AUDIENCE} (Entra's entity ID, the issuer of its \
@@ -170,7 +171,7 @@ AuthnRequests): Keycloak matches Entra's requests to a client by that ID; the fi
     let enabled = client.get("enabled").and_then(Value::as_bool).unwrap_or(true);
     let f = if protocol != Some("saml") {
         Finding::new(
-            "keycloak.client",
+            ids::KEYCLOAK_CLIENT,
             Status::Fail,
             format!(
                 "the client {ENTRA_AUDIENCE} uses the protocol {}, not saml: Entra federates with SAML 2.0 (or WS-Fed, \
@@ -182,7 +183,7 @@ which Keycloak does not offer)",
         .value_opt(protocol)
     } else if !enabled {
         Finding::new(
-            "keycloak.client",
+            ids::KEYCLOAK_CLIENT,
             Status::Fail,
             format!("the SAML client {ENTRA_AUDIENCE} is disabled: Keycloak refuses Entra's requests"),
         )
@@ -191,7 +192,7 @@ which Keycloak does not offer)",
         .fix("Enable the client (Clients > urn:federation:MicrosoftOnline > Enabled)")
     } else {
         Finding::new(
-            "keycloak.client",
+            ids::KEYCLOAK_CLIENT,
             Status::Pass,
             format!("{whose} the SAML client {ENTRA_AUDIENCE} (Entra's entity ID), enabled"),
         )
@@ -207,13 +208,13 @@ fn acs(client: &Value) -> Finding {
     let allowed = |u: &str| u == ENTRA_ACS || u.strip_suffix('*').is_some_and(|p| ENTRA_ACS.starts_with(p));
     let f = if post.as_deref() == Some(ENTRA_ACS) || redirects.iter().any(|u| allowed(u)) {
         Finding::new(
-            "keycloak.acs",
+            ids::KEYCLOAK_ACS,
             Status::Pass,
             format!("Keycloak may post the response to Entra's {ENTRA_ACS}"),
         )
     } else {
         Finding::new(
-            "keycloak.acs",
+            ids::KEYCLOAK_ACS,
             Status::Warn,
             format!(
                 "neither the Assertion Consumer Service POST binding URL nor a Valid Redirect URI is Entra's {ENTRA_ACS}: \
@@ -230,23 +231,38 @@ Keycloak posts only to a URL its Valid Redirect URIs allow"
     .docs(&[docs::KC_SAML_CLIENT, docs::ENTRA_SAML_IDP])
 }
 
+/// A finding about the client attribute `key`: `judge` reads its value; the setting, the value and `docs` are
+/// added.
+fn attribute_finding(
+    client: &Value,
+    key: &str,
+    docs: &[&'static str],
+    judge: impl FnOnce(Option<&str>) -> Finding,
+) -> Finding {
+    let value = attr(client, key);
+    judge(value.as_deref())
+        .setting(attr_setting(key))
+        .value_opt(value)
+        .docs(docs)
+}
+
 fn is_true(v: Option<&str>) -> bool {
     v.is_some_and(|v| v.eq_ignore_ascii_case("true"))
 }
 
 fn assertion_signature(client: &Value) -> Finding {
-    let key = "saml.assertion.signature";
-    let value = attr(client, key);
-    let documents = attr(client, "saml.server.signature");
-    let f = if is_true(value.as_deref()) {
+    let docs = [docs::KC_SAML_CLIENT, docs::ENTRA_SAML_IDP];
+    attribute_finding(client, "saml.assertion.signature", &docs, |value| {
+        if is_true(value) {
+            return Finding::new(
+                ids::KEYCLOAK_ASSERTION_SIGNATURE,
+                Status::Pass,
+                "Keycloak signs the assertion (Sign assertions on)",
+            );
+        }
+        let documents = attr(client, "saml.server.signature");
         Finding::new(
-            "keycloak.assertion-signature",
-            Status::Pass,
-            "Keycloak signs the assertion (Sign assertions on)",
-        )
-    } else {
-        Finding::new(
-            "keycloak.assertion-signature",
+            ids::KEYCLOAK_ASSERTION_SIGNATURE,
             Status::Fail,
             format!(
                 "Keycloak does not sign the assertion (Sign assertions {}){}: Entra requires the assertion itself to be \
@@ -260,89 +276,76 @@ signed and refuses the token",
             ),
         )
         .fix("Clients > urn:federation:MicrosoftOnline > Keys / Signature and Encryption: turn Sign assertions on")
-    };
-    f.setting(attr_setting(key))
-        .value_opt(value)
-        .docs(&[docs::KC_SAML_CLIENT, docs::ENTRA_SAML_IDP])
+    })
 }
 
 fn signature_algorithm(client: &Value) -> Finding {
-    let key = "saml.signature.algorithm";
-    let value = attr(client, key);
-    let f = match value.as_deref() {
-        Some("RSA_SHA256") => Finding::new(
-            "keycloak.signature-algorithm",
-            Status::Pass,
-            "Keycloak signs with RSA-SHA256",
-        ),
-        None => Finding::new(
-            "keycloak.signature-algorithm",
-            Status::Pass,
-            "no signature algorithm set: Keycloak's default, RSA_SHA256",
-        ),
-        Some("RSA_SHA1") => Finding::new(
-            "keycloak.signature-algorithm",
-            Status::Warn,
-            "Keycloak signs with RSA-SHA1: Entra still accepts it; Keycloak calls SHA-1 algorithms deprecated",
-        )
-        .fix("Set Signature Algorithm to RSA_SHA256"),
-        Some(other) => Finding::new(
-            "keycloak.signature-algorithm",
-            Status::Warn,
-            format!(
-                "Keycloak signs with {other}: Microsoft documents only RSA-SHA1 and RSA-SHA256 for federation; whether \
-Entra accepts others is undocumented"
+    let docs = [docs::KC_SAML_CLIENT, docs::ENTRA_SAML_IDP];
+    attribute_finding(client, "saml.signature.algorithm", &docs, |value| {
+        let id = ids::KEYCLOAK_SIGNATURE_ALGORITHM;
+        let fix = "Set Signature Algorithm to RSA_SHA256";
+        match value {
+            Some("RSA_SHA256") => Finding::new(id, Status::Pass, "Keycloak signs with RSA-SHA256"),
+            None => Finding::new(
+                id,
+                Status::Pass,
+                "no signature algorithm set: Keycloak's default, RSA_SHA256",
             ),
-        )
-        .fix("Set Signature Algorithm to RSA_SHA256"),
-    };
-    f.setting(attr_setting(key))
-        .value_opt(value)
-        .docs(&[docs::KC_SAML_CLIENT, docs::ENTRA_SAML_IDP])
+            Some("RSA_SHA1") => Finding::new(
+                id,
+                Status::Warn,
+                "Keycloak signs with RSA-SHA1: Entra still accepts it; Keycloak calls SHA-1 algorithms deprecated",
+            )
+            .fix(fix),
+            Some(other) => Finding::new(
+                id,
+                Status::Warn,
+                format!(
+                    "Keycloak signs with {other}: Microsoft documents only RSA-SHA1 and RSA-SHA256 for federation; \
+whether Entra accepts others is undocumented"
+                ),
+            )
+            .fix(fix),
+        }
+    })
 }
 
 fn encryption(client: &Value) -> Finding {
-    let key = "saml.encrypt";
-    let value = attr(client, key);
-    let f = if is_true(value.as_deref()) {
+    let docs = [docs::KC_SAML_CLIENT, docs::GRAPH_FEDERATION];
+    attribute_finding(client, "saml.encrypt", &docs, |value| {
+        if !is_true(value) {
+            return Finding::new(ids::KEYCLOAK_ENCRYPTION, Status::Pass, "the assertion is not encrypted");
+        }
         Finding::new(
-            "keycloak.encryption",
+            ids::KEYCLOAK_ENCRYPTION,
             Status::Warn,
             "Keycloak encrypts the assertion (Encrypt assertions on): Entra's domain federation settings hold no \
 encryption key and Microsoft does not document encrypted assertions from a federated IdP",
         )
         .fix("Turn Encrypt assertions off for this client")
-    } else {
-        Finding::new("keycloak.encryption", Status::Pass, "the assertion is not encrypted")
-    };
-    f.setting(attr_setting(key))
-        .value_opt(value)
-        .docs(&[docs::KC_SAML_CLIENT, docs::GRAPH_FEDERATION])
+    })
 }
 
 fn authn_statement(client: &Value) -> Finding {
-    let key = "saml.authnstatement";
-    let value = attr(client, key);
-    // Keycloak documents "Include AuthnStatement" as on by default.
-    let f = if value.as_deref().is_none_or(|v| v.eq_ignore_ascii_case("true")) {
+    let docs = [docs::KC_SAML_CLIENT, docs::ENTRA_MFA_CLAIMS];
+    attribute_finding(client, "saml.authnstatement", &docs, |value| {
+        // Keycloak documents "Include AuthnStatement" as on by default.
+        if value.is_none_or(|v| v.eq_ignore_ascii_case("true")) {
+            return Finding::new(
+                ids::KEYCLOAK_AUTHN_STATEMENT,
+                Status::Pass,
+                "Keycloak includes the AuthnStatement (Include AuthnStatement on), where Entra reads the AuthnInstant \
+and the AuthnContextClassRef",
+            );
+        }
         Finding::new(
-            "keycloak.authn-statement",
-            Status::Pass,
-            "Keycloak includes the AuthnStatement (Include AuthnStatement on), where Entra reads the AuthnInstant and \
-the AuthnContextClassRef",
-        )
-    } else {
-        Finding::new(
-            "keycloak.authn-statement",
+            ids::KEYCLOAK_AUTHN_STATEMENT,
             Status::Fail,
             "Keycloak leaves out the AuthnStatement (Include AuthnStatement off): no AuthnContextClassRef, so Entra \
 never sees MFA, and no AuthnInstant",
         )
         .fix("Turn Include AuthnStatement on")
-    };
-    f.setting(attr_setting(key))
-        .value_opt(value)
-        .docs(&[docs::KC_SAML_CLIENT, docs::ENTRA_MFA_CLAIMS])
+    })
 }
 
 /// A protocol mapper and where it comes from.
@@ -429,7 +432,7 @@ fn nameid(client: &Value, mappers: &[Mapper]) -> Finding {
     };
     let f = if effective != PERSISTENT {
         Finding::new(
-            "keycloak.nameid",
+            ids::KEYCLOAK_NAMEID,
             Status::Fail,
             format!(
                 "Force Name ID Format is on with {effective}: Keycloak ignores Entra's request for a persistent NameID, \
@@ -449,7 +452,7 @@ NameID (persistent) that reads the attribute holding each user's ImmutableID")
             .find(|m| m.kind() == NAMEID_MAPPER && m.config("mapper.nameid.format").as_deref() == Some(PERSISTENT))
         {
             Some(m) => Finding::new(
-                "keycloak.nameid",
+                ids::KEYCLOAK_NAMEID,
                 Status::Pass,
                 format!(
                     "{how}; {} writes it from the user attribute \"{}\", which must hold the user's ImmutableID in Entra",
@@ -458,7 +461,7 @@ NameID (persistent) that reads the attribute holding each user's ImmutableID")
                 ),
             ),
             None => Finding::new(
-                "keycloak.nameid",
+                ids::KEYCLOAK_NAMEID,
                 Status::Warn,
                 format!(
                     "{how}, and no User Attribute Mapper For NameID writes it: Keycloak then uses each user's attribute \
@@ -482,7 +485,7 @@ fn idpemail(mappers: &[Mapper]) -> Finding {
         .collect();
     let f = match found.first() {
         None => Finding::new(
-            "keycloak.idpemail",
+            ids::KEYCLOAK_IDPEMAIL,
             Status::Fail,
             "no mapper writes the attribute IDPEmail: Entra requires the user's UPN in IDPEmail",
         )
@@ -492,7 +495,7 @@ that holds the user's UPN",
         ),
         Some(m) => match m.kind() {
             "saml-user-property-mapper" | "saml-user-attribute-mapper" => Finding::new(
-                "keycloak.idpemail",
+                ids::KEYCLOAK_IDPEMAIL,
                 Status::Pass,
                 format!(
                     "{} writes IDPEmail from the user's \"{}\" (must be the user's UPN in Entra)",
@@ -501,7 +504,7 @@ that holds the user's UPN",
                 ),
             ),
             "saml-hardcode-attribute-mapper" => Finding::new(
-                "keycloak.idpemail",
+                ids::KEYCLOAK_IDPEMAIL,
                 Status::Fail,
                 format!(
                     "{} writes the same IDPEmail ({}) for every user",
@@ -511,7 +514,7 @@ that holds the user's UPN",
             )
             .fix("Use a User Property or User Attribute mapper for IDPEmail"),
             _ => Finding::new(
-                "keycloak.idpemail",
+                ids::KEYCLOAK_IDPEMAIL,
                 Status::Warn,
                 format!(
                     "{} writes IDPEmail: fedcheck cannot tell what value it writes",
@@ -563,7 +566,7 @@ rejectMfaByFederatedIdp)."
     );
     let f = match (mapper, third_party) {
         (None, Some(m)) => Finding::new(
-            "keycloak.authn-context",
+            ids::KEYCLOAK_AUTHN_CONTEXT,
             Status::Warn,
             format!(
                 "{} is not a Keycloak mapper but its configuration names {MULTIPLEAUTHN}: fedcheck cannot tell when it \
@@ -573,7 +576,7 @@ writes it; if it writes it for every sign-in, it claims MFA for users who did no
         )
         .value(m.label()),
         (None, None) => Finding::new(
-            "keycloak.authn-context",
+            ids::KEYCLOAK_AUTHN_CONTEXT,
             Status::Fail,
             format!(
                 "no AuthnContextClassRef mapper: Keycloak writes {UNSPECIFIED} in every response, which Entra does not \
@@ -582,72 +585,7 @@ count as MFA; with federatedIdpMfaBehavior = enforceMfaByFederatedIdp, Entra sen
             ),
         )
         .fix(fix),
-        (Some(m), _) => {
-            let map = acr_map(realm, client);
-            let fix = format!(
-                "{fix} With the mapper in place: map {MULTIPLEAUTHN} to the level of the second-factor sub-flow in the \
-client's ACR to LoA mapping and set the client's Minimum ACR value to it, so that every sign-in from Entra reaches it"
-            );
-            match map.iter().find(|(uri, _)| uri == MULTIPLEAUTHN) {
-                Some((_, level)) => {
-                    let has_level = flow.is_some_and(|f| f.loa_levels.iter().any(|l| l == level));
-                    let reached = flow
-                        .and_then(|f| f.requested)
-                        .zip(level.parse::<i64>().ok())
-                        .is_some_and(|(r, l)| r >= l);
-                    let how = flow
-                        .map(|f| f.requested_how.clone())
-                        .unwrap_or_else(|| "a client export has no flows".into());
-                    if has_level && reached {
-                        Finding::new(
-                            "keycloak.authn-context",
-                            Status::Warn,
-                            format!(
-                                "{} writes {MULTIPLEAUTHN} when the sign-in reached level {level} (acr.loa.map), every \
-sign-in asks for it ({how}) and the bound flow has a Condition - Level Of Authentication for level {level}. This needs the \
-preview feature step-up-authentication-saml enabled at server start, which a realm export does not show",
-                                m.label()
-                            ),
-                        )
-                    } else {
-                        Finding::new(
-                            "keycloak.authn-context",
-                            Status::Fail,
-                            format!(
-                                "{} writes {MULTIPLEAUTHN} only when a sign-in reaches level {level}, but {}: Keycloak \
-keeps writing {UNSPECIFIED}",
-                                m.label(),
-                                if !has_level {
-                                    format!("the bound flow has no Condition - Level Of Authentication for level {level}")
-                                } else {
-                                    format!("sign-ins ask for {how}")
-                                }
-                            ),
-                        )
-                        .fix(fix.clone())
-                    }
-                    .value(format!("{MULTIPLEAUTHN} = {level}"))
-                }
-                None => Finding::new(
-                    "keycloak.authn-context",
-                    Status::Fail,
-                    format!(
-                        "{} writes the URI mapped to the level reached, but the ACR to LoA mapping has no \
-{MULTIPLEAUTHN} ({}): Keycloak never sends what Entra reads as MFA",
-                        m.label(),
-                        if map.is_empty() {
-                            "it is empty".to_string()
-                        } else {
-                            map.iter()
-                                .map(|(k, v)| format!("{k} = {v}"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        }
-                    ),
-                )
-                .fix(fix),
-            }
-        }
+        (Some(m), _) => mapped_context(m, realm, client, flow, &fix),
     };
     f.setting(setting).docs(&[
         docs::KC_ISSUE_11721,
@@ -655,6 +593,79 @@ keeps writing {UNSPECIFIED}",
         docs::KC_STEP_UP,
         docs::ENTRA_MFA_CLAIMS,
     ])
+}
+
+/// `keycloak.authn-context` with Keycloak's AuthnContextClassRef mapper: does the ACR to LoA mapping hold
+/// `multipleauthn`, and is its level reached?
+fn mapped_context(m: &Mapper, realm: Option<&Value>, client: &Value, flow: Option<&FlowRef>, fix: &str) -> Finding {
+    let map = acr_map(realm, client);
+    let fix = format!(
+        "{fix} With the mapper in place: map {MULTIPLEAUTHN} to the level of the second-factor sub-flow in the \
+client's ACR to LoA mapping and set the client's Minimum ACR value to it, so that every sign-in from Entra reaches it"
+    );
+    match map.iter().find(|(uri, _)| uri == MULTIPLEAUTHN) {
+        Some((_, level)) => level_finding(m, level, flow, &fix),
+        None => Finding::new(
+            ids::KEYCLOAK_AUTHN_CONTEXT,
+            Status::Fail,
+            format!(
+                "{} writes the URI mapped to the level reached, but the ACR to LoA mapping has no \
+{MULTIPLEAUTHN} ({}): Keycloak never sends what Entra reads as MFA",
+                m.label(),
+                if map.is_empty() {
+                    "it is empty".to_string()
+                } else {
+                    map.iter()
+                        .map(|(k, v)| format!("{k} = {v}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            ),
+        )
+        .fix(fix),
+    }
+}
+
+/// `keycloak.authn-context` when `multipleauthn` is mapped to `level`: does the bound flow have that level, and does
+/// every sign-in ask for it?
+fn level_finding(m: &Mapper, level: &str, flow: Option<&FlowRef>, fix: &str) -> Finding {
+    let has_level = flow.is_some_and(|f| f.loa_levels.iter().any(|l| l == level));
+    let reached = flow
+        .and_then(|f| f.requested)
+        .zip(level.parse::<i64>().ok())
+        .is_some_and(|(r, l)| r >= l);
+    let how = flow
+        .map(|f| f.requested_how.clone())
+        .unwrap_or_else(|| "a client export has no flows".into());
+    if has_level && reached {
+        Finding::new(
+            ids::KEYCLOAK_AUTHN_CONTEXT,
+            Status::Warn,
+            format!(
+                "{} writes {MULTIPLEAUTHN} when the sign-in reached level {level} (acr.loa.map), every \
+sign-in asks for it ({how}) and the bound flow has a Condition - Level Of Authentication for level {level}. This needs the \
+preview feature step-up-authentication-saml enabled at server start, which a realm export does not show",
+                m.label()
+            ),
+        )
+    } else {
+        Finding::new(
+            ids::KEYCLOAK_AUTHN_CONTEXT,
+            Status::Fail,
+            format!(
+                "{} writes {MULTIPLEAUTHN} only when a sign-in reaches level {level}, but {}: Keycloak \
+keeps writing {UNSPECIFIED}",
+                m.label(),
+                if !has_level {
+                    format!("the bound flow has no Condition - Level Of Authentication for level {level}")
+                } else {
+                    format!("sign-ins ask for {how}")
+                }
+            ),
+        )
+        .fix(fix)
+    }
+    .value(format!("{MULTIPLEAUTHN} = {level}"))
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -912,55 +923,11 @@ fn eval_flow_steps(realm: &Value, alias: &str, requested: Option<i64>, walk: &mu
         }
         walk.budget -= 1;
         let authenticator = str_at(e, "authenticator").unwrap_or("");
-        if authenticator.starts_with("conditional-") && subflow_alias(e).is_none() {
-            continue; // a condition: read by the conditional sub-flow that holds it
-        }
-        let result = if let Some(sub) = subflow_alias(e) {
-            let inner = eval_flow(realm, sub, requested, walk);
-            if req == "CONDITIONAL" {
-                match (loa_condition(realm, sub), requested) {
-                    // A level-of-authentication sub-flow runs when the requested level reaches its level.
-                    (Some(level), Some(r)) if level <= r => inner,
-                    (Some(_), Some(_)) => None,
-                    _ => match inner {
-                        Some(Factor::Yes(d)) | Some(Factor::Partly(d)) => Some(Factor::Partly(format!(
-                            "\"{sub}\" ({d}) runs only when {}",
-                            conditions(realm, sub)
-                        ))),
-                        _ => None,
-                    },
-                }
-            } else {
-                inner
-            }
-        } else if SECOND_FACTORS.contains(&authenticator) {
-            Some(Factor::Yes(authenticator.to_string()))
-        } else if authenticator == "auth-conditional-otp-form" {
-            Some(conditional_otp(realm, e))
-        } else if FIRST_FACTORS.contains(&authenticator) {
-            Some(Factor::No(format!("{authenticator} alone")))
-        } else if authenticator == "auth-cookie" {
-            None // re-uses a session this realm authenticated earlier
-        } else if authenticator == "identity-provider-redirector" {
-            let default = exec_config(realm, e).and_then(|c| c.get("defaultProvider")).map(show);
-            if default.is_some() || has_brokers {
-                Some(Factor::Unknown(format!(
-                    "identity-provider-redirector sends users to another identity provider{}; whether that sign-in has a \
-second factor is decided there and by the first-broker-login and post-login flows",
-                    default.map(|d| format!(" ({d})")).unwrap_or_default()
-                )))
-            } else {
-                None
-            }
-        } else {
-            Some(Factor::Unknown(format!(
-                "{} is not an authenticator fedcheck knows",
-                if authenticator.is_empty() {
-                    "(unnamed step)"
-                } else {
-                    authenticator
-                }
-            )))
+        let result = match subflow_alias(e) {
+            // A condition: read by the conditional sub-flow that holds it.
+            None if authenticator.starts_with("conditional-") => continue,
+            Some(sub) => subflow_factor(realm, sub, req == "CONDITIONAL", requested, walk),
+            None => authenticator_factor(realm, e, authenticator, has_brokers),
         };
         let Some(result) = result else { continue };
         match req {
@@ -969,34 +936,99 @@ second factor is decided there and by the first-broker-login and post-login flow
         }
     }
     if !required.is_empty() {
-        // Every required step runs (Keycloak ignores alternatives beside required steps).
-        if let Some(y) = required.iter().find(|r| matches!(r, Factor::Yes(_))) {
-            return Some(y.clone());
-        }
-        if let Some(p) = required.iter().find(|r| matches!(r, Factor::Partly(_))) {
-            let others: Vec<String> = required
-                .iter()
-                .filter_map(|r| match r {
-                    Factor::No(d) => Some(d.clone()),
-                    _ => None,
-                })
-                .collect();
-            return Some(match p {
-                Factor::Partly(d) if !others.is_empty() => {
-                    Factor::Partly(format!("{d}; otherwise {}", others.join(" and ")))
-                }
-                other => other.clone(),
-            });
-        }
-        if let Some(u) = required.iter().find(|r| matches!(r, Factor::Unknown(_))) {
-            return Some(u.clone());
-        }
-        return required.into_iter().next();
+        return required_factor(required);
     }
-    // Only alternatives: the user takes the weakest.
-    if alternatives.is_empty() {
-        return None;
+    weakest_alternative(alternatives)
+}
+
+/// A sub-flow step: its own evaluation; a conditional sub-flow counts only when its condition holds (a
+/// level-of-authentication sub-flow when the requested level reaches its level).
+fn subflow_factor(
+    realm: &Value,
+    sub: &str,
+    conditional: bool,
+    requested: Option<i64>,
+    walk: &mut Walk,
+) -> Option<Factor> {
+    let inner = eval_flow(realm, sub, requested, walk);
+    if !conditional {
+        return inner;
     }
+    match (loa_condition(realm, sub), requested) {
+        // A level-of-authentication sub-flow runs when the requested level reaches its level.
+        (Some(level), Some(r)) if level <= r => inner,
+        (Some(_), Some(_)) => None,
+        _ => match inner {
+            Some(Factor::Yes(d)) | Some(Factor::Partly(d)) => Some(Factor::Partly(format!(
+                "\"{sub}\" ({d}) runs only when {}",
+                conditions(realm, sub)
+            ))),
+            _ => None,
+        },
+    }
+}
+
+/// An authenticator step: a second factor, a first factor alone, or something fedcheck cannot judge; `None` for a
+/// step that adds no factor (a session cookie, a redirector with nowhere to go).
+fn authenticator_factor(realm: &Value, e: &Value, authenticator: &str, has_brokers: bool) -> Option<Factor> {
+    if SECOND_FACTORS.contains(&authenticator) {
+        Some(Factor::Yes(authenticator.to_string()))
+    } else if authenticator == "auth-conditional-otp-form" {
+        Some(conditional_otp(realm, e))
+    } else if FIRST_FACTORS.contains(&authenticator) {
+        Some(Factor::No(format!("{authenticator} alone")))
+    } else if authenticator == "auth-cookie" {
+        None // re-uses a session this realm authenticated earlier
+    } else if authenticator == "identity-provider-redirector" {
+        let default = exec_config(realm, e).and_then(|c| c.get("defaultProvider")).map(show);
+        (default.is_some() || has_brokers).then(|| {
+            Factor::Unknown(format!(
+                "identity-provider-redirector sends users to another identity provider{}; whether that sign-in has a \
+second factor is decided there and by the first-broker-login and post-login flows",
+                default.map(|d| format!(" ({d})")).unwrap_or_default()
+            ))
+        })
+    } else {
+        Some(Factor::Unknown(format!(
+            "{} is not an authenticator fedcheck knows",
+            if authenticator.is_empty() {
+                "(unnamed step)"
+            } else {
+                authenticator
+            }
+        )))
+    }
+}
+
+/// The factor of a flow's required steps: every required step runs (Keycloak ignores alternatives beside required
+/// steps), so one second factor is enough.
+fn required_factor(required: Vec<Factor>) -> Option<Factor> {
+    if let Some(y) = required.iter().find(|r| matches!(r, Factor::Yes(_))) {
+        return Some(y.clone());
+    }
+    if let Some(p) = required.iter().find(|r| matches!(r, Factor::Partly(_))) {
+        let others: Vec<String> = required
+            .iter()
+            .filter_map(|r| match r {
+                Factor::No(d) => Some(d.clone()),
+                _ => None,
+            })
+            .collect();
+        return Some(match p {
+            Factor::Partly(d) if !others.is_empty() => {
+                Factor::Partly(format!("{d}; otherwise {}", others.join(" and ")))
+            }
+            other => other.clone(),
+        });
+    }
+    if let Some(u) = required.iter().find(|r| matches!(r, Factor::Unknown(_))) {
+        return Some(u.clone());
+    }
+    required.into_iter().next()
+}
+
+/// The factor of a flow of alternatives only: the user takes the weakest.
+fn weakest_alternative(alternatives: Vec<Factor>) -> Option<Factor> {
     for want in [
         |f: &Factor| matches!(f, Factor::No(_)),
         |f: &Factor| matches!(f, Factor::Partly(_)),
@@ -1071,7 +1103,7 @@ fn conditions(realm: &Value, alias: &str) -> String {
 fn second_factor(realm: Option<&Value>, flow: Option<&FlowRef>) -> Finding {
     let (Some(realm), Some(flow)) = (realm, flow) else {
         return Finding::new(
-            "keycloak.second-factor",
+            ids::KEYCLOAK_SECOND_FACTOR,
             Status::Warn,
             "a client export has no authentication flows: fedcheck cannot tell whether sign-ins need a second factor",
         )
@@ -1081,7 +1113,7 @@ fn second_factor(realm: Option<&Value>, flow: Option<&FlowRef>) -> Finding {
     let setting = "authenticationFlowBindingOverrides.browser / browserFlow";
     let Some(alias) = &flow.alias else {
         return Finding::new(
-            "keycloak.second-factor",
+            ids::KEYCLOAK_SECOND_FACTOR,
             Status::Warn,
             format!("the client signs in with {}: fedcheck cannot evaluate it", flow.how),
         )
@@ -1103,7 +1135,7 @@ fn second_factor(realm: Option<&Value>, flow: Option<&FlowRef>) -> Finding {
 client (Advanced > Authentication flow overrides > Browser Flow)";
     let f = match evaluate(realm, alias, flow.requested) {
         Some(Factor::Yes(d)) => Finding::new(
-            "keycloak.second-factor",
+            ids::KEYCLOAK_SECOND_FACTOR,
             Status::Pass,
             format!(
                 "every way through {} requires a second factor ({d}); a user who has no such credential yet sets one up \
@@ -1112,7 +1144,7 @@ during that sign-in, as Keycloak documents",
             ),
         ),
         Some(Factor::Partly(d)) => Finding::new(
-            "keycloak.second-factor",
+            ids::KEYCLOAK_SECOND_FACTOR,
             Status::Fail,
             format!(
                 "{} asks for a second factor only for some users: {d}{}",
@@ -1126,18 +1158,18 @@ during that sign-in, as Keycloak documents",
         )
         .fix(fix),
         Some(Factor::No(d)) => Finding::new(
-            "keycloak.second-factor",
+            ids::KEYCLOAK_SECOND_FACTOR,
             Status::Fail,
             format!("{} has a way through without a second factor: {d}", flow.how),
         )
         .fix(fix),
         Some(Factor::Unknown(d)) => Finding::new(
-            "keycloak.second-factor",
+            ids::KEYCLOAK_SECOND_FACTOR,
             Status::Warn,
             format!("fedcheck cannot tell whether {} requires a second factor: {d}", flow.how),
         ),
         None => Finding::new(
-            "keycloak.second-factor",
+            ids::KEYCLOAK_SECOND_FACTOR,
             Status::Fail,
             format!("{} has no step that authenticates the user by itself", flow.how),
         )

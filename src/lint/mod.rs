@@ -1,34 +1,32 @@
 //! `fedcheck lint-config`: reads an IdP's configuration (not a token) and says, setting by setting, whether what
 //! it will send Entra for every user is signed and carries MFA where Entra reads it.
 //!
-//! This module owns the input side (reading a file or a directory with size limits, decoding UTF-8 / UTF-16 as
-//! PowerShell writes it, telling the kinds apart) and the report (the [`Finding`] shape, verdict, JSON and text).
+//! This module tells the kinds apart and hands the input to the kind's linter. `input` reads a file or a directory
+//! with size limits and decodes UTF-8 / UTF-16 as PowerShell writes it ([`read_path`], [`decode`]); `report` holds
+//! the [`Finding`] shape, the verdict, JSON and text ([`ConfigReport`], [`Outcome`]).
 //! Each product has its own submodule: [`adfs_rp`] (a relying-party trust from `Get-AdfsRelyingPartyTrust |
 //! ConvertTo-Json`), [`keycloak`] (a realm export), [`shibboleth`] (the IdP's `conf/` files) and [`okta`] (the Apps
-//! and Policies API JSON). AD FS claim rules on their own stay in [`crate::adfs`], whose report keeps its
-//! historical shape. Every finding names the setting it read and where the product documents it ([`docs`]); where a
+//! and Policies API JSON); claim rules on their own go to [`adfs_rules`], whose report keeps its historical shape.
+//! The claim rule language itself (parser and lint) is [`crate::adfs`]. Every finding names the setting it read and where the product documents it ([`docs`]); where a
 //! product's behaviour is undocumented, the finding is a `warn` that says so.
 
 pub mod adfs_rp;
+pub mod adfs_rules;
 pub mod docs;
+mod input;
 pub mod keycloak;
 pub mod okta;
+mod report;
 pub mod shibboleth;
 
-use crate::adfs::{self, Encoding};
-use crate::rules::{Check, Status};
+pub use input::{decode, read_bounded, read_path, Encoding, Input, TextError, MAX_DIR_FILES, MAX_FILE, MAX_RULES};
+pub(crate) use input::{decode_named, read_optional};
+pub use report::{ConfigReport, Finding, InputFile, Outcome};
+
+use input::too_large;
 use serde::Serialize;
 use serde_json::Value;
-use std::fmt::Write as _;
-use std::io::Read;
-use std::path::{Path, PathBuf};
-
-/// Largest configuration file read (bytes): realm exports and trust exports can be several MiB.
-pub const MAX_FILE: u64 = 8 * 1024 * 1024;
-/// Largest claim rule file read (bytes), as before.
-pub const MAX_RULES: u64 = adfs::MAX_INPUT;
-/// Most files read from one directory (Shibboleth's `conf/attributes/` may hold many).
-pub const MAX_DIR_FILES: usize = 64;
+use std::path::Path;
 
 /// The kind of configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -118,7 +116,7 @@ pub enum LintError {
         /// The input as given.
         file: String,
         /// What is wrong with the bytes.
-        reason: String,
+        reason: TextError,
     },
     /// Text, but none of the configurations fedcheck reads.
     #[error("{file}: {reason}")]
@@ -138,307 +136,6 @@ pub enum LintError {
         /// Why the input is not of that kind.
         reason: String,
     },
-    /// A claim rule file fedcheck cannot use (the message of [`adfs::Unusable`]).
-    #[error("{0}")]
-    Rules(String),
-}
-
-/// An input to lint.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Input {
-    /// A file's bytes (or stdin's).
-    Bytes {
-        /// The name shown in reports.
-        name: String,
-        /// The content, at most [`MAX_FILE`] bytes.
-        bytes: Vec<u8>,
-    },
-    /// A directory (Shibboleth's `conf/`).
-    Dir {
-        /// The name shown in reports.
-        name: String,
-        /// Where it is.
-        path: PathBuf,
-    },
-}
-
-/// Reads at most `limit` bytes; `Ok(None)` when there were more.
-pub fn read_bounded(reader: impl Read, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
-    let mut bytes = Vec::new();
-    reader.take(limit + 1).read_to_end(&mut bytes)?;
-    Ok(if bytes.len() as u64 > limit { None } else { Some(bytes) })
-}
-
-/// Opens a path: a directory as [`Input::Dir`], a file read up to [`MAX_FILE`] bytes.
-pub fn read_path(path: &str) -> Result<Input, LintError> {
-    let meta = std::fs::metadata(path).map_err(|e| LintError::CannotOpen {
-        file: path.to_string(),
-        reason: e.to_string(),
-    })?;
-    if meta.is_dir() {
-        return Ok(Input::Dir {
-            name: path.to_string(),
-            path: PathBuf::from(path),
-        });
-    }
-    let file = std::fs::File::open(path).map_err(|e| LintError::CannotOpen {
-        file: path.to_string(),
-        reason: e.to_string(),
-    })?;
-    match read_bounded(file, MAX_FILE) {
-        Ok(Some(bytes)) => Ok(Input::Bytes {
-            name: path.to_string(),
-            bytes,
-        }),
-        Ok(None) => Err(too_large(path, MAX_FILE)),
-        Err(e) => Err(LintError::CannotRead {
-            file: path.to_string(),
-            reason: e.to_string(),
-        }),
-    }
-}
-
-fn too_large(file: &str, limit: u64) -> LintError {
-    LintError::TooLarge {
-        file: file.to_string(),
-        limit_mib: limit / (1024 * 1024),
-        what: if limit == MAX_RULES {
-            "not a claim rule set"
-        } else {
-            "fedcheck reads configuration files up to that size"
-        },
-    }
-}
-
-/// Reads one file inside a directory input, bounded; `Ok(None)` when it does not exist.
-pub(crate) fn read_optional(dir_name: &str, path: &Path) -> Result<Option<Vec<u8>>, LintError> {
-    let shown = format!(
-        "{dir_name}/{}",
-        path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
-    );
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(LintError::CannotOpen {
-                file: path.display().to_string(),
-                reason: e.to_string(),
-            })
-        }
-    };
-    match read_bounded(file, MAX_FILE) {
-        Ok(Some(b)) => Ok(Some(b)),
-        Ok(None) => Err(too_large(&shown, MAX_FILE)),
-        Err(e) => Err(LintError::CannotRead {
-            file: path.display().to_string(),
-            reason: e.to_string(),
-        }),
-    }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Findings and the report
-
-/// One finding: a [`Check`] (id, status, message, fix) plus the setting it read and where that is documented.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    /// The check.
-    #[serde(flatten)]
-    pub check: Check,
-    /// The setting read, as a path into the input (e.g. `attributes["saml.assertion.signature"]`).
-    pub setting: Option<String>,
-    /// The value found, as written; `null` when the setting is absent.
-    pub value: Option<String>,
-    /// Where the product (and Microsoft) document the setting and the behaviour the finding states.
-    pub docs: Vec<&'static str>,
-}
-
-impl Finding {
-    /// A finding without fix, setting, value or docs.
-    pub fn new(id: &'static str, status: Status, message: impl Into<String>) -> Finding {
-        Finding {
-            check: Check {
-                id,
-                status,
-                message: message.into(),
-                fix: None,
-            },
-            setting: None,
-            value: None,
-            docs: Vec::new(),
-        }
-    }
-
-    /// Sets the fix.
-    pub fn fix(mut self, fix: impl Into<String>) -> Finding {
-        self.check.fix = Some(fix.into());
-        self
-    }
-
-    /// Sets the setting read.
-    pub fn setting(mut self, setting: impl Into<String>) -> Finding {
-        self.setting = Some(setting.into());
-        self
-    }
-
-    /// Sets the value found.
-    pub fn value(mut self, value: impl Into<String>) -> Finding {
-        self.value = Some(value.into());
-        self
-    }
-
-    /// Sets the value found, when there is one.
-    pub fn value_opt(mut self, value: Option<impl Into<String>>) -> Finding {
-        self.value = value.map(Into::into);
-        self
-    }
-
-    /// Adds documentation links.
-    pub fn docs(mut self, docs: &[&'static str]) -> Finding {
-        self.docs.extend_from_slice(docs);
-        self
-    }
-}
-
-/// One file a report read (or looked for).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct InputFile {
-    /// The path as shown.
-    pub path: String,
-    /// What it is (e.g. `relying-party.xml`, `realm export`).
-    pub role: String,
-    /// `read`, or `missing` when a directory did not have it.
-    pub status: &'static str,
-}
-
-/// The report of every kind but claim rules (the JSON contract: `{verdict, kind, file, checks, ...}`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ConfigReport {
-    /// `fail` when a check failed, else `pass` (warnings allowed).
-    pub verdict: &'static str,
-    /// `adfs-rp`, `keycloak`, `shibboleth` or `okta`.
-    pub kind: &'static str,
-    /// The input as given.
-    pub file: String,
-    /// How a file was encoded (`null` for a directory).
-    pub encoding: Option<Encoding>,
-    /// What was linted, e.g. `relying party trust "Microsoft Office 365 Identity Platform"`.
-    pub subject: String,
-    /// The files read.
-    pub inputs: Vec<InputFile>,
-    /// The findings, in a stable order.
-    pub checks: Vec<Finding>,
-}
-
-impl ConfigReport {
-    /// Builds the report and its verdict.
-    pub fn new(
-        kind: Kind,
-        file: &str,
-        encoding: Option<Encoding>,
-        subject: String,
-        inputs: Vec<InputFile>,
-        checks: Vec<Finding>,
-    ) -> ConfigReport {
-        let failed = checks.iter().any(|c| c.check.status == Status::Fail);
-        ConfigReport {
-            verdict: if failed { "fail" } else { "pass" },
-            kind: kind.report_name(),
-            file: file.to_string(),
-            encoding,
-            subject,
-            inputs,
-            checks,
-        }
-    }
-}
-
-/// What `lint-config` produced.
-#[derive(Debug, Clone)]
-pub enum Outcome {
-    /// AD FS claim rules on their own (the historical report).
-    Rules(adfs::LintReport),
-    /// Any other kind.
-    Config(ConfigReport),
-}
-
-impl Outcome {
-    /// True when a check failed (exit 1).
-    pub fn failed(&self) -> bool {
-        match self {
-            Outcome::Rules(r) => r.failed(),
-            Outcome::Config(r) => r.verdict == "fail",
-        }
-    }
-
-    /// The report as pretty JSON.
-    pub fn to_json(&self) -> String {
-        match self {
-            Outcome::Rules(r) => adfs::to_json(r),
-            Outcome::Config(r) => serde_json::to_string_pretty(r).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")),
-        }
-    }
-
-    /// The report as terminal text.
-    pub fn to_text(&self) -> String {
-        match self {
-            Outcome::Rules(r) => adfs::to_text(r),
-            Outcome::Config(r) => config_text(r),
-        }
-    }
-}
-
-fn config_text(r: &ConfigReport) -> String {
-    let mut s = String::new();
-    let kind = [Kind::AdfsRp, Kind::Keycloak, Kind::Shibboleth, Kind::Okta]
-        .into_iter()
-        .find(|k| k.report_name() == r.kind)
-        .map(Kind::describe)
-        .unwrap_or(r.kind);
-    let enc = match r.encoding {
-        Some(Encoding::Utf16le) => ", UTF-16LE",
-        Some(Encoding::Utf16be) => ", UTF-16BE",
-        _ => "",
-    };
-    let _ = writeln!(s, "{}: {kind}{enc}: {}", r.file, r.subject);
-    for f in &r.inputs {
-        let _ = writeln!(s, "  {:<8} {} ({})", f.status, f.path, f.role);
-    }
-    let _ = writeln!(s);
-    for f in &r.checks {
-        let c = &f.check;
-        let _ = writeln!(s, "{:<5} {}  {}", c.status.as_str().to_uppercase(), c.id, c.message);
-        if let Some(setting) = &f.setting {
-            match &f.value {
-                Some(v) => {
-                    let _ = writeln!(s, "      setting: {setting} = {}", one_line(v, 160));
-                }
-                None => {
-                    let _ = writeln!(s, "      setting: {setting}");
-                }
-            }
-        }
-        if let Some(fix) = &c.fix {
-            for (i, l) in fix.lines().enumerate() {
-                let _ = writeln!(s, "      {}{l}", if i == 0 { "fix: " } else { "     " });
-            }
-        }
-        for (i, d) in f.docs.iter().enumerate() {
-            let _ = writeln!(s, "      {}{d}", if i == 0 { "see: " } else { "     " });
-        }
-    }
-    let _ = writeln!(s, "\nVerdict: {}", r.verdict.to_uppercase());
-    s
-}
-
-/// The value on one line, shortened for the terminal.
-fn one_line(v: &str, max: usize) -> String {
-    let flat: String = v.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() > max {
-        flat.chars().take(max).collect::<String>() + "..."
-    } else {
-        flat
-    }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -452,12 +149,10 @@ enum Shape {
     Text,
 }
 
-fn shape(text: &str) -> Result<Shape, String> {
+fn shape(text: &str) -> Result<Shape, serde_json::Error> {
     let t = text.trim_start();
     if t.starts_with('{') || t.starts_with('[') {
-        return serde_json::from_str::<Value>(t)
-            .map(Shape::Json)
-            .map_err(|e| format!("starts like JSON but does not parse as JSON ({e})"));
+        return serde_json::from_str::<Value>(t).map(Shape::Json);
     }
     if t.starts_with('<') {
         return Ok(Shape::Xml);
@@ -536,78 +231,24 @@ fn json_hint(v: &Value) -> &'static str {
 /// Lints an input: detects the kind (or takes `forced`) and runs that kind's checks.
 pub fn lint(input: &Input, forced: Option<Kind>) -> Result<Outcome, LintError> {
     let (name, bytes) = match input {
-        Input::Dir { name, path } => {
-            return match forced {
-                None | Some(Kind::Shibboleth) => shibboleth::lint_dir(name, path).map(Outcome::Config),
-                Some(k) => Err(LintError::NotThatKind {
-                    file: name.clone(),
-                    kind: k.name(),
-                    reason: "a directory; only --kind shibboleth reads one (the IdP's conf/ directory)".into(),
-                }),
-            };
-        }
+        Input::Dir { name, path } => return lint_dir(name, path, forced),
         Input::Bytes { name, bytes } => (name.as_str(), bytes.as_slice()),
     };
     if bytes.len() as u64 > MAX_FILE {
         return Err(too_large(name, MAX_FILE));
     }
-    let (text, encoding) = adfs::decode(bytes).map_err(|reason| LintError::Encoding {
-        file: name.to_string(),
-        reason,
-    })?;
-    let rules = |bytes: &[u8]| -> Result<Outcome, LintError> {
-        if bytes.len() as u64 > MAX_RULES {
-            return Err(too_large(name, MAX_RULES));
-        }
-        adfs::run(name, bytes)
-            .map(Outcome::Rules)
-            .map_err(|e| LintError::Rules(e.0))
-    };
+    let (text, encoding) = decode_named(name, bytes)?;
     if forced == Some(Kind::AdfsRules) {
-        return rules(bytes);
+        return lint_rules(name, bytes);
     }
-    let shape = match (shape(&text), forced) {
-        (Ok(s), _) => s,
-        (Err(reason), None) => {
-            return Err(LintError::Unrecognized {
-                file: name.to_string(),
-                reason: format!("{reason}; {SUPPORTED}"),
-            })
-        }
-        (Err(reason), Some(k)) => {
-            return Err(LintError::NotThatKind {
-                file: name.to_string(),
-                kind: k.name(),
-                reason,
-            })
-        }
-    };
+    let shape = shape_of(name, &text, forced)?;
     let not_that = |kind: Kind, what: &str| LintError::NotThatKind {
         file: name.to_string(),
         kind: kind.name(),
         reason: format!("the input is {what}, not a {}", kind.describe()),
     };
     match shape {
-        Shape::Json(v) => {
-            let kind = match forced {
-                Some(k) => k,
-                None => json_kind(&v).ok_or_else(|| LintError::Unrecognized {
-                    file: name.to_string(),
-                    reason: format!(
-                        "JSON, but none of the exports fedcheck lints{}; {SUPPORTED}",
-                        json_hint(&v)
-                    ),
-                })?,
-            };
-            let report = match kind {
-                Kind::AdfsRp => adfs_rp::lint(name, encoding, &v)?,
-                Kind::Keycloak => keycloak::lint(name, encoding, &v)?,
-                Kind::Okta => okta::lint(name, encoding, &v)?,
-                Kind::Shibboleth => return Err(not_that(kind, "JSON")),
-                Kind::AdfsRules => return rules(bytes),
-            };
-            Ok(Outcome::Config(report))
-        }
+        Shape::Json(v) => lint_json(name, bytes, encoding, &v, forced),
         Shape::Xml | Shape::Properties => match forced {
             None | Some(Kind::Shibboleth) => shibboleth::lint_file(name, encoding, &text).map(Outcome::Config),
             Some(k) => Err(not_that(
@@ -620,10 +261,82 @@ pub fn lint(input: &Input, forced: Option<Kind>) -> Result<Outcome, LintError> {
             )),
         },
         Shape::Text => match forced {
-            None => rules(bytes),
+            None => lint_rules(name, bytes),
             Some(k) => Err(not_that(k, "neither JSON nor XML")),
         },
     }
+}
+
+/// A directory: Shibboleth's `conf/`, the only kind read as a directory.
+fn lint_dir(name: &str, path: &Path, forced: Option<Kind>) -> Result<Outcome, LintError> {
+    match forced {
+        None | Some(Kind::Shibboleth) => shibboleth::lint_dir(name, path).map(Outcome::Config),
+        Some(k) => Err(LintError::NotThatKind {
+            file: name.to_string(),
+            kind: k.name(),
+            reason: "a directory; only --kind shibboleth reads one (the IdP's conf/ directory)".into(),
+        }),
+    }
+}
+
+/// Claim rules on their own, within their smaller size limit.
+fn lint_rules(name: &str, bytes: &[u8]) -> Result<Outcome, LintError> {
+    if bytes.len() as u64 > MAX_RULES {
+        return Err(too_large(name, MAX_RULES));
+    }
+    adfs_rules::run(name, bytes).map(Outcome::Rules)
+}
+
+/// The shape of a decoded text; JSON that does not parse is refused, naming what was asked for.
+fn shape_of(name: &str, text: &str, forced: Option<Kind>) -> Result<Shape, LintError> {
+    shape(text).map_err(|e| {
+        let reason = format!("starts like JSON but does not parse as JSON ({e})");
+        match forced {
+            None => LintError::Unrecognized {
+                file: name.to_string(),
+                reason: format!("{reason}; {SUPPORTED}"),
+            },
+            Some(k) => LintError::NotThatKind {
+                file: name.to_string(),
+                kind: k.name(),
+                reason,
+            },
+        }
+    })
+}
+
+/// A JSON export: the kind asked for, else the kind its properties tell.
+fn lint_json(
+    name: &str,
+    bytes: &[u8],
+    encoding: Encoding,
+    v: &Value,
+    forced: Option<Kind>,
+) -> Result<Outcome, LintError> {
+    let kind = match forced {
+        Some(k) => k,
+        None => json_kind(v).ok_or_else(|| LintError::Unrecognized {
+            file: name.to_string(),
+            reason: format!(
+                "JSON, but none of the exports fedcheck lints{}; {SUPPORTED}",
+                json_hint(v)
+            ),
+        })?,
+    };
+    let report = match kind {
+        Kind::AdfsRp => adfs_rp::lint(name, encoding, v)?,
+        Kind::Keycloak => keycloak::lint(name, encoding, v)?,
+        Kind::Okta => okta::lint(name, encoding, v)?,
+        Kind::Shibboleth => {
+            return Err(LintError::NotThatKind {
+                file: name.to_string(),
+                kind: kind.name(),
+                reason: format!("the input is JSON, not a {}", kind.describe()),
+            })
+        }
+        Kind::AdfsRules => return lint_rules(name, bytes),
+    };
+    Ok(Outcome::Config(report))
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -831,11 +544,5 @@ mod tests {
                 let _ = lint(&input, kind);
             }
         }
-    }
-
-    #[test]
-    fn bounded_read_reports_overflow() {
-        assert_eq!(read_bounded(&b"abc"[..], 3).unwrap(), Some(b"abc".to_vec()));
-        assert_eq!(read_bounded(&b"abcd"[..], 3).unwrap(), None);
     }
 }

@@ -10,8 +10,8 @@
 //! exempts from MFA, and that in Identity Engine every rule that grants access must require MFA for the claim to be
 //! sent. Either way an exempting rule is a finding.
 
-use super::{docs, show, str_at, strings, ConfigReport, Finding, InputFile, Kind, LintError};
-use crate::adfs::Encoding;
+use super::{docs, show, str_at, strings, ConfigReport, Encoding, Finding, InputFile, Kind, LintError};
+use crate::rules::ids;
 use crate::rules::{Status, ENTRA_AUDIENCE, MULTIPLEAUTHN};
 use serde_json::Value;
 
@@ -93,7 +93,7 @@ OKTA_SIGN_ON) in the JSON"
     }
     checks.push(
         Finding::new(
-            "okta.use-okta-mfa",
+            ids::OKTA_USE_OKTA_MFA,
             Status::Info,
             "\"Use Okta MFA to satisfy Entra ID MFA\" is not a setting in the app's JSON: Okta documents it as switched \
 on by the domain's federation settings in Entra (federatedIdpMfaBehavior, or the legacy SupportsMfa), and in Classic \
@@ -128,7 +128,7 @@ Engine by the org feature OFFICE365_PASS_CLAIM_FOR_MFA, which the API does not s
 fn app_check(app: Option<&Value>) -> Finding {
     let Some(app) = app else {
         return Finding::new(
-            "okta.app",
+            ids::OKTA_APP,
             Status::Warn,
             "no app in the input: fedcheck cannot tell which app the rules protect",
         )
@@ -140,7 +140,7 @@ fn app_check(app: Option<&Value>) -> Finding {
     let status = str_at(app, "status").unwrap_or("?");
     let f = if name != "office365" {
         Finding::new(
-            "okta.app",
+            ids::OKTA_APP,
             Status::Warn,
             format!(
                 "the app is \"{name}\", not Okta's Microsoft Office 365 app (office365): Okta documents \"Use Okta MFA\" \
@@ -149,20 +149,20 @@ for the WS-Federation Office 365 app only"
         )
     } else if mode == "BROWSER_PLUGIN" {
         Finding::new(
-            "okta.app",
+            ids::OKTA_APP,
             Status::Warn,
             "the Office 365 app signs in with a stored password (BROWSER_PLUGIN): through it Okta is not the domain's \
 federated identity provider and sends Entra no token",
         )
     } else if status != "ACTIVE" {
         Finding::new(
-            "okta.app",
+            ids::OKTA_APP,
             Status::Warn,
             format!("the Office 365 app is {status}, not ACTIVE"),
         )
     } else {
         Finding::new(
-            "okta.app",
+            ids::OKTA_APP,
             Status::Pass,
             format!(
                 "Okta's Microsoft Office 365 app, {mode} (WS-Federation with a SAML 1.1 assertion), active{}",
@@ -187,7 +187,7 @@ fn saml_app(app: &Value) -> Finding {
     let classref = sign_on.and_then(|s| str_at(s, "authnContextClassRef"));
     let f = if audience != Some(ENTRA_AUDIENCE) {
         Finding::new(
-            "okta.saml-app",
+            ids::OKTA_SAML_APP,
             Status::Info,
             format!(
                 "a SAML 2.0 app whose audience is {}, not Entra's {ENTRA_AUDIENCE}",
@@ -196,7 +196,7 @@ fn saml_app(app: &Value) -> Finding {
         )
     } else if signed != Some(true) {
         Finding::new(
-            "okta.saml-app",
+            ids::OKTA_SAML_APP,
             Status::Fail,
             "the SAML 2.0 app for Entra does not sign the assertion (assertionSigned is not true): Entra requires a \
 signed assertion",
@@ -204,7 +204,7 @@ signed assertion",
         .fix("Set the app's Assertion Signature to Signed")
     } else if classref == Some(MULTIPLEAUTHN) {
         Finding::new(
-            "okta.saml-app",
+            ids::OKTA_SAML_APP,
             Status::Fail,
             format!(
                 "security: the SAML 2.0 app writes the fixed AuthnContextClassRef {MULTIPLEAUTHN} for every sign-in, \
@@ -214,7 +214,7 @@ whatever the policy asked: it claims MFA for users who did none"
         .fix("Federate Entra through Okta's Microsoft Office 365 app instead, whose MFA claim follows the policy")
     } else {
         Finding::new(
-            "okta.saml-app",
+            ids::OKTA_SAML_APP,
             Status::Warn,
             format!(
                 "the SAML 2.0 app writes the fixed AuthnContextClassRef {}: Entra does not count it as MFA",
@@ -256,7 +256,7 @@ fn policy_link(app: Option<&Value>, objects: &Objects) -> Finding {
     let f =
         if access_rules.is_empty() {
             Finding::new(
-            "okta.policy-link",
+            ids::OKTA_POLICY_LINK,
             Status::Warn,
             "no authentication policy rules (type ACCESS_POLICY) in the input: fedcheck cannot tell who signs in to \
 Office 365 without MFA",
@@ -268,12 +268,12 @@ Office 365 without MFA",
         } else {
             match (app_policy, rule_policies.as_slice()) {
             (Some(a), [r]) if a == *r => Finding::new(
-                "okta.policy-link",
+                ids::OKTA_POLICY_LINK,
                 Status::Pass,
                 format!("the rules belong to the app's authentication policy {a}"),
             ),
             (Some(a), rs) if !rs.is_empty() => Finding::new(
-                "okta.policy-link",
+                ids::OKTA_POLICY_LINK,
                 Status::Warn,
                 format!(
                     "the app uses the authentication policy {a}, but the rules belong to {}: the findings below may be \
@@ -283,7 +283,7 @@ about another app's policy",
             )
             .fix(format!("Lint the rules of the app's policy: GET /api/v1/policies/{a}/rules")),
             _ => Finding::new(
-                "okta.policy-link",
+                ids::OKTA_POLICY_LINK,
                 Status::Info,
                 "fedcheck cannot tie the rules to the app (no _links.accessPolicy on the app or no _links.self on the \
 rules): the findings below assume they are the app's authentication policy",
@@ -441,98 +441,22 @@ fn exemptions(objects: &Objects) -> Vec<Finding> {
     let mut with_mfa = Vec::new();
     let mut inactive = Vec::new();
     for rule in rules {
-        let name = str_at(rule, "name").unwrap_or("?");
-        let kind = str_at(rule, "type").unwrap_or("?");
-        let label = format!(
-            "rule \"{name}\" ({}, priority {})",
-            if kind == "OKTA_SIGN_ON" {
-                "global session policy"
-            } else {
-                "authentication policy"
-            },
-            rule.get("priority").map(show).unwrap_or_else(|| "?".into())
-        );
+        let label = rule_label(rule);
         if str_at(rule, "status").is_some_and(|s| s != "ACTIVE") {
             inactive.push(label);
             continue;
         }
-        let setting = if kind == "OKTA_SIGN_ON" {
-            format!("rules[name={name:?}].actions.signon.requireFactor")
-        } else {
-            format!("rules[name={name:?}].actions.appSignOn.verificationMethod")
-        };
-        let zone = rule
-            .get("conditions")
-            .and_then(|c| c.get("network"))
-            .and_then(|n| str_at(n, "connection"))
-            == Some("ZONE");
         match verification(rule) {
             Verification::Deny => {}
             Verification::Mfa(d) => with_mfa.push(format!("{label}: {d}")),
-            Verification::Unknown(d) => out.push(
-                Finding::new(
-                    "okta.mfa-exemption",
-                    Status::Warn,
-                    format!(
-                        "fedcheck cannot tell whether {label} requires MFA for {}: {d}",
-                        who(rule)
-                    ),
-                )
-                .setting(setting)
-                .docs(&[docs::OKTA_POLICY_API]),
-            ),
-            Verification::OneFactor(d) if kind == "OKTA_SIGN_ON" => out.push(
-                Finding::new(
-                    "okta.mfa-exemption",
-                    Status::Warn,
-                    format!(
-                        "{label} lets {} sign in to Okta with one factor ({d}). In Classic Engine an MFA prompt of the \
-Okta sign-on policy is what lets Okta send Entra the MFA claim; in Identity Engine the app's authentication policy \
-decides. Pass that policy's rules to see who Office 365 exempts",
-                        who(rule)
-                    ),
-                )
-                .setting(setting)
-                .value(d)
-                .docs(&[docs::OKTA_KB_PASS_CLAIM, docs::OKTA_POLICY_API]),
-            ),
-            Verification::OneFactor(d) => out.push(
-                Finding::new(
-                    "okta.mfa-exemption",
-                    Status::Fail,
-                    format!(
-                        "{label} lets {} sign in to Office 365 without MFA ({d}). Okta documents, as a known issue of \
-\"Use Okta MFA for Azure AD\", that it sends Entra a successful MFA claim even for users its Office 365 sign-on policy \
-exempts from MFA (Classic Engine): Entra then skips its own MFA for them. In Identity Engine Okta documents that every \
-rule that grants access must require MFA for the claim to be sent, so these users reach Entra without it{}",
-                        who(rule),
-                        if zone {
-                            "; for rules that skip MFA inside a network zone Okta documents a sign-in loop when Entra \
-requires MFA"
-                        } else {
-                            ""
-                        }
-                    ),
-                )
-                .setting(setting)
-                .value(d)
-                .fix(
-                    "Require two factors in this rule (Identity Engine: User must authenticate with Password / IdP + \
-Another factor, or Any 2 factor types; Classic Engine: Prompt for factor), or deny access instead of exempting users",
-                )
-                .docs(&[
-                    docs::OKTA_O365_MFA,
-                    docs::OKTA_KB_CLASSIC,
-                    docs::OKTA_KB_PASS_CLAIM,
-                    docs::OKTA_O365_MFA_OIE,
-                ]),
-            ),
+            Verification::Unknown(d) => out.push(unknown_finding(rule, &label, d)),
+            Verification::OneFactor(d) => out.push(one_factor_finding(rule, &label, d)),
         }
     }
     if out.is_empty() && !with_mfa.is_empty() {
         out.push(
             Finding::new(
-                "okta.mfa-exemption",
+                ids::OKTA_MFA_EXEMPTION,
                 Status::Pass,
                 format!(
                     "every active rule that grants access requires MFA: {}{}",
@@ -550,7 +474,7 @@ Another factor, or Any 2 factor types; Classic Engine: Prompt for factor), or de
     } else if out.is_empty() && with_mfa.is_empty() && !objects.rules.is_empty() {
         out.push(
             Finding::new(
-                "okta.mfa-exemption",
+                ids::OKTA_MFA_EXEMPTION,
                 Status::Info,
                 "no active rule grants access (all deny or inactive)",
             )
@@ -559,6 +483,102 @@ Another factor, or Any 2 factor types; Classic Engine: Prompt for factor), or de
         );
     }
     out
+}
+
+/// How findings name a policy rule: its name, its policy's kind and its priority.
+fn rule_label(rule: &Value) -> String {
+    let name = str_at(rule, "name").unwrap_or("?");
+    let kind = str_at(rule, "type").unwrap_or("?");
+    format!(
+        "rule \"{name}\" ({}, priority {})",
+        if kind == "OKTA_SIGN_ON" {
+            "global session policy"
+        } else {
+            "authentication policy"
+        },
+        rule.get("priority").map(show).unwrap_or_else(|| "?".into())
+    )
+}
+
+/// The setting of a rule that decides the factors: `requireFactor` in the Okta sign-on policy, the verification
+/// method in an authentication policy.
+fn factor_setting(rule: &Value) -> String {
+    let name = str_at(rule, "name").unwrap_or("?");
+    if str_at(rule, "type") == Some("OKTA_SIGN_ON") {
+        format!("rules[name={name:?}].actions.signon.requireFactor")
+    } else {
+        format!("rules[name={name:?}].actions.appSignOn.verificationMethod")
+    }
+}
+
+/// `okta.mfa-exemption` (warn) for an active rule whose factors fedcheck cannot read (`d`: why).
+fn unknown_finding(rule: &Value, label: &str, d: String) -> Finding {
+    let setting = factor_setting(rule);
+    Finding::new(
+        ids::OKTA_MFA_EXEMPTION,
+        Status::Warn,
+        format!(
+            "fedcheck cannot tell whether {label} requires MFA for {}: {d}",
+            who(rule)
+        ),
+    )
+    .setting(setting)
+    .docs(&[docs::OKTA_POLICY_API])
+}
+
+/// `okta.mfa-exemption` for an active rule that grants access with one factor (`d`: how): a warning in the Okta
+/// sign-on policy, a failure in the app's authentication policy.
+fn one_factor_finding(rule: &Value, label: &str, d: String) -> Finding {
+    let setting = factor_setting(rule);
+    if str_at(rule, "type") == Some("OKTA_SIGN_ON") {
+        return Finding::new(
+            ids::OKTA_MFA_EXEMPTION,
+            Status::Warn,
+            format!(
+                "{label} lets {} sign in to Okta with one factor ({d}). In Classic Engine an MFA prompt of the \
+Okta sign-on policy is what lets Okta send Entra the MFA claim; in Identity Engine the app's authentication policy \
+decides. Pass that policy's rules to see who Office 365 exempts",
+                who(rule)
+            ),
+        )
+        .setting(setting)
+        .value(d)
+        .docs(&[docs::OKTA_KB_PASS_CLAIM, docs::OKTA_POLICY_API]);
+    }
+    let zone = rule
+        .get("conditions")
+        .and_then(|c| c.get("network"))
+        .and_then(|n| str_at(n, "connection"))
+        == Some("ZONE");
+    Finding::new(
+        ids::OKTA_MFA_EXEMPTION,
+        Status::Fail,
+        format!(
+            "{label} lets {} sign in to Office 365 without MFA ({d}). Okta documents, as a known issue of \
+\"Use Okta MFA for Azure AD\", that it sends Entra a successful MFA claim even for users its Office 365 sign-on policy \
+exempts from MFA (Classic Engine): Entra then skips its own MFA for them. In Identity Engine Okta documents that every \
+rule that grants access must require MFA for the claim to be sent, so these users reach Entra without it{}",
+            who(rule),
+            if zone {
+                "; for rules that skip MFA inside a network zone Okta documents a sign-in loop when Entra \
+requires MFA"
+            } else {
+                ""
+            }
+        ),
+    )
+    .setting(setting)
+    .value(d)
+    .fix(
+        "Require two factors in this rule (Identity Engine: User must authenticate with Password / IdP + \
+Another factor, or Any 2 factor types; Classic Engine: Prompt for factor), or deny access instead of exempting users",
+    )
+    .docs(&[
+        docs::OKTA_O365_MFA,
+        docs::OKTA_KB_CLASSIC,
+        docs::OKTA_KB_PASS_CLAIM,
+        docs::OKTA_O365_MFA_OIE,
+    ])
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@
 //! `<property>` elements, `ref`s inside the same file), never executed: a value computed by a script or a bean
 //! fedcheck cannot see is reported as a `warn`, not guessed.
 
-use super::{docs, read_optional, ConfigReport, Finding, InputFile, Kind, LintError, MAX_DIR_FILES};
-use crate::adfs::Encoding;
+use super::{docs, read_optional, ConfigReport, Encoding, Finding, InputFile, Kind, LintError, MAX_DIR_FILES};
+use crate::rules::ids;
 use crate::rules::{Status, ENTRA_AUDIENCE, MULTIPLEAUTHN, PERSISTENT};
 use crate::xml::{Document, Limits, NodeId};
 use std::path::Path;
@@ -310,12 +310,7 @@ impl Conf {
 }
 
 fn decode(name: &str, bytes: &[u8]) -> Result<String, LintError> {
-    crate::adfs::decode(bytes)
-        .map(|(t, _)| t)
-        .map_err(|reason| LintError::Encoding {
-            file: name.to_string(),
-            reason,
-        })
+    super::decode_named(name, bytes).map(|(t, _)| t)
 }
 
 /// What a single file is, by its content.
@@ -508,7 +503,7 @@ fn run(conf: &Conf, only: Option<Role>) -> Vec<Finding> {
     if let Some(r) = only {
         out.push(
             Finding::new(
-                "shibboleth.files",
+                ids::SHIBBOLETH_FILES,
                 Status::Info,
                 format!(
                     "one file ({}) read: the checks that need the other files are left out; lint the conf/ directory \
@@ -554,7 +549,7 @@ fn mentions_entra(x: &Xml, bean: NodeId) -> bool {
 fn relying_party(conf: &Conf) -> Sso {
     let mut sso = Sso {
         finding: Finding::new(
-            "shibboleth.relying-party",
+            ids::SHIBBOLETH_RELYING_PARTY,
             Status::Warn,
             "relying-party.xml is not in the input",
         )
@@ -578,7 +573,7 @@ fn relying_party(conf: &Conf) -> Sso {
                 .map(|i| format!(" (bean id \"{i}\")"))
                 .unwrap_or_default();
             sso.finding = Finding::new(
-                "shibboleth.relying-party",
+                ids::SHIBBOLETH_RELYING_PARTY,
                 Status::Pass,
                 format!("relying-party.xml has an override for {ENTRA_AUDIENCE}{id}"),
             );
@@ -586,7 +581,7 @@ fn relying_party(conf: &Conf) -> Sso {
         }
         None => {
             sso.finding = Finding::new(
-                "shibboleth.relying-party",
+                ids::SHIBBOLETH_RELYING_PARTY,
                 Status::Warn,
                 format!(
                     "relying-party.xml has no RelyingPartyByName override for {ENTRA_AUDIENCE}: the default relying \
@@ -687,13 +682,13 @@ fn sso_value(conf: &Conf, sso: &Sso, name: &str) -> Result<Option<String>, Strin
 fn sso_profile(sso: &Sso) -> Finding {
     let f = if let Some(why) = &sso.unresolved {
         Finding::new(
-            "shibboleth.sso-profile",
+            ids::SHIBBOLETH_SSO_PROFILE,
             Status::Warn,
             format!("fedcheck cannot tell whether SAML 2.0 SSO is enabled for Entra: {why}"),
         )
     } else if sso.bean.is_some() || sso.defaults {
         Finding::new(
-            "shibboleth.sso-profile",
+            ids::SHIBBOLETH_SSO_PROFILE,
             Status::Pass,
             format!(
                 "{} enables the SAML2.SSO profile{}",
@@ -707,7 +702,7 @@ fn sso_profile(sso: &Sso) -> Finding {
         )
     } else {
         Finding::new(
-            "shibboleth.sso-profile",
+            ids::SHIBBOLETH_SSO_PROFILE,
             Status::Fail,
             format!(
                 "{} does not enable the SAML2.SSO profile, which Entra's sign-in uses",
@@ -730,7 +725,7 @@ fn assertion_signature(conf: &Conf, sso: &Sso) -> Finding {
     let fix = "Set p:signAssertions=\"true\" on the SAML2.SSO profile of Entra's override";
     let f = match sso_value(conf, sso, "signAssertions") {
         _ if sso.unresolved.is_some() => Finding::new(
-            "shibboleth.assertion-signature",
+            ids::SHIBBOLETH_ASSERTION_SIGNATURE,
             Status::Warn,
             format!(
                 "fedcheck cannot tell whether Shibboleth signs the assertion: {}",
@@ -738,13 +733,13 @@ fn assertion_signature(conf: &Conf, sso: &Sso) -> Finding {
             ),
         ),
         Ok(Some(v)) if v.eq_ignore_ascii_case("true") => Finding::new(
-            "shibboleth.assertion-signature",
+            ids::SHIBBOLETH_ASSERTION_SIGNATURE,
             Status::Pass,
             "Shibboleth signs the assertion (signAssertions true)",
         )
         .value(v),
         Ok(v) if !honored => Finding::new(
-            "shibboleth.assertion-signature",
+            ids::SHIBBOLETH_ASSERTION_SIGNATURE,
             Status::Fail,
             format!(
                 "signAssertions is {} and idp.saml.honorWantAssertionsSigned is false: Shibboleth signs only the \
@@ -755,7 +750,7 @@ Response, and Entra requires the assertion itself to be signed",
         .value_opt(v)
         .fix(fix),
         Ok(v) => Finding::new(
-            "shibboleth.assertion-signature",
+            ids::SHIBBOLETH_ASSERTION_SIGNATURE,
             Status::Warn,
             format!(
                 "signAssertions is {}: Shibboleth signs the Response (signResponses defaults to true) but the assertion \
@@ -767,7 +762,7 @@ idp.saml.honorWantAssertionsSigned is false); Entra requires the assertion itsel
         .value_opt(v)
         .fix(fix),
         Err(why) => Finding::new(
-            "shibboleth.assertion-signature",
+            ids::SHIBBOLETH_ASSERTION_SIGNATURE,
             Status::Warn,
             format!("fedcheck cannot read signAssertions: {why}"),
         ),
@@ -780,7 +775,7 @@ fn encryption(conf: &Conf, sso: &Sso) -> Finding {
     let setting = sso_setting(conf, sso, "encryptAssertions");
     let f = match sso_value(conf, sso, "encryptAssertions") {
         _ if sso.unresolved.is_some() => Finding::new(
-            "shibboleth.encryption",
+            ids::SHIBBOLETH_ENCRYPTION,
             Status::Warn,
             format!(
                 "fedcheck cannot tell whether Shibboleth encrypts the assertion: {}",
@@ -788,13 +783,13 @@ fn encryption(conf: &Conf, sso: &Sso) -> Finding {
             ),
         ),
         Ok(Some(v)) if v.eq_ignore_ascii_case("false") => Finding::new(
-            "shibboleth.encryption",
+            ids::SHIBBOLETH_ENCRYPTION,
             Status::Pass,
             "Shibboleth does not encrypt the assertion for Entra (encryptAssertions false)",
         )
         .value(v),
         Ok(v) => Finding::new(
-            "shibboleth.encryption",
+            ids::SHIBBOLETH_ENCRYPTION,
             Status::Warn,
             format!(
                 "encryptAssertions is {}: Shibboleth encrypts the assertion when the metadata it loaded for Entra has \
@@ -806,7 +801,7 @@ settings hold no decryption key and Microsoft does not document encrypted assert
         .value_opt(v)
         .fix("Set p:encryptAssertions=\"false\" on the SAML2.SSO profile of Entra's override"),
         Err(why) => Finding::new(
-            "shibboleth.encryption",
+            ids::SHIBBOLETH_ENCRYPTION,
             Status::Warn,
             format!("fedcheck cannot read encryptAssertions: {why}"),
         ),
@@ -852,7 +847,7 @@ parent=\"shibboleth.SAML2AuthnContextClassRef\" c:classRef=\"{MULTIPLEAUTHN}\" /
     };
     let f = match methods {
         Ok(Some(m)) if m.iter().any(|c| c == MULTIPLEAUTHN) => Finding::new(
-            "shibboleth.mfa-context",
+            ids::SHIBBOLETH_MFA_CONTEXT,
             Status::Pass,
             format!(
                 "Entra sends no RequestedAuthnContext, and {} asks for {MULTIPLEAUTHN} by default \
@@ -862,7 +857,7 @@ parent=\"shibboleth.SAML2AuthnContextClassRef\" c:classRef=\"{MULTIPLEAUTHN}\" /
         )
         .value(m.join(", ")),
         Ok(Some(m)) => Finding::new(
-            "shibboleth.mfa-context",
+            ids::SHIBBOLETH_MFA_CONTEXT,
             Status::Fail,
             format!(
                 "defaultAuthenticationMethods of {} is {} without {MULTIPLEAUTHN}: the AuthnContextClassRef Entra \
@@ -874,7 +869,7 @@ reads as MFA is never asked for",
         .value(m.join(", "))
         .fix(fix),
         Ok(None) => Finding::new(
-            "shibboleth.mfa-context",
+            ids::SHIBBOLETH_MFA_CONTEXT,
             Status::Fail,
             format!(
                 "{} sets no defaultAuthenticationMethods: Entra sends no RequestedAuthnContext, so Shibboleth answers \
@@ -885,7 +880,7 @@ count as MFA",
         )
         .fix(fix),
         Err(why) => Finding::new(
-            "shibboleth.mfa-context",
+            ids::SHIBBOLETH_MFA_CONTEXT,
             Status::Warn,
             format!("fedcheck cannot read defaultAuthenticationMethods: {why}"),
         ),
@@ -1035,21 +1030,21 @@ fn idpemail(conf: &Conf) -> Finding {
     let id = by_encoder.clone().or(by_rule.clone());
     let f = match (&conf.resolver, id) {
         (None, _) => Finding::new(
-            "shibboleth.idpemail",
+            ids::SHIBBOLETH_IDPEMAIL,
             Status::Warn,
             "attribute-resolver.xml is not in the input: fedcheck cannot tell whether IDPEmail is sent",
         ),
         (Some(_), None) => {
             if defined("IDPEmail") {
                 Finding::new(
-                    "shibboleth.idpemail",
+                    ids::SHIBBOLETH_IDPEMAIL,
                     Status::Warn,
                     "the resolver defines IDPEmail, but no SAML 2 encoder or transcoding rule read names it IDPEmail: \
 fedcheck cannot tell under which name it is sent",
                 )
             } else {
                 Finding::new(
-                    "shibboleth.idpemail",
+                    ids::SHIBBOLETH_IDPEMAIL,
                     Status::Fail,
                     "no attribute is sent as IDPEmail (no resolver definition, SAML 2 encoder or transcoding rule with \
 that name): Entra requires the user's UPN in IDPEmail",
@@ -1059,19 +1054,19 @@ saml2.name = IDPEmail, and release it to urn:federation:MicrosoftOnline in attri
             }
         }
         (Some(_), Some(id)) if !defined(&id) => Finding::new(
-            "shibboleth.idpemail",
+            ids::SHIBBOLETH_IDPEMAIL,
             Status::Fail,
             format!("a transcoding rule sends {id} as IDPEmail, but the resolver does not define {id}"),
         )
         .fix(format!("Define the attribute {id} (the user's UPN) in attribute-resolver.xml")),
         (Some(_), Some(id)) => match released(conf, &id) {
             Release::Yes(p) => Finding::new(
-                "shibboleth.idpemail",
+                ids::SHIBBOLETH_IDPEMAIL,
                 Status::Pass,
                 format!("the attribute {id} is sent as IDPEmail and released to Entra ({p}); it must be the user's UPN"),
             ),
             Release::No => Finding::new(
-                "shibboleth.idpemail",
+                ids::SHIBBOLETH_IDPEMAIL,
                 Status::Fail,
                 format!("the attribute {id} (sent as IDPEmail) is not released to {ENTRA_AUDIENCE} by attribute-filter.xml"),
             )
@@ -1081,7 +1076,7 @@ xsi:type=\"Requester\" value=\"{ENTRA_AUDIENCE}\" /><AttributeRule attributeID=\
 /></AttributeFilterPolicy>"
             )),
             Release::Unknown(why) => Finding::new(
-                "shibboleth.idpemail",
+                ids::SHIBBOLETH_IDPEMAIL,
                 Status::Warn,
                 format!("the attribute {id} is sent as IDPEmail; fedcheck cannot tell whether it is released to Entra: {why}"),
             ),
@@ -1096,13 +1091,45 @@ fn nameid(conf: &Conf) -> Finding {
     let setting = "saml-nameid.xml: shibboleth.SAML2NameIDGenerators";
     let Some(x) = &conf.nameid else {
         return Finding::new(
-            "shibboleth.nameid",
+            ids::SHIBBOLETH_NAMEID,
             Status::Warn,
             "saml-nameid.xml is not in the input: fedcheck cannot tell how the persistent NameID Entra asks for is made",
         )
         .setting(setting)
         .docs(&[docs::SHIB_NAMEID, docs::ENTRA_SAML_IDP]);
     };
+    let (sourced, computed) = persistent_generators(x);
+    let f = match (sourced, computed) {
+        (Some(sources), _) if !sources.is_empty() => sourced_nameid(conf, &sources),
+        (_, true) => Finding::new(
+            ids::SHIBBOLETH_NAMEID,
+            Status::Warn,
+            "the persistent NameID comes from shibboleth.SAML2PersistentGenerator, a per-service identifier computed \
+from a salted hash (or stored in a database): Entra matches it against the user's ImmutableID, so each Entra user's \
+ImmutableID must be set to that value",
+        )
+        .fix(
+            "Or make the NameID from the attribute holding the ImmutableID: <bean \
+parent=\"shibboleth.SAML2AttributeSourcedGenerator\" p:format=\"urn:oasis:names:tc:SAML:2.0:nameid-format:persistent\" \
+p:attributeSourceIds=\"#{ {'ImmutableID'} }\" />",
+        ),
+        _ => Finding::new(
+            ids::SHIBBOLETH_NAMEID,
+            Status::Fail,
+            "no SAML 2 NameID generator makes persistent identifiers: Entra asks for a persistent NameID holding the \
+user's ImmutableID, which Shibboleth then cannot give",
+        )
+        .fix(
+            "Add to shibboleth.SAML2NameIDGenerators: <bean parent=\"shibboleth.SAML2AttributeSourcedGenerator\" \
+p:format=\"urn:oasis:names:tc:SAML:2.0:nameid-format:persistent\" p:attributeSourceIds=\"#{ {'ImmutableID'} }\" />",
+        ),
+    };
+    f.setting(setting).docs(&[docs::SHIB_NAMEID, docs::ENTRA_SAML_IDP])
+}
+
+/// The persistent NameID generators of `saml-nameid.xml`: the source attributes of an attribute-sourced one, and
+/// whether the computed (hashed or stored) one is listed.
+fn persistent_generators(x: &Xml) -> (Option<Vec<String>>, bool) {
     let items = x
         .by_id("shibboleth.SAML2NameIDGenerators")
         .map(|l| x.children(l))
@@ -1119,7 +1146,7 @@ fn nameid(conf: &Conf) -> Finding {
         if x.attr(bean, "parent") == Some("shibboleth.SAML2AttributeSourcedGenerator")
             && bean_prop(x, bean, "format").is_some_and(|p| matches!(p, Prop::Text(t) if t == PERSISTENT))
         {
-            let ids = match bean_prop(x, bean, "attributeSourceIds") {
+            let sources = match bean_prop(x, bean, "attributeSourceIds") {
                 Some(Prop::Text(t)) => spel_strings(&t),
                 Some(p) => list_items(x, &p)
                     .unwrap_or_default()
@@ -1128,76 +1155,57 @@ fn nameid(conf: &Conf) -> Finding {
                     .collect(),
                 None => Vec::new(),
             };
-            sourced = Some(ids);
+            sourced = Some(sources);
         }
     }
-    let f = match (sourced, computed) {
-        (Some(ids), _) if !ids.is_empty() => {
-            let releases: Vec<(String, Release)> = ids.iter().map(|i| (i.clone(), released(conf, i))).collect();
-            if let Some((id, Release::Yes(p))) = releases.iter().find(|(_, r)| matches!(r, Release::Yes(_))) {
-                Finding::new(
-                    "shibboleth.nameid",
-                    Status::Pass,
-                    format!(
-                        "the persistent NameID comes from the attribute {id}, released to Entra ({p}); it must hold the \
+    (sourced, computed)
+}
+
+/// `shibboleth.nameid` for a persistent NameID made from the attributes `sources`: is one released to Entra?
+fn sourced_nameid(conf: &Conf, sources: &[String]) -> Finding {
+    let releases: Vec<(String, Release)> = sources.iter().map(|i| (i.clone(), released(conf, i))).collect();
+    if let Some((id, Release::Yes(p))) = releases.iter().find(|(_, r)| matches!(r, Release::Yes(_))) {
+        Finding::new(
+            ids::SHIBBOLETH_NAMEID,
+            Status::Pass,
+            format!(
+                "the persistent NameID comes from the attribute {id}, released to Entra ({p}); it must hold the \
 user's ImmutableID"
-                    ),
-                )
-            } else if releases.iter().all(|(_, r)| *r == Release::No) {
-                Finding::new(
-                    "shibboleth.nameid",
-                    Status::Fail,
-                    format!(
-                        "the persistent NameID comes from {}, which attribute-filter.xml does not release to Entra: the \
-generator uses released attributes, so Shibboleth cannot make the NameID Entra asks for",
-                        ids.join(", ")
-                    ),
-                )
-                .fix(format!("Release {} to {ENTRA_AUDIENCE} in attribute-filter.xml", ids.join(", ")))
-            } else {
-                let why = releases
-                    .iter()
-                    .filter_map(|(_, r)| match r {
-                        Release::Unknown(w) => Some(w.clone()),
-                        _ => None,
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                Finding::new(
-                    "shibboleth.nameid",
-                    Status::Warn,
-                    format!(
-                        "the persistent NameID comes from {}; fedcheck cannot tell whether it is released to Entra: {why}",
-                        ids.join(", ")
-                    ),
-                )
-            }
-            .value(ids.join(", "))
-        }
-        (_, true) => Finding::new(
-            "shibboleth.nameid",
-            Status::Warn,
-            "the persistent NameID comes from shibboleth.SAML2PersistentGenerator, a per-service identifier computed \
-from a salted hash (or stored in a database): Entra matches it against the user's ImmutableID, so each Entra user's \
-ImmutableID must be set to that value",
+            ),
         )
-        .fix(
-            "Or make the NameID from the attribute holding the ImmutableID: <bean \
-parent=\"shibboleth.SAML2AttributeSourcedGenerator\" p:format=\"urn:oasis:names:tc:SAML:2.0:nameid-format:persistent\" \
-p:attributeSourceIds=\"#{ {'ImmutableID'} }\" />",
-        ),
-        _ => Finding::new(
-            "shibboleth.nameid",
+    } else if releases.iter().all(|(_, r)| *r == Release::No) {
+        Finding::new(
+            ids::SHIBBOLETH_NAMEID,
             Status::Fail,
-            "no SAML 2 NameID generator makes persistent identifiers: Entra asks for a persistent NameID holding the \
-user's ImmutableID, which Shibboleth then cannot give",
+            format!(
+                "the persistent NameID comes from {}, which attribute-filter.xml does not release to Entra: the \
+generator uses released attributes, so Shibboleth cannot make the NameID Entra asks for",
+                sources.join(", ")
+            ),
         )
-        .fix(
-            "Add to shibboleth.SAML2NameIDGenerators: <bean parent=\"shibboleth.SAML2AttributeSourcedGenerator\" \
-p:format=\"urn:oasis:names:tc:SAML:2.0:nameid-format:persistent\" p:attributeSourceIds=\"#{ {'ImmutableID'} }\" />",
-        ),
-    };
-    f.setting(setting).docs(&[docs::SHIB_NAMEID, docs::ENTRA_SAML_IDP])
+        .fix(format!(
+            "Release {} to {ENTRA_AUDIENCE} in attribute-filter.xml",
+            sources.join(", ")
+        ))
+    } else {
+        let why = releases
+            .iter()
+            .filter_map(|(_, r)| match r {
+                Release::Unknown(w) => Some(w.clone()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        Finding::new(
+            ids::SHIBBOLETH_NAMEID,
+            Status::Warn,
+            format!(
+                "the persistent NameID comes from {}; fedcheck cannot tell whether it is released to Entra: {why}",
+                sources.join(", ")
+            ),
+        )
+    }
+    .value(sources.join(", "))
 }
 
 /// The MFA flow's static sequence of flows from the start rule, or why it cannot be read.
@@ -1261,7 +1269,7 @@ fn mfa_flow(conf: &Conf) -> Finding {
     let docs_here = [docs::SHIB_MFA, docs::ENTRA_MFA_CLAIMS];
     if !conf.props_read {
         let f = Finding::new(
-            "shibboleth.mfa-flow",
+            ids::SHIBBOLETH_MFA_FLOW,
             Status::Warn,
             "authn/authn.properties (or idp.properties) is not in the input: fedcheck cannot tell which login flow can \
 assert MFA",
@@ -1274,26 +1282,7 @@ assert MFA",
         .docs(&docs_here);
     }
     let flows_value = conf.prop("idp.authn.flows");
-    let enabled: Option<Vec<String>> = match flows_value {
-        None => Some(vec!["Password".into()]),
-        Some(v) if v.chars().all(|c| c.is_ascii_alphanumeric() || c == '|' || c == '_') => {
-            Some(v.split('|').filter(|s| !s.is_empty()).map(str::to_string).collect())
-        }
-        Some(_) => None,
-    };
-    let mfa_flows: Vec<String> = conf
-        .props
-        .iter()
-        .filter_map(|(k, v)| {
-            let flow = k.strip_prefix("idp.authn.")?.strip_suffix(".supportedPrincipals")?;
-            v.split(',')
-                .any(|p| p.trim() == format!("saml2/{MULTIPLEAUTHN}"))
-                .then(|| flow.to_string())
-        })
-        .collect();
-    let mut uniq = mfa_flows.clone();
-    uniq.sort();
-    uniq.dedup();
+    let uniq = mfa_principal_flows(conf);
     let value = format!(
         "idp.authn.flows = {}; {MULTIPLEAUTHN} supported by: {}",
         flows_value.unwrap_or("(not set: Password)"),
@@ -1309,7 +1298,7 @@ assert MFA",
         .collect();
     let f = if !weak.is_empty() {
         Finding::new(
-            "shibboleth.mfa-flow",
+            ids::SHIBBOLETH_MFA_FLOW,
             Status::Fail,
             format!(
                 "security: the one-factor login flow {} lists {MULTIPLEAUTHN} among its supportedPrincipals: a \
@@ -1324,7 +1313,7 @@ the MFA flow)",
         ))
     } else if uniq.is_empty() {
         Finding::new(
-            "shibboleth.mfa-flow",
+            ids::SHIBBOLETH_MFA_FLOW,
             Status::Fail,
             format!(
                 "no login flow lists {MULTIPLEAUTHN} in its supportedPrincipals: Shibboleth cannot answer Entra with the \
@@ -1336,100 +1325,131 @@ MFA AuthnContextClassRef"
 saml2/{MULTIPLEAUTHN} to idp.authn.MFA.supportedPrincipals and to the second factor's supportedPrincipals"
         ))
     } else {
-        match enabled {
-            None => Finding::new(
-                "shibboleth.mfa-flow",
-                Status::Warn,
-                format!(
-                    "idp.authn.flows is the expression {:?}, which fedcheck does not evaluate",
-                    flows_value.unwrap_or("")
-                ),
-            ),
-            Some(enabled) => {
-                let mfa_enabled = enabled.iter().any(|f| f == "MFA");
-                let second_direct: Vec<&String> = uniq
-                    .iter()
-                    .filter(|f| enabled.contains(f) && f.as_str() != "MFA")
-                    .collect();
-                if mfa_enabled && uniq.iter().any(|f| f == "MFA") {
-                    match mfa_sequence(conf) {
-                        Err(why) => Finding::new(
-                            "shibboleth.mfa-flow",
-                            Status::Warn,
-                            format!(
-                                "the MFA flow is enabled and lists {MULTIPLEAUTHN}; fedcheck cannot tell which factors it \
-runs: {why}"
-                            ),
-                        ),
-                        Ok(seq) => {
-                            let steps: Vec<&str> = seq.iter().map(|s| s.trim_start_matches("authn/")).collect();
-                            let second: Vec<&&str> =
-                                steps.iter().filter(|s| SECOND_FACTOR_FLOWS.contains(s)).collect();
-                            if second.is_empty() {
-                                Finding::new(
-                                    "shibboleth.mfa-flow",
-                                    Status::Fail,
-                                    format!(
-                                        "the MFA flow lists {MULTIPLEAUTHN} but its TransitionMap runs only {}: no \
-second factor",
-                                        seq.join(" -> ")
-                                    ),
-                                )
-                                .fix("Add the second factor to the TransitionMap, e.g. <entry key=\"authn/Password\"><bean \
-parent=\"shibboleth.authn.MFA.Transition\" p:nextFlow=\"authn/DuoOIDC\" /></entry>")
-                            } else if second.iter().any(|s| uniq.iter().any(|u| u == **s)) {
-                                Finding::new(
-                                    "shibboleth.mfa-flow",
-                                    Status::Pass,
-                                    format!(
-                                        "the MFA flow runs {} and the second factor lists {MULTIPLEAUTHN}",
-                                        seq.join(" -> ")
-                                    ),
-                                )
-                            } else {
-                                Finding::new(
-                                    "shibboleth.mfa-flow",
-                                    Status::Warn,
-                                    format!(
-                                        "the MFA flow runs {} and lists {MULTIPLEAUTHN}, but the second factor ({}) does \
-not: Shibboleth merges the results of the flows it ran (resultMergingStrategy), and fedcheck cannot tell whether the \
-merged result carries {MULTIPLEAUTHN}",
-                                        seq.join(" -> "),
-                                        second.iter().map(|s| **s).collect::<Vec<_>>().join(", ")
-                                    ),
-                                )
-                                .fix(format!(
-                                    "Add saml2/{MULTIPLEAUTHN} to idp.authn.{}.supportedPrincipals",
-                                    second[0]
-                                ))
-                            }
-                        }
-                    }
-                } else if !second_direct.is_empty() {
-                    Finding::new(
-                        "shibboleth.mfa-flow",
-                        Status::Pass,
-                        format!(
-                            "the enabled login flow {} lists {MULTIPLEAUTHN}",
-                            second_direct.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
-                        ),
-                    )
-                } else {
-                    Finding::new(
-                        "shibboleth.mfa-flow",
-                        Status::Fail,
-                        format!(
-                            "the flows that list {MULTIPLEAUTHN} ({}) are not enabled (idp.authn.flows = {})",
-                            uniq.join(", "),
-                            flows_value.unwrap_or("Password")
-                        ),
-                    )
-                    .fix("Enable the MFA flow: idp.authn.flows = MFA")
-                }
-            }
-        }
+        enabled_flows_finding(conf, flows_value, &uniq)
     };
     f.setting(setting).value(value).docs(&docs_here)
+}
+
+/// The login flows whose `supportedPrincipals` list Entra's MFA context class, sorted, once each.
+fn mfa_principal_flows(conf: &Conf) -> Vec<String> {
+    let mut flows: Vec<String> = conf
+        .props
+        .iter()
+        .filter_map(|(k, v)| {
+            let flow = k.strip_prefix("idp.authn.")?.strip_suffix(".supportedPrincipals")?;
+            v.split(',')
+                .any(|p| p.trim() == format!("saml2/{MULTIPLEAUTHN}"))
+                .then(|| flow.to_string())
+        })
+        .collect();
+    flows.sort();
+    flows.dedup();
+    flows
+}
+
+/// `shibboleth.mfa-flow` when some flow lists the MFA context class (`uniq`): is one of them enabled
+/// (`idp.authn.flows`), and does it run a second factor?
+fn enabled_flows_finding(conf: &Conf, flows_value: Option<&str>, uniq: &[String]) -> Finding {
+    let enabled: Vec<String> = match flows_value {
+        None => vec!["Password".into()],
+        Some(v) if v.chars().all(|c| c.is_ascii_alphanumeric() || c == '|' || c == '_') => {
+            v.split('|').filter(|s| !s.is_empty()).map(str::to_string).collect()
+        }
+        Some(v) => {
+            return Finding::new(
+                ids::SHIBBOLETH_MFA_FLOW,
+                Status::Warn,
+                format!("idp.authn.flows is the expression {v:?}, which fedcheck does not evaluate"),
+            )
+        }
+    };
+    let mfa_enabled = enabled.iter().any(|f| f == "MFA");
+    let second_direct: Vec<&String> = uniq
+        .iter()
+        .filter(|f| enabled.contains(f) && f.as_str() != "MFA")
+        .collect();
+    if mfa_enabled && uniq.iter().any(|f| f == "MFA") {
+        mfa_sequence_finding(conf, uniq)
+    } else if !second_direct.is_empty() {
+        Finding::new(
+            ids::SHIBBOLETH_MFA_FLOW,
+            Status::Pass,
+            format!(
+                "the enabled login flow {} lists {MULTIPLEAUTHN}",
+                second_direct.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        )
+    } else {
+        Finding::new(
+            ids::SHIBBOLETH_MFA_FLOW,
+            Status::Fail,
+            format!(
+                "the flows that list {MULTIPLEAUTHN} ({}) are not enabled (idp.authn.flows = {})",
+                uniq.join(", "),
+                flows_value.unwrap_or("Password")
+            ),
+        )
+        .fix("Enable the MFA flow: idp.authn.flows = MFA")
+    }
+}
+
+/// `shibboleth.mfa-flow` when the enabled MFA flow lists the MFA context class: which factors its TransitionMap
+/// runs, and whether the second factor lists the context class too.
+fn mfa_sequence_finding(conf: &Conf, uniq: &[String]) -> Finding {
+    match mfa_sequence(conf) {
+        Err(why) => Finding::new(
+            ids::SHIBBOLETH_MFA_FLOW,
+            Status::Warn,
+            format!(
+                "the MFA flow is enabled and lists {MULTIPLEAUTHN}; fedcheck cannot tell which factors it \
+runs: {why}"
+            ),
+        ),
+        Ok(seq) => {
+            let steps: Vec<&str> = seq.iter().map(|s| s.trim_start_matches("authn/")).collect();
+            let second: Vec<&&str> = steps.iter().filter(|s| SECOND_FACTOR_FLOWS.contains(s)).collect();
+            if second.is_empty() {
+                Finding::new(
+                    ids::SHIBBOLETH_MFA_FLOW,
+                    Status::Fail,
+                    format!(
+                        "the MFA flow lists {MULTIPLEAUTHN} but its TransitionMap runs only {}: no \
+second factor",
+                        seq.join(" -> ")
+                    ),
+                )
+                .fix(
+                    "Add the second factor to the TransitionMap, e.g. <entry key=\"authn/Password\"><bean \
+parent=\"shibboleth.authn.MFA.Transition\" p:nextFlow=\"authn/DuoOIDC\" /></entry>",
+                )
+            } else if second.iter().any(|s| uniq.iter().any(|u| u == **s)) {
+                Finding::new(
+                    ids::SHIBBOLETH_MFA_FLOW,
+                    Status::Pass,
+                    format!(
+                        "the MFA flow runs {} and the second factor lists {MULTIPLEAUTHN}",
+                        seq.join(" -> ")
+                    ),
+                )
+            } else {
+                Finding::new(
+                    ids::SHIBBOLETH_MFA_FLOW,
+                    Status::Warn,
+                    format!(
+                        "the MFA flow runs {} and lists {MULTIPLEAUTHN}, but the second factor ({}) does \
+not: Shibboleth merges the results of the flows it ran (resultMergingStrategy), and fedcheck cannot tell whether the \
+merged result carries {MULTIPLEAUTHN}",
+                        seq.join(" -> "),
+                        second.iter().map(|s| **s).collect::<Vec<_>>().join(", ")
+                    ),
+                )
+                .fix(format!(
+                    "Add saml2/{MULTIPLEAUTHN} to idp.authn.{}.supportedPrincipals",
+                    second[0]
+                ))
+            }
+        }
+    }
 }
 
 #[cfg(test)]

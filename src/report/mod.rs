@@ -521,7 +521,7 @@ fn judge(raw: RawToken, s: &Settings, ctx: &Context) -> TokenReport {
                 .map(|v| (v, t.envelope_fields.signed)),
             (Protocol::WsfedSaml11, _) => None,
         };
-        checks.push(crate::input::capture::correlation_check(t.protocol, irt, cap));
+        checks.push(rules::correlation_check(t.protocol, irt, cap));
     }
     let disagreement = t.signatures.iter().any(|s| s.disagreement.is_some());
     let verdict = verdict_of(disagreement, &checks, mfa.satisfied, t.claims.is_some());

@@ -67,7 +67,9 @@ impl Values {
 
     /// Every NameID / NameIdentifier and personal attribute value of every assertion in a token document.
     fn document(&mut self, bytes: &[u8], extra: &[String]) {
-        let Ok(decoded) = crate::xml::decode_document(bytes) else { return };
+        let Ok(decoded) = crate::xml::decode_document(bytes) else {
+            return;
+        };
         let Ok(doc) = crate::xml::Document::parse(&decoded.utf8, &crate::xml::Limits::default()) else {
             return;
         };
