@@ -82,19 +82,18 @@ pub(super) fn run(a: CheckArgs, env: &Environment) -> anyhow::Result<Outcome> {
     let progress = Progress::new(a.quiet, env);
     let work = |item: Item| judge_item(&judge, item, format, &limits);
     if a.format == CheckFormat::Ndjson {
-        let mut sink = NdjsonSink::new(&progress);
+        let mut sink = NdjsonSink::new(progress);
         pool::ordered(inputs, jobs, |item| to_lines(work(item)), &mut sink);
-        progress.done();
         let tally = sink.finish(&RunHead::of(&settings))?;
         return Ok(Outcome::of_tally(&tally, a.judge.policy.fail_on));
     }
     let mut sink = Collect {
         tokens: Vec::new(),
         errors: Vec::new(),
-        progress: &progress,
+        progress,
     };
     pool::ordered(inputs, jobs, work, &mut sink);
-    progress.done();
+    sink.progress.done();
     let mut rep = report::assemble(sink.tokens, sink.errors, &settings);
     a.judge.attach_chain(&mut rep, &settings)?;
     match a.format {
@@ -130,13 +129,13 @@ fn judge_item(judge: &Judge, item: Item, format: InputFormat, limits: &InputLimi
 }
 
 /// The whole report's parts, in input order (`--format text|json`).
-struct Collect<'p> {
+struct Collect {
     tokens: Vec<TokenReport>,
     errors: Vec<InputProblem>,
-    progress: &'p Progress,
+    progress: Progress,
 }
 
-impl Sink<Judged> for Collect<'_> {
+impl Sink<Judged> for Collect {
     fn put(&mut self, judged: Judged) -> ControlFlow<()> {
         match judged {
             Judged::Tokens(t) => {
@@ -196,17 +195,17 @@ fn to_lines(judged: Judged) -> Lines {
 }
 
 /// Writes NDJSON lines to stdout in order, flushing whenever no further line is ready, and keeps the tally.
-struct NdjsonSink<'p> {
-    out: std::io::BufWriter<std::io::StdoutLock<'static>>,
+struct NdjsonSink {
+    out: std::io::BufWriter<std::io::Stdout>,
     tally: Tally,
     failed: Option<std::io::Error>,
-    progress: &'p Progress,
+    progress: Progress,
 }
 
-impl<'p> NdjsonSink<'p> {
-    fn new(progress: &'p Progress) -> Self {
+impl NdjsonSink {
+    fn new(progress: Progress) -> Self {
         NdjsonSink {
-            out: std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock()),
+            out: std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout()),
             tally: Tally::default(),
             failed: None,
             progress,
@@ -216,6 +215,7 @@ impl<'p> NdjsonSink<'p> {
     /// Writes the summary line; the tally decides the exit code. A reader that went away (`| head`) is not an
     /// error; the exit code then covers the lines written.
     fn finish(mut self, head: &RunHead) -> anyhow::Result<Tally> {
+        self.progress.done();
         if self.failed.is_none() {
             let mut line = Vec::new();
             ndjson::summary_line(&mut line, head, &self.tally);
@@ -230,7 +230,7 @@ impl<'p> NdjsonSink<'p> {
     }
 }
 
-impl Sink<Lines> for NdjsonSink<'_> {
+impl Sink<Lines> for NdjsonSink {
     fn put(&mut self, lines: Lines) -> ControlFlow<()> {
         if let Err(e) = self.out.write_all(&lines.bytes) {
             self.failed = Some(e);
@@ -267,8 +267,8 @@ struct Progress {
     start: std::time::Instant,
     delay: std::time::Duration,
     enabled: bool,
-    shown: std::cell::Cell<bool>,
-    failed: std::cell::Cell<u64>,
+    shown: bool,
+    failed: u64,
 }
 
 impl Progress {
@@ -285,23 +285,23 @@ impl Progress {
             start: std::time::Instant::now(),
             delay: env.progress_delay,
             enabled: !quiet && std::io::stderr().is_terminal(),
-            shown: std::cell::Cell::new(false),
-            failed: std::cell::Cell::new(0),
+            shown: false,
+            failed: 0,
         }
     }
 
     /// One more token judged (or input refused: `error`).
-    fn token(&self, verdict: Verdict) {
+    fn token(&mut self, verdict: Verdict) {
         if !self.enabled {
             return;
         }
         if verdict != Verdict::Pass {
-            self.failed.set(self.failed.get() + 1);
-            self.bar.set_message(format!("{} not passing", self.failed.get()));
+            self.failed += 1;
+            self.bar.set_message(format!("{} not passing", self.failed));
         }
         self.bar.inc(1);
-        if !self.shown.get() && self.start.elapsed() >= self.delay {
-            self.shown.set(true);
+        if !self.shown && self.start.elapsed() >= self.delay {
+            self.shown = true;
             self.bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
         }
     }

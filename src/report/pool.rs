@@ -1,15 +1,19 @@
 //! Judging on every core, in input order: [`ordered`] maps work over a stream of items with a small pool of worker
 //! threads and hands the results to a sink in the order of the items, whatever order the workers finish in.
 //!
-//! Memory stays bounded: at most a window of items (a few per worker) is read ahead of the oldest result not yet
-//! handed on, so a slow item holds the reading back rather than letting finished results pile up. With one job
-//! nothing is spawned: each item is worked and handed on in turn, on the calling thread.
+//! There is no dispatcher: each worker takes the next item from the shared stream, works it, and files the result;
+//! whoever files the result that is next due hands it, and every result after it that is ready, to the sink. The
+//! calling thread is one of the workers, so one job spawns nothing and works the items in turn. Locks are held
+//! only to take an item and to file a result, so workers rarely wait on each other.
+//!
+//! Memory stays bounded: a worker does not start an item more than a window (a few items per worker) ahead of
+//! the oldest result not yet handed on, so a slow item holds the others back rather than letting finished results
+//! pile up.
 
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Condvar, Mutex, MutexGuard};
 
 /// Where results go, in input order.
 pub trait Sink<R> {
@@ -20,40 +24,22 @@ pub trait Sink<R> {
     fn idle(&mut self) {}
 }
 
-/// How many items may be read ahead of the oldest result not yet handed on, per worker.
+/// How many items may be started ahead of the oldest result not yet handed on, per worker.
 const WINDOW_PER_JOB: usize = 4;
 
-/// The read-ahead window: the reader waits until the item it holds is within the window of the next result due.
-struct Window {
-    /// The number of results handed on so far.
-    handed: Mutex<usize>,
-    moved: Condvar,
-    stop: AtomicBool,
-    size: usize,
+/// The results filed and not yet handed on, and the sink.
+struct Filed<'s, R, S> {
+    pending: BTreeMap<usize, R>,
+    /// The number of results handed on so far (the sequence number of the next one due).
+    next: usize,
+    sink: &'s mut S,
 }
 
-impl Window {
-    /// Waits until item `seq` may be read ahead; false when the run stopped.
-    fn wait_for(&self, seq: usize) -> bool {
-        let mut handed = self.handed.lock().unwrap_or_else(|p| p.into_inner());
-        while seq >= *handed + self.size && !self.stop.load(Ordering::Relaxed) {
-            handed = self.moved.wait(handed).unwrap_or_else(|p| p.into_inner());
-        }
-        !self.stop.load(Ordering::Relaxed)
-    }
-
-    fn advance(&self, handed: usize) {
-        *self.handed.lock().unwrap_or_else(|p| p.into_inner()) = handed;
-        self.moved.notify_all();
-    }
-
-    fn stop(&self) {
-        self.stop.store(true, Ordering::Relaxed);
-        self.moved.notify_all();
-    }
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Works `work` over `items` with `jobs` worker threads (1: sequentially, on this thread) and hands the results to
+/// Works `work` over `items` with `jobs` threads (the calling thread and `jobs - 1` more) and hands the results to
 /// `sink` in the order of `items`.
 pub fn ordered<I, T, R, F, S>(items: I, jobs: usize, work: F, sink: &mut S)
 where
@@ -61,80 +47,66 @@ where
     T: Send,
     R: Send,
     F: Fn(T) -> R + Sync,
-    S: Sink<R>,
+    S: Sink<R> + Send,
 {
-    if jobs <= 1 {
-        for item in items {
-            let r = work(item);
-            if sink.put(r).is_break() {
-                return;
-            }
-            sink.idle();
+    let jobs = jobs.max(1);
+    let window = jobs.saturating_mul(WINDOW_PER_JOB);
+    let source = Mutex::new(items.enumerate());
+    let filed = Mutex::new(Filed {
+        pending: BTreeMap::new(),
+        next: 0,
+        sink,
+    });
+    let handed = Condvar::new();
+    let stop = AtomicBool::new(false);
+    let worker = || loop {
+        if stop.load(Ordering::Relaxed) {
+            break;
         }
+        let Some((seq, item)) = lock(&source).next() else { break };
+        if seq >= window {
+            let mut f = lock(&filed);
+            while seq >= f.next + window && !stop.load(Ordering::Relaxed) {
+                f = handed.wait(f).unwrap_or_else(|p| p.into_inner());
+            }
+        }
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let result = work(item);
+        let mut f = lock(&filed);
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        f.pending.insert(seq, result);
+        let mut moved = false;
+        while let Some(r) = {
+            let next = f.next;
+            f.pending.remove(&next)
+        } {
+            f.next += 1;
+            moved = true;
+            if f.sink.put(r).is_break() {
+                stop.store(true, Ordering::Relaxed);
+                break;
+            }
+        }
+        if moved {
+            f.sink.idle();
+            drop(f);
+            handed.notify_all();
+        }
+    };
+    if jobs == 1 {
+        worker();
         return;
     }
-    let window = Window {
-        handed: Mutex::new(0),
-        moved: Condvar::new(),
-        stop: AtomicBool::new(false),
-        size: jobs.saturating_mul(WINDOW_PER_JOB),
-    };
-    let (job_tx, job_rx) = mpsc::sync_channel::<(usize, T)>(jobs);
-    let job_rx = Arc::new(Mutex::new(job_rx));
-    let (done_tx, done_rx) = mpsc::channel::<(usize, R)>();
     std::thread::scope(|scope| {
-        let window = &window;
-        let work = &work;
-        scope.spawn(move || {
-            for (seq, item) in items.enumerate() {
-                if !window.wait_for(seq) || job_tx.send((seq, item)).is_err() {
-                    break;
-                }
-            }
-        });
-        for _ in 0..jobs {
-            let job_rx = Arc::clone(&job_rx);
-            let done_tx = done_tx.clone();
-            scope.spawn(move || loop {
-                let next = job_rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
-                let Ok((seq, item)) = next else { break };
-                if window.stop.load(Ordering::Relaxed) || done_tx.send((seq, work(item))).is_err() {
-                    break;
-                }
-            });
+        for _ in 1..jobs {
+            scope.spawn(worker);
         }
-        // The workers hold the only handles: when they stop, the reader's sends fail and it stops too.
-        drop(job_rx);
-        drop(done_tx);
-        let mut pending: BTreeMap<usize, R> = BTreeMap::new();
-        let mut next = 0usize;
-        'results: loop {
-            let (seq, r) = match done_rx.try_recv() {
-                Ok(m) => m,
-                Err(mpsc::TryRecvError::Empty) => {
-                    sink.idle();
-                    match done_rx.recv() {
-                        Ok(m) => m,
-                        Err(_) => break,
-                    }
-                }
-                Err(mpsc::TryRecvError::Disconnected) => break,
-            };
-            pending.insert(seq, r);
-            while let Some(r) = pending.remove(&next) {
-                next += 1;
-                window.advance(next);
-                if sink.put(r).is_break() {
-                    window.stop();
-                    break 'results;
-                }
-            }
-        }
-        window.stop();
-        // Dropping the receiver makes any worker still sending stop.
-        drop(done_rx);
+        worker();
     });
-    sink.idle();
 }
 
 #[cfg(test)]
@@ -174,6 +146,7 @@ mod tests {
         for jobs in [1, 4] {
             let mut sink = Collect(Vec::new(), 10);
             let worked = std::sync::atomic::AtomicUsize::new(0);
+            let worked = &worked;
             ordered(
                 0..100_000usize,
                 jobs,
