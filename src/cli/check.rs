@@ -275,11 +275,10 @@ impl Progress {
     fn new(quiet: bool, env: &Environment) -> Progress {
         let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::hidden());
         if let Ok(style) =
-            indicatif::ProgressStyle::with_template("{spinner} {pos} tokens checked ({per_sec}), {msg} [{elapsed}]")
+            indicatif::ProgressStyle::with_template("{spinner} {human_pos} tokens checked, {msg} [{elapsed}]")
         {
             bar.set_style(style);
         }
-        bar.set_message("0 not passing");
         Progress {
             bar,
             start: std::time::Instant::now(),
@@ -297,12 +296,17 @@ impl Progress {
         }
         if verdict != Verdict::Pass {
             self.failed += 1;
-            self.bar.set_message(format!("{} not passing", self.failed));
         }
         self.bar.inc(1);
-        if !self.shown && self.start.elapsed() >= self.delay {
+        let elapsed = self.start.elapsed();
+        if !self.shown && elapsed >= self.delay {
             self.shown = true;
             self.bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+        if self.shown {
+            let rate = self.bar.position() as f64 / elapsed.as_secs_f64().max(1e-3);
+            self.bar
+                .set_message(format!("{rate:.0}/s, {} not passing", self.failed));
         }
     }
 
