@@ -487,6 +487,12 @@ fn detect(trimmed: &[u8]) -> Result<InputFormat, InputErrorKind> {
         }
         _ => {}
     }
+    // A long value without `&` whose only `=` are its trailing padding is base64, not a form (not scanned further).
+    let body = trimmed.trim_ascii_end();
+    let padding = body.iter().rev().take_while(|&&b| b == b'=').count();
+    if body.len() > 64 && padding <= 2 && !body.contains(&b'&') && !body[..body.len() - padding].contains(&b'=') {
+        return Ok(InputFormat::Base64);
+    }
     if let Ok(text) = std::str::from_utf8(trimmed) {
         if let Some(shape) = form_shape(text) {
             if shape.has_token_field || shape.fields > 1 {
@@ -520,8 +526,11 @@ fn form_shape(text: &str) -> Option<FormShape> {
             return None;
         }
         shape.fields += 1;
-        let key = percent_decode(key.as_bytes(), true);
-        if key == SAML_RESPONSE.as_bytes() || key == WRESULT.as_bytes() {
+        // A token field's name escaped is at most three bytes per character: a longer key (such as a base64 value
+        // ending in padding) is not decoded.
+        let is_token_field = |k: &[u8]| k == SAML_RESPONSE.as_bytes() || k == WRESULT.as_bytes();
+        let escaped = key.len() <= 3 * SAML_RESPONSE.len() && key.contains(['%', '+']);
+        if is_token_field(key.as_bytes()) || (escaped && is_token_field(&percent_decode(key.as_bytes(), true))) {
             shape.has_token_field = true;
         }
     }
@@ -540,12 +549,27 @@ const B64_URL_SAFE: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, B6
 /// Decodes base64 (standard or URL-safe alphabet, padding optional) after removing ASCII whitespace.
 /// Offsets in errors count bytes of `text`, whitespace included.
 fn decode_base64(text: &[u8]) -> Result<Vec<u8>, InputErrorKind> {
-    let compact: Vec<u8> = text.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+    // One pass says which alphabet the value uses and whether it has line breaks; a value on one line (the common
+    // case) is decoded in place, others once their whitespace is removed.
+    let (mut url_chars, mut std_chars, mut spaces) = (false, false, false);
+    for &b in text {
+        url_chars |= matches!(b, b'-' | b'_');
+        std_chars |= matches!(b, b'+' | b'/');
+        spaces |= b.is_ascii_whitespace();
+    }
+    let compact: std::borrow::Cow<[u8]> = if spaces {
+        text.iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect::<Vec<u8>>()
+            .into()
+    } else {
+        text.into()
+    };
     if compact.is_empty() {
         return Err(InputErrorKind::Empty);
     }
-    let url_safe =
-        compact.iter().any(|b| matches!(b, b'-' | b'_')) && !compact.iter().any(|b| matches!(b, b'+' | b'/'));
+    let url_safe = url_chars && !std_chars;
     let engine = if url_safe { &B64_URL_SAFE } else { &B64_STANDARD };
     engine.decode(&compact).map_err(|e| {
         // The decoder works in blocks, so its offsets can point past the first bad byte: find that byte here.
