@@ -44,6 +44,8 @@ thread_local! {
     static KEYS: RefCell<Vec<(Vec<u8>, LoadedKey)>> = const { RefCell::new(Vec::new()) };
     /// What libxmlsec1 and libxml2 reported on this thread since the last [`take_messages`].
     static MESSAGES: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    /// Algorithm URIs looked up in libxmlsec1's registry on this thread, and whether it implements them.
+    static IMPLEMENTS: RefCell<Vec<(String, bool)>> = const { RefCell::new(Vec::new()) };
     /// Whether libxml2's error handler (a per-thread setting) is installed on this thread.
     static HANDLER: Cell<bool> = const { Cell::new(false) };
 }
@@ -206,6 +208,22 @@ fn throwaway_certificate() -> Option<Vec<u8>> {
 /// canonicalization or transform) this URI names. fedcheck never hands it a signature it would have to refuse for
 /// lack of an algorithm: that is no opinion, not a disagreement.
 pub fn implements(uri: &str) -> bool {
+    // The registry does not change after initialization: each thread remembers the answers it looked up (a token
+    // names the same few algorithms as the last one).
+    if let Some(known) = IMPLEMENTS.with_borrow(|k| k.iter().find(|(u, _)| u == uri).map(|(_, found)| *found)) {
+        return known;
+    }
+    let found = look_up(uri);
+    IMPLEMENTS.with_borrow_mut(|k| {
+        if k.len() < 64 {
+            k.push((uri.to_string(), found));
+        }
+    });
+    found
+}
+
+/// [`implements`], asking libxmlsec1's registry.
+fn look_up(uri: &str) -> bool {
     let Ok(href) = std::ffi::CString::new(uri) else {
         return false;
     };

@@ -582,18 +582,29 @@ fn judge(raw: RawToken, s: &Settings, ctx: &Context) -> TokenReport {
     }
     let disagreement = t.signatures.iter().any(|s| s.disagreement.is_some());
     let verdict = verdict_of(disagreement, &checks, mfa.satisfied, t.claims.is_some());
+    // The token is not needed any more: its parts move into the report.
+    let (signature, t) = signature_summary(t, &s.anchors);
+    let Token {
+        protocol,
+        envelope,
+        encoding,
+        claims,
+        unverified_claims,
+        envelope_fields,
+        ..
+    } = t;
     TokenReport {
         source: raw.source,
-        protocol: Some(t.protocol),
-        envelope: Some(t.envelope),
-        encoding: Some(t.encoding.clone()),
+        protocol: Some(protocol),
+        envelope: Some(envelope),
+        encoding: Some(encoding),
         verdict,
         error: None,
-        signature: signature_summary(&t, &s.anchors),
+        signature,
         mfa,
-        claims: t.claims.clone(),
-        unverified_claims: t.unverified_claims.clone(),
-        envelope_fields: Some(t.envelope_fields.clone()),
+        claims,
+        unverified_claims,
+        envelope_fields: Some(envelope_fields),
         checks,
         entra,
         evaluated_at: own_instant.map(|at| at.to_rfc3339_opts(SecondsFormat::Secs, true)),
@@ -696,29 +707,35 @@ impl<'a> Signer<'a> {
 }
 
 /// The signature part of a token report: the signature the claims rest on (or the most relevant one when none
-/// verified), with the same verdict as the `signature.valid` check, and every signature in the document.
-fn signature_summary(t: &Token, anchors: &[TrustAnchor]) -> SignatureSummary {
+/// verified), with the same verdict as the `signature.valid` check, and every signature in the document (moved out
+/// of the token, which is handed back without them).
+fn signature_summary(t: Token, anchors: &[TrustAnchor]) -> (SignatureSummary, Token) {
     let sv = t.signature_verdict();
     let primary = sv.primary.map(|i| &t.signatures[i]);
-    SignatureSummary {
+    let engines = primary.map(|p| p.engines.clone()).unwrap_or_default();
+    let certificate = saml::signing_cert(&t, anchors).cloned();
+    let claims_signed_by = t.signed_by;
+    let mut t = t;
+    let signatures = std::mem::take(&mut t.signatures)
+        .into_iter()
+        .map(|x| SignatureDetail {
+            anchor: x.anchor.and_then(|i| anchors.get(i)).map(|a| a.origin.clone()),
+            signed_element: x.signed_element,
+            reference_id: x.reference_id,
+            valid: x.valid,
+            declared: x.check.declared,
+            engines: x.engines,
+            disagreement: x.disagreement,
+        })
+        .collect();
+    let summary = SignatureSummary {
         valid: sv.valid,
-        claims_signed_by: t.signed_by,
-        engines: primary.map(|p| p.engines.clone()).unwrap_or_default(),
-        certificate: saml::signing_cert(t, anchors).cloned(),
-        signatures: t
-            .signatures
-            .iter()
-            .map(|x| SignatureDetail {
-                signed_element: x.signed_element.clone(),
-                reference_id: x.reference_id.clone(),
-                valid: x.valid,
-                declared: x.check.declared.clone(),
-                engines: x.engines.clone(),
-                anchor: x.anchor.and_then(|i| anchors.get(i)).map(|a| a.origin.clone()),
-                disagreement: x.disagreement.clone(),
-            })
-            .collect(),
-    }
+        claims_signed_by,
+        engines,
+        certificate,
+        signatures,
+    };
+    (summary, t)
 }
 
 /// Describes where a token came from, one line.
