@@ -24,7 +24,7 @@ ROUNDS=${ROUNDS:-3}
 FIXTURE=${FIXTURE:-testdata/wsfed/mfa-authmethod-sha256.xml}
 CERT=${CERT:-testdata/keys/idp-signing.crt}
 AT=${AT:-2026-01-15T10:05:00Z}
-STARTS=${STARTS:-200}
+STARTS=${STARTS:-100}
 TIME=/usr/bin/time
 
 for tool in openssl "$TIME" awk base64 sort; do
@@ -93,12 +93,12 @@ for ((r = 1; r <= ROUNDS; r++)); do
   read -r cpu wall rss n <<< "$(measure "${check[@]}" - --input-format lines --engines fedcheck --jobs "$CORES" < "$WORK/lines.txt")"
   add cpu_lines "$cpu"; add wall_lines "$wall"; add rss_lines "$rss"; add lines_lines "$n"
   add floor "$(floor_us)"
+  add start_true "$(startup_ms /bin/true)"
+  add start_version "$(startup_ms "$BIN" --version)"
+  add start_one_both "$(startup_ms "$BIN" check "$FIXTURE" --idp-cert "$CERT" --at "$AT" --format json)"
+  add start_one_fedcheck "$(startup_ms "$BIN" check "$FIXTURE" --idp-cert "$CERT" --at "$AT" --format json --engines fedcheck)"
   echo "   round $r done (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 done
-add start_true "$(startup_ms /bin/true)"
-add start_version "$(startup_ms "$BIN" --version)"
-add start_one_both "$(startup_ms "$BIN" check "$FIXTURE" --idp-cert "$CERT" --at "$AT" --format json)"
-add start_one_fedcheck "$(startup_ms "$BIN" check "$FIXTURE" --idp-cert "$CERT" --at "$AT" --format json --engines fedcheck)"
 
 median() { tr ' ' '\n' <<< "${R[$1]}" | grep -v '^$' | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 per_token_us() { awk -v c="$(median "$1")" -v n="$TOKENS" 'BEGIN {printf "%.1f", c / n * 1e6}'; }
@@ -125,8 +125,9 @@ row "- --input-format lines (fedcheck, $CORES jobs)" cpu_lines rss_lines wall_li
 echo
 fc=$(per_token_us cpu_fedcheck); xs=$(per_token_us cpu_xmlsec); both=$(per_token_us cpu_both)
 echo "both vs fedcheck + xmlsec: $both us vs $(awk -v a="$fc" -v b="$xs" 'BEGIN {print a + b}') us ($(awk -v a="$both" -v f="$fc" -v x="$xs" 'BEGIN {printf "%+.0f%%", (a / (f + x) - 1) * 100}'))"
-echo "wall, all cores vs --jobs 1: $(median wall_fedcheck) s vs $(median wall_j1) s ($(ratio "$(median wall_j1)" "$(median wall_fedcheck)")x faster on $CORES cores)"
+echo "wall, all cores vs --jobs 1: $(median wall_fedcheck) s vs $(median wall_j1) s ($(ratio "$(median wall_j1)" "$(median wall_fedcheck)")x faster on $CORES cores; \
+cores kept busy: $(ratio "$(median cpu_fedcheck)" "$(median wall_fedcheck)") of $CORES, other work on the machine takes the rest)"
 echo
-echo "start-up (mean of $STARTS runs): /bin/true $(median start_true) ms, fedcheck --version $(median start_version) ms, \
+echo "start-up (mean of $STARTS runs, median of the rounds): /bin/true $(median start_true) ms, fedcheck --version $(median start_version) ms, \
 one-token check $(median start_one_both) ms (both engines), $(median start_one_fedcheck) ms (--engines fedcheck)"
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
