@@ -79,7 +79,9 @@ pub(super) fn run(a: CheckArgs, env: &Environment) -> anyhow::Result<Outcome> {
     let (inputs, format, limits) = a.judge.inputs.stream()?;
     let judge = Judge::new(&settings);
     let jobs = a.jobs.map_or_else(cores, usize::from);
-    let progress = Progress::new(a.quiet, env);
+    // NDJSON lines on a terminal show the progress themselves (and a bar would be drawn over them).
+    let streaming_to_terminal = a.format == CheckFormat::Ndjson && std::io::stdout().is_terminal();
+    let progress = Progress::new(a.quiet || streaming_to_terminal, env);
     let work = |item: Item| judge_item(&judge, item, format, &limits);
     if a.format == CheckFormat::Ndjson {
         let mut sink = NdjsonSink::new(progress);
