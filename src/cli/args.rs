@@ -45,6 +45,16 @@ impl JudgeArgs {
         self.chain.attach(&mut rep, settings)?;
         Ok(rep)
     }
+
+    /// Links Entra's token (`--entra-token`) to a report judged elsewhere.
+    pub(super) fn attach_chain(&self, rep: &mut report::Report, settings: &Settings) -> anyhow::Result<()> {
+        self.chain.attach(rep, settings)
+    }
+
+    /// Whether `--entra-token` was given (its chain needs every token's report at once).
+    pub(super) fn has_chain(&self) -> bool {
+        self.chain.entra_token.is_some()
+    }
 }
 
 /// Where tokens come from (shared by every subcommand that reads tokens).
@@ -55,11 +65,12 @@ pub(super) struct InputArgs {
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<String>,
 
-    /// Force the input format instead of detecting it.
+    /// Force the input format instead of detecting it; `lines` reads one token per line (base64, form body, a HAR
+    /// entry or its value), as `parallel --pipe` and Spark's RDD.pipe hand them over.
     #[arg(long, value_enum, default_value = "auto")]
     input_format: InputFormat,
 
-    /// Largest input accepted, in bytes (suffixes k, M, G allowed).
+    /// Largest input accepted, in bytes (suffixes k, M, G allowed); with --input-format lines, the longest line.
     #[arg(long, default_value = "20M", value_name = "BYTES")]
     max_input_size: String,
 }
@@ -67,6 +78,20 @@ pub(super) struct InputArgs {
 impl InputArgs {
     /// Loads every input: the tokens found and the inputs that could not be used.
     pub(super) fn load(&self) -> anyhow::Result<(Vec<input::RawToken>, Vec<input::InputError>)> {
+        let (inputs, format, limits) = self.stream()?;
+        let mut tokens = Vec::new();
+        let mut errors = Vec::new();
+        for item in inputs {
+            match item.load(format, &limits).result {
+                Ok(t) => tokens.extend(t),
+                Err(e) => errors.push(e),
+            }
+        }
+        Ok((tokens, errors))
+    }
+
+    /// The inputs, walked lazily, with the format and limits to read each with.
+    pub(super) fn stream(&self) -> anyhow::Result<(input::Inputs, InputFormat, InputLimits)> {
         let s = &self.max_input_size;
         let max_input = parse_size(s).map_err(|e| match e {
             SizeError::NotASize => anyhow!("--max-input-size: \"{s}\" is not a size (e.g. 20M)"),
@@ -76,17 +101,8 @@ impl InputArgs {
             max_input_bytes: max_input,
             ..InputLimits::default()
         };
-        let mut tokens = Vec::new();
-        let mut errors = Vec::new();
-        for spec in &self.inputs {
-            for loaded in input::load(spec, self.input_format, &limits) {
-                match loaded.result {
-                    Ok(t) => tokens.extend(t),
-                    Err(e) => errors.push(e),
-                }
-            }
-        }
-        Ok((tokens, errors))
+        let inputs = input::Inputs::new(self.inputs.clone(), self.input_format, limits);
+        Ok((inputs, self.input_format, limits))
     }
 }
 

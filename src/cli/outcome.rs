@@ -3,6 +3,7 @@
 //! [`Failure`]s that stop a run before it judges anything, each mapped to its outcome by variant.
 
 use super::args::FailOn;
+use fedcheck::report::stream::Tally;
 use fedcheck::report::{Report, Verdict};
 use std::process::ExitCode;
 
@@ -58,6 +59,32 @@ impl Outcome {
             return outcome;
         }
         Outcome::failed_on_warnings(&rep.warnings())
+    }
+
+    /// The outcome of a streamed run (`--format ndjson`) from its tally, as [`Outcome::of_report_under`] gives for
+    /// the whole report; the warnings beyond the first few are counted rather than named.
+    pub(super) fn of_tally(tally: &Tally, fail_on: FailOn) -> Outcome {
+        let outcome = match tally.verdict() {
+            Verdict::Pass => Outcome::Pass,
+            Verdict::Fail => Outcome::Fail,
+            Verdict::Error if tally.disagreement => Outcome::EnginesDisagree,
+            Verdict::Error => Outcome::Usage,
+        };
+        if outcome != Outcome::Pass || fail_on == FailOn::Fail || tally.warnings == 0 {
+            return outcome;
+        }
+        let more = tally.warnings - tally.named_warnings.len();
+        let tail = if more > 0 {
+            format!(", and {more} more")
+        } else {
+            String::new()
+        };
+        eprintln!(
+            "fedcheck: --fail-on warn: {} warning(s) ({}{tail}): exit 1",
+            tally.warnings,
+            tally.named_warnings.join(", ")
+        );
+        Outcome::Fail
     }
 
     /// `--fail-on warn` with the warnings found (`token N check.id`, or `case: token N check.id`): `Fail`, said on

@@ -15,6 +15,7 @@
 
 use crate::trust::TrustAnchor;
 use samael::crypto::{CertificateDer, CryptoProvider, XmlSec};
+use std::cell::{Cell, RefCell};
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};
 use std::sync::Mutex;
@@ -34,27 +35,36 @@ mod ffi {
 
 pub use super::Opinion;
 
+/// Serializes signing through samael (`serve`'s AuthnRequest); verification needs no lock (see [`verify_document`]).
 static LOCK: Mutex<()> = Mutex::new(());
-/// Trust anchors' keys as libxmlsec1 keys, by certificate DER: loaded once per process (decoding a certificate
-/// into a key costs far more than a verification).
-static KEYS: Mutex<Vec<(Vec<u8>, LoadedKey)>> = Mutex::new(Vec::new());
-/// The most keys kept loaded (a long-running `serve` sees a bounded set of anchors; beyond this, the oldest goes).
+
+thread_local! {
+    /// Trust anchors' keys as libxmlsec1 keys, by certificate DER: loaded once per thread that verifies (decoding a
+    /// certificate into a key costs far more than a verification), and never shared between threads.
+    static KEYS: RefCell<Vec<(Vec<u8>, LoadedKey)>> = const { RefCell::new(Vec::new()) };
+    /// What libxmlsec1 and libxml2 reported on this thread since the last [`take_messages`].
+    static MESSAGES: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    /// Algorithm URIs looked up in libxmlsec1's registry on this thread, and whether it implements them.
+    static IMPLEMENTS: RefCell<Vec<(String, bool)>> = const { RefCell::new(Vec::new()) };
+    /// Whether libxml2's error handler (a per-thread setting) is installed on this thread.
+    static HANDLER: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The most keys kept loaded per thread (a long-running `serve` sees a bounded set of anchors; beyond this, the
+/// oldest goes).
 const MAX_LOADED_KEYS: usize = 64;
 
 /// A key owned by libxmlsec1, freed with `xmlSecKeyDestroy`.
 struct LoadedKey(*mut ffi::_xmlSecKey);
 
-// SAFETY: a loaded key is only read by libxmlsec1, and only while `LOCK` is held.
-unsafe impl Send for LoadedKey {}
-
 impl Drop for LoadedKey {
     fn drop(&mut self) {
-        // SAFETY: the pointer came from xmlSecOpenSSLAppKeyLoadMemory and is destroyed exactly once.
+        // SAFETY: the pointer came from xmlSecOpenSSLAppKeyLoadMemory and is destroyed exactly once, on the thread
+        // that loaded it.
         unsafe { ffi::xmlSecKeyDestroy(self.0) }
     }
 }
 static INIT: std::sync::Once = std::sync::Once::new();
-static MESSAGES: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 type XmlSecErrorsCallback = unsafe extern "C" fn(
     file: *const c_char,
@@ -93,11 +103,11 @@ unsafe fn cstr(p: *const c_char) -> String {
 }
 
 fn record(message: String) {
-    if let Ok(mut m) = MESSAGES.lock() {
+    MESSAGES.with_borrow_mut(|m| {
         if m.len() < 32 && !message.is_empty() && !m.contains(&message) {
             m.push(message);
         }
-    }
+    });
 }
 
 unsafe extern "C" fn on_xmlsec_error(
@@ -134,28 +144,42 @@ unsafe extern "C" fn on_libxml_error(_user: *mut c_void, error: *const XmlErrorH
     record(format!("libxml2: {msg}"));
 }
 
+/// Redirects libxmlsec1's errors (one process-wide callback, which records on the calling thread) and libxml2's
+/// (a per-thread handler) into this thread's messages.
 fn install_handlers() {
-    // SAFETY: plain setters of global callback pointers; the callbacks only copy strings.
-    unsafe {
-        xmlSecErrorsSetCallback(Some(on_xmlsec_error));
-        xmlSetStructuredErrorFunc(std::ptr::null_mut(), Some(on_libxml_error));
+    // SAFETY: a plain setter of libxmlsec1's global callback pointer, always to the same function, which only copies
+    // strings into the calling thread's buffer.
+    unsafe { xmlSecErrorsSetCallback(Some(on_xmlsec_error)) };
+    install_libxml_handler();
+}
+
+/// libxml2's structured error handler is thread-local state: installed once per thread.
+fn install_libxml_handler() {
+    if !HANDLER.get() {
+        // SAFETY: sets this thread's libxml2 error handler; the callback only copies strings.
+        unsafe { xmlSetStructuredErrorFunc(std::ptr::null_mut(), Some(on_libxml_error)) };
+        HANDLER.set(true);
     }
 }
 
 fn take_messages() -> Vec<String> {
-    MESSAGES.lock().map(|mut m| std::mem::take(&mut *m)).unwrap_or_default()
+    MESSAGES.with_borrow_mut(std::mem::take)
 }
 
-/// Initializes libxmlsec1 (through samael, which loads the crypto engine) once, then redirects its errors.
+/// Initializes libxmlsec1 (through samael, which loads the crypto engine) once per process, then redirects its
+/// errors. After this, threads verify independently: each parses its own documents, owns its own signature contexts
+/// and keys, and records its own messages.
 fn ensure_init() {
     // samael initializes libxmlsec1 lazily, and initialization installs xmlsec's default (stderr) error
     // callback. Trigger it once with a document that has no signature and a throwaway key (no error is logged).
     INIT.call_once(|| {
+        let _guard = LOCK.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(der) = throwaway_certificate() {
             let _ = XmlSec::verify_signed_xml(b"<fedcheck/>", &CertificateDer::from(der), None);
         }
+        install_handlers();
     });
-    install_handlers();
+    install_libxml_handler();
 }
 
 /// A self-signed certificate made on the spot, only to let samael initialize libxmlsec1 without logging an error.
@@ -184,10 +208,25 @@ fn throwaway_certificate() -> Option<Vec<u8>> {
 /// canonicalization or transform) this URI names. fedcheck never hands it a signature it would have to refuse for
 /// lack of an algorithm: that is no opinion, not a disagreement.
 pub fn implements(uri: &str) -> bool {
+    // The registry does not change after initialization: each thread remembers the answers it looked up (a token
+    // names the same few algorithms as the last one).
+    if let Some(known) = IMPLEMENTS.with_borrow(|k| k.iter().find(|(u, _)| u == uri).map(|(_, found)| *found)) {
+        return known;
+    }
+    let found = look_up(uri);
+    IMPLEMENTS.with_borrow_mut(|k| {
+        if k.len() < 64 {
+            k.push((uri.to_string(), found));
+        }
+    });
+    found
+}
+
+/// [`implements`], asking libxmlsec1's registry.
+fn look_up(uri: &str) -> bool {
     let Ok(href) = std::ffi::CString::new(uri) else {
         return false;
     };
-    let _guard = LOCK.lock().unwrap_or_else(|p| p.into_inner());
     ensure_init();
     // SAFETY: the transform id list is libxmlsec1's global registry, valid after initialization; the lookup only
     // reads it and compares NUL-terminated strings.
@@ -271,7 +310,6 @@ pub fn verify_document(
         );
         return out;
     }
-    let _guard = LOCK.lock().unwrap_or_else(|p| p.into_inner());
     ensure_init();
     take_messages();
     let strict = libxml::parser::ParserOptions {
@@ -287,11 +325,14 @@ pub fn verify_document(
         );
         return out;
     };
-    let Some(root) = doc.get_root_element() else {
+    // SAFETY: the document is alive for the rest of this function; the walk only reads its tree and adds IDs.
+    let root = unsafe { libxml::bindings::xmlDocGetRootElement(doc.doc_ptr()) };
+    if root.is_null() {
         fill(&mut out, not_run("not run: libxml2 found no root element".into()));
         return out;
-    };
-    let sigs = signatures_in_order(&root);
+    }
+    // SAFETY: `root` belongs to `doc`, alive for the call.
+    let sigs = unsafe { walk(doc.doc_ptr(), root) };
     if signatures.is_some_and(|n| n != sigs.len()) || wanted.len() > sigs.len() {
         let detail = format!(
             "not run: libxml2 sees {} signature(s) where fedcheck sees {}",
@@ -301,78 +342,144 @@ pub fn verify_document(
         fill(&mut out, not_run(detail));
         return out;
     }
-    register_ids(&doc, &root);
     let keys = load_keys(anchors);
     for (i, sig) in sigs.iter().enumerate().take(wanted.len()) {
         if wanted[i] {
-            out[i] = Some(verify_node(sig, &keys, anchors));
+            out[i] = Some(verify_node(*sig, &keys, anchors));
         }
     }
+    drop(doc);
     out
 }
 
-/// Registers every `ID` and `AssertionID` attribute value with libxml2 so `#id` references resolve; when a value
-/// repeats, the first element keeps it (fedcheck's profile requires the signature to sit in that one).
-fn register_ids(doc: &libxml::tree::Document, root: &libxml::tree::Node) {
-    let mut stack = vec![root.clone()];
-    while let Some(n) = stack.pop() {
-        for name in ["ID", "AssertionID"] {
-            let Some(value) = n.get_attribute(name) else { continue };
-            let (Ok(cvalue), Ok(cname)) = (std::ffi::CString::new(value), std::ffi::CString::new(name)) else {
-                continue;
-            };
-            // SAFETY: the document and node are alive for the call; libxml2 copies the value into its ID table.
-            unsafe {
-                let d = doc.doc_ptr();
-                if libxml::bindings::xmlGetID(d, cvalue.as_ptr().cast()).is_null() {
-                    let attr = libxml::bindings::xmlHasProp(n.node_ptr(), cname.as_ptr().cast());
-                    if !attr.is_null() {
-                        libxml::bindings::xmlAddID(std::ptr::null_mut(), d, cvalue.as_ptr().cast(), attr);
-                    }
+/// One pass over libxml2's tree in document order: returns the `ds:Signature` elements and registers every `ID` and
+/// `AssertionID` attribute value with libxml2 so `#id` references resolve. When a value repeats, the first element
+/// keeps it (fedcheck's profile requires the signature to sit in that one). The walk follows the tree's own links
+/// (no copies of nodes or names); it descends only into elements.
+///
+/// # Safety
+/// `doc` must be a live libxml2 document and `root` its root element.
+unsafe fn walk(
+    doc: *mut libxml::bindings::xmlDoc,
+    root: *mut libxml::bindings::xmlNode,
+) -> Vec<*mut libxml::bindings::xmlNode> {
+    use libxml::bindings::{xmlElementType_XML_ELEMENT_NODE as ELEMENT, xmlNode};
+    let mut sigs = Vec::new();
+    let mut n: *mut xmlNode = root;
+    // SAFETY (whole loop): every pointer followed is a link of the live tree (children, next, parent, properties),
+    // null-checked before use; names are NUL-terminated strings owned by the tree.
+    unsafe {
+        loop {
+            if (*n).type_ == ELEMENT {
+                if is_named(n, b"Signature\0") && !(*n).ns.is_null() && c_eq((*(*n).ns).href, DS_NS_Z) {
+                    sigs.push(n);
+                }
+                register_ids(doc, n);
+                if !(*n).children.is_null() {
+                    n = (*n).children;
+                    continue;
                 }
             }
+            while n != root && (*n).next.is_null() {
+                n = (*n).parent;
+            }
+            if n == root {
+                break;
+            }
+            n = (*n).next;
         }
-        let mut kids = n.get_child_elements();
-        kids.reverse();
-        stack.extend(kids);
+    }
+    sigs
+}
+
+/// `crate::dsig::DS_NS`, NUL-terminated.
+const DS_NS_Z: &[u8] = b"http://www.w3.org/2000/09/xmldsig#\0";
+
+/// Whether the NUL-terminated `a` equals `b` (which ends with its NUL).
+unsafe fn c_eq(a: *const u8, b: &[u8]) -> bool {
+    // SAFETY: `a` is NUL-terminated (a libxml2 string); `b` ends with NUL.
+    !a.is_null() && unsafe { CStr::from_ptr(a.cast()) }.to_bytes_with_nul() == b
+}
+
+/// Whether the node's local name is `name` (NUL-terminated).
+unsafe fn is_named(n: *const libxml::bindings::xmlNode, name: &[u8]) -> bool {
+    // SAFETY: the caller passes a live node.
+    unsafe { c_eq((*n).name, name) }
+}
+
+/// Registers the element's `ID` and `AssertionID` values (the first attribute of each name, whatever its namespace,
+/// as libxml2's `xmlHasProp` finds it) unless the value is taken already.
+///
+/// # Safety
+/// `n` must be an element of the live document `doc`.
+unsafe fn register_ids(doc: *mut libxml::bindings::xmlDoc, n: *mut libxml::bindings::xmlNode) {
+    use libxml::bindings::{xmlAddID, xmlGetID, xmlNodeListGetString};
+    for name in [b"ID\0".as_slice(), b"AssertionID\0".as_slice()] {
+        // SAFETY: attributes are a NULL-terminated list of the live element; values are copied by libxml2 and freed
+        // with its own deallocator.
+        unsafe {
+            let mut a = (*n).properties;
+            while !a.is_null() && !c_eq((*a).name, name) {
+                a = (*a).next;
+            }
+            if a.is_null() {
+                continue;
+            }
+            let value = xmlNodeListGetString(doc, (*a).children, 1);
+            if value.is_null() {
+                continue;
+            }
+            if xmlGetID(doc, value).is_null() {
+                xmlAddID(std::ptr::null_mut(), doc, value, a);
+            }
+            if let Some(free) = libxml::bindings::xmlFree {
+                free(value.cast());
+            }
+        }
     }
 }
 
-/// The libxmlsec1 keys of `anchors` (index-aligned; `None` when libxmlsec1 cannot load one), from the cache.
+/// The libxmlsec1 keys of `anchors` (index-aligned; `None` when libxmlsec1 cannot load one), from this thread's
+/// cache. The keys stay owned by the cache; they are only lent to signature contexts on this thread.
 fn load_keys(anchors: &[TrustAnchor]) -> Vec<Option<*mut ffi::_xmlSecKey>> {
-    let mut cache = KEYS.lock().unwrap_or_else(|p| p.into_inner());
-    anchors
-        .iter()
-        .map(|a| {
-            if let Some((_, k)) = cache.iter().find(|(der, _)| *der == a.der) {
-                return Some(k.0);
-            }
-            let size = u32::try_from(a.der.len()).ok()?;
-            // SAFETY: the buffer is valid for the call; libxmlsec1 copies what it needs into the new key.
-            let key = unsafe {
-                ffi::xmlSecOpenSSLAppKeyLoadMemory(
-                    a.der.as_ptr(),
-                    size as _,
-                    ffi::xmlSecKeyDataFormat_xmlSecKeyDataFormatCertDer,
-                    std::ptr::null(),
-                    std::ptr::null_mut(),
-                    std::ptr::null_mut(),
-                )
-            };
-            if key.is_null() {
-                return None;
-            }
-            if cache.len() >= MAX_LOADED_KEYS {
-                cache.remove(0);
-            }
-            cache.push((a.der.clone(), LoadedKey(key)));
-            Some(key)
-        })
-        .collect()
+    KEYS.with_borrow_mut(|cache| {
+        anchors
+            .iter()
+            .map(|a| {
+                if let Some((_, k)) = cache.iter().find(|(der, _)| *der == a.der) {
+                    return Some(k.0);
+                }
+                let size = u32::try_from(a.der.len()).ok()?;
+                // SAFETY: the buffer is valid for the call; libxmlsec1 copies what it needs into the new key.
+                let key = unsafe {
+                    ffi::xmlSecOpenSSLAppKeyLoadMemory(
+                        a.der.as_ptr(),
+                        size as _,
+                        ffi::xmlSecKeyDataFormat_xmlSecKeyDataFormatCertDer,
+                        std::ptr::null(),
+                        std::ptr::null_mut(),
+                        std::ptr::null_mut(),
+                    )
+                };
+                if key.is_null() {
+                    return None;
+                }
+                if cache.len() >= MAX_LOADED_KEYS {
+                    cache.remove(0);
+                }
+                cache.push((a.der.clone(), LoadedKey(key)));
+                Some(key)
+            })
+            .collect()
+    })
 }
 
 /// One signature node with each key in turn.
-fn verify_node(sig: &libxml::tree::Node, keys: &[Option<*mut ffi::_xmlSecKey>], anchors: &[TrustAnchor]) -> Opinion {
+fn verify_node(
+    sig: *mut libxml::bindings::xmlNode,
+    keys: &[Option<*mut ffi::_xmlSecKey>],
+    anchors: &[TrustAnchor],
+) -> Opinion {
     let mut failures = Vec::new();
     for (i, key) in keys.iter().enumerate() {
         let Some(key) = key else {
@@ -382,7 +489,6 @@ fn verify_node(sig: &libxml::tree::Node, keys: &[Option<*mut ffi::_xmlSecKey>], 
             ));
             continue;
         };
-        install_handlers();
         match verify_with_key(sig, *key) {
             Ok(true) => {
                 take_messages();
@@ -415,7 +521,7 @@ fn verify_node(sig: &libxml::tree::Node, keys: &[Option<*mut ffi::_xmlSecKey>], 
 
 /// `xmlSecDSigCtxVerify` on one node with a borrowed key: `Ok(valid)`, or `Err` when libxmlsec1 could not process
 /// the signature at all.
-fn verify_with_key(sig: &libxml::tree::Node, key: *mut ffi::_xmlSecKey) -> Result<bool, String> {
+fn verify_with_key(sig: *mut libxml::bindings::xmlNode, key: *mut ffi::_xmlSecKey) -> Result<bool, String> {
     // SAFETY: the context is created, used and destroyed here; the key is lent for the call and taken back before
     // the context is destroyed (which would otherwise free it); the node belongs to a document alive for the call.
     unsafe {
@@ -426,7 +532,7 @@ fn verify_with_key(sig: &libxml::tree::Node, key: *mut ffi::_xmlSecKey) -> Resul
         (*ctx).enabledReferenceUris =
             (ffi::xmlSecTransformUriTypeEmpty | ffi::xmlSecTransformUriTypeSameDocument) as ffi::xmlSecTransformUriType;
         (*ctx).signKey = key;
-        let rc = ffi::xmlSecDSigCtxVerify(ctx, sig.node_ptr().cast());
+        let rc = ffi::xmlSecDSigCtxVerify(ctx, sig.cast());
         let status = (*ctx).status;
         (*ctx).signKey = std::ptr::null_mut();
         ffi::xmlSecDSigCtxDestroy(ctx);
@@ -435,23 +541,6 @@ fn verify_with_key(sig: &libxml::tree::Node, key: *mut ffi::_xmlSecKey) -> Resul
         }
         Ok(status == ffi::xmlSecDSigStatus_xmlSecDSigStatusSucceeded)
     }
-}
-
-/// The `ds:Signature` elements under `root`, in document order.
-fn signatures_in_order(root: &libxml::tree::Node) -> Vec<libxml::tree::Node> {
-    let mut sigs = Vec::new();
-    let mut stack = vec![root.clone()];
-    while let Some(n) = stack.pop() {
-        let is_sig =
-            n.get_name() == "Signature" && n.get_namespace().is_some_and(|ns| ns.get_href() == crate::dsig::DS_NS);
-        if is_sig {
-            sigs.push(n.clone());
-        }
-        let mut kids = n.get_child_elements();
-        kids.reverse();
-        stack.extend(kids);
-    }
-    sigs
 }
 
 /// Fills the `ds:Signature` template of `xml` with libxmlsec1 (through samael), signing with `key_der` (a DER

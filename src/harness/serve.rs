@@ -893,7 +893,6 @@ async fn consume(
     let limits = InputLimits {
         max_input_bytes: st.cfg.limits.max_body as u64,
         max_tokens: 4,
-        ..InputLimits::default()
     };
     let tokens: Vec<RawToken> = match input::load_bytes(POST_INPUT, &body, InputFormat::Form, &limits) {
         Ok(t) => t,

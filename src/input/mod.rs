@@ -9,6 +9,10 @@
 //! start with `<`, handed on to the XML parser and the verifier.
 
 pub mod capture;
+pub mod lines;
+pub mod stream;
+
+pub use stream::{Inputs, Item};
 
 use crate::http::{read_capped, CappedReadError};
 use base64::alphabet;
@@ -18,7 +22,7 @@ use base64::{DecodeError, Engine};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The form field that carries a SAML 2.0 protocol response (base64 of the XML).
 const SAML_RESPONSE: &str = "SAMLResponse";
@@ -48,6 +52,9 @@ pub enum InputFormat {
     /// An HTML page with an auto-post form carrying `SAMLResponse` or `wresult` (the IdP's page, as saved from the
     /// browser or fetched with curl).
     HtmlForm,
+    /// One token per line, each line in any single-line carrier: base64, a form body, XML on one line, a JSON
+    /// string of any of these, a HAR entry or a SAML-tracer request (see [`lines`]).
+    Lines,
 }
 
 /// How a token was carried in the input.
@@ -89,6 +96,9 @@ pub struct Source {
     /// tools also use to store POSTed responses).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compression: Option<String>,
+    /// For a lines input (`--input-format lines`), the line the token was on, from 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
 }
 
 /// Decoded token XML, and whether it had to be inflated on the way.
@@ -120,10 +130,8 @@ pub struct RawToken {
 pub struct InputLimits {
     /// The largest input read, in bytes (default 20 MiB).
     pub max_input_bytes: u64,
-    /// The most tokens taken from one input (default 1000).
+    /// The most tokens taken from one input (default 1000; each line of a lines input is an input of its own).
     pub max_tokens: usize,
-    /// The most files taken from one directory (default 10 000).
-    pub max_files: usize,
 }
 
 impl Default for InputLimits {
@@ -131,7 +139,6 @@ impl Default for InputLimits {
         InputLimits {
             max_input_bytes: 20 * 1024 * 1024,
             max_tokens: 1000,
-            max_files: 10_000,
         }
     }
 }
@@ -239,11 +246,13 @@ pub enum InputErrorKind {
         /// The limit.
         limit: usize,
     },
-    /// A directory holds more files than allowed.
-    #[error("directory holds more than {limit} files")]
-    TooManyFiles {
-        /// The limit.
-        limit: usize,
+    /// One line of a lines input is unusable.
+    #[error("line {line}: {kind}")]
+    Line {
+        /// The line's number, from 1.
+        line: usize,
+        /// What is wrong with it.
+        kind: Box<InputErrorKind>,
     },
     /// A directory holds no files to read.
     #[error("directory holds no files (hidden files and directories are skipped)")]
@@ -264,26 +273,14 @@ pub enum InputErrorKind {
 }
 
 /// Loads the tokens named by `spec`: a file, a directory (every non-hidden file under it, recursively, in sorted
-/// order, each reported separately), or `-` for standard input.
+/// order, each reported separately), or `-` for standard input; with [`InputFormat::Lines`], each line separately.
 ///
-/// Returns one [`Loaded`] per file read. A directory that cannot be walked, holds no files or too many files
-/// yields a single error entry named after `spec`.
+/// Returns one [`Loaded`] per file (or line) read. A directory that cannot be walked or holds no files yields an
+/// error entry. A run over many inputs walks them lazily with [`Inputs`] instead.
 pub fn load(spec: &str, format: InputFormat, limits: &InputLimits) -> Vec<Loaded> {
-    if spec == "-" {
-        let input = "<stdin>".to_string();
-        let result = read_capped(std::io::stdin().lock(), limits.max_input_bytes)
-            .map_err(InputErrorKind::from)
-            .and_then(|bytes| load_bytes_kind(&input, &bytes, format, limits))
-            .map_err(|kind| InputError {
-                input: input.clone(),
-                kind,
-            });
-        return vec![Loaded { input, result }];
-    }
-    match std::fs::metadata(spec) {
-        Ok(meta) if meta.is_dir() => load_dir(spec, format, limits),
-        _ => vec![load_file(spec.to_string(), Path::new(spec), format, limits)],
-    }
+    Inputs::new(vec![spec.to_string()], format, *limits)
+        .map(|item| item.load(format, limits))
+        .collect()
 }
 
 /// Extracts the tokens from `bytes`, an input named `name` (used in [`Source::input`] and in errors).
@@ -311,18 +308,9 @@ impl From<CappedReadError> for InputErrorKind {
     }
 }
 
-/// Loads one file, checking its length before reading it.
-fn load_file(input: String, path: &Path, format: InputFormat, limits: &InputLimits) -> Loaded {
-    let result = read_file(path, limits.max_input_bytes)
-        .and_then(|bytes| load_bytes_kind(&input, &bytes, format, limits))
-        .map_err(|kind| InputError {
-            input: input.clone(),
-            kind,
-        });
-    Loaded { input, result }
-}
-
+/// Reads one file, checking its length before reading it.
 fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>, InputErrorKind> {
+    use std::io::Read as _;
     let file = std::fs::File::open(path).map_err(InputErrorKind::Io)?;
     let meta = file.metadata().map_err(InputErrorKind::Io)?;
     if meta.is_dir() {
@@ -334,72 +322,19 @@ fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>, InputErrorKind> {
             limit,
         });
     }
-    Ok(read_capped(file, limit)?)
-}
-
-/// A directory item in walk order: a file to load, or an error met while walking.
-enum DirItem {
-    File(PathBuf),
-    Failed(String, std::io::Error),
-}
-
-fn load_dir(spec: &str, format: InputFormat, limits: &InputLimits) -> Vec<Loaded> {
-    let walker = walkdir::WalkDir::new(spec)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-    let mut items = Vec::new();
-    for entry in walker {
-        match entry {
-            Ok(e) => {
-                let is_file = e.file_type().is_file() || (e.path_is_symlink() && e.path().is_file());
-                if is_file {
-                    items.push(DirItem::File(e.into_path()));
-                }
-            }
-            Err(err) => {
-                let name = err
-                    .path()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_else(|| spec.to_string());
-                items.push(DirItem::Failed(name, err.into()));
-            }
-        }
-        if items.len() > limits.max_files {
-            return vec![dir_error(
-                spec,
-                InputErrorKind::TooManyFiles {
-                    limit: limits.max_files,
-                },
-            )];
-        }
+    if !meta.is_file() {
+        // A pipe or device: its size is not known in advance.
+        return Ok(read_capped(file, limit)?);
     }
-    if items.is_empty() {
-        return vec![dir_error(spec, InputErrorKind::NoFiles)];
+    // A regular file: read in one go into a buffer of its size (the cap still holds if it grows meanwhile).
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(InputErrorKind::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(InputErrorKind::TooLargeStream { limit });
     }
-    items
-        .into_iter()
-        .map(|item| match item {
-            DirItem::File(path) => load_file(path.display().to_string(), &path, format, limits),
-            DirItem::Failed(input, err) => Loaded {
-                input: input.clone(),
-                result: Err(InputError {
-                    input,
-                    kind: InputErrorKind::Io(err),
-                }),
-            },
-        })
-        .collect()
-}
-
-fn dir_error(spec: &str, kind: InputErrorKind) -> Loaded {
-    Loaded {
-        input: spec.to_string(),
-        result: Err(InputError {
-            input: spec.to_string(),
-            kind,
-        }),
-    }
+    Ok(bytes)
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -444,6 +379,7 @@ fn source(input: &str, carrier: Carrier, entry: Option<usize>, url: Option<&str>
         url: url.map(str::to_string),
         field: field.map(str::to_string),
         compression: None,
+        line: None,
     }
 }
 
@@ -501,6 +437,7 @@ fn load_bytes_kind(
         InputFormat::Har => har_input(name, trimmed, &mut tokens)?,
         InputFormat::SamlTracer => tracer_input(name, trimmed, &mut tokens)?,
         InputFormat::HtmlForm => html_form_input(name, trimmed, &mut tokens)?,
+        InputFormat::Lines => return lines::load_all(name, bytes, limits),
     }
     Ok(tokens.list)
 }
@@ -550,6 +487,12 @@ fn detect(trimmed: &[u8]) -> Result<InputFormat, InputErrorKind> {
         }
         _ => {}
     }
+    // A long value without `&` whose only `=` are its trailing padding is base64, not a form (not scanned further).
+    let body = trimmed.trim_ascii_end();
+    let padding = body.iter().rev().take_while(|&&b| b == b'=').count();
+    if body.len() > 64 && padding <= 2 && !body.contains(&b'&') && !body[..body.len() - padding].contains(&b'=') {
+        return Ok(InputFormat::Base64);
+    }
     if let Ok(text) = std::str::from_utf8(trimmed) {
         if let Some(shape) = form_shape(text) {
             if shape.has_token_field || shape.fields > 1 {
@@ -583,8 +526,11 @@ fn form_shape(text: &str) -> Option<FormShape> {
             return None;
         }
         shape.fields += 1;
-        let key = percent_decode(key.as_bytes(), true);
-        if key == SAML_RESPONSE.as_bytes() || key == WRESULT.as_bytes() {
+        // A token field's name escaped is at most three bytes per character: a longer key (such as a base64 value
+        // ending in padding) is not decoded.
+        let is_token_field = |k: &[u8]| k == SAML_RESPONSE.as_bytes() || k == WRESULT.as_bytes();
+        let escaped = key.len() <= 3 * SAML_RESPONSE.len() && key.contains(['%', '+']);
+        if is_token_field(key.as_bytes()) || (escaped && is_token_field(&percent_decode(key.as_bytes(), true))) {
             shape.has_token_field = true;
         }
     }
@@ -603,12 +549,27 @@ const B64_URL_SAFE: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, B6
 /// Decodes base64 (standard or URL-safe alphabet, padding optional) after removing ASCII whitespace.
 /// Offsets in errors count bytes of `text`, whitespace included.
 fn decode_base64(text: &[u8]) -> Result<Vec<u8>, InputErrorKind> {
-    let compact: Vec<u8> = text.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+    // One pass says which alphabet the value uses and whether it has line breaks; a value on one line (the common
+    // case) is decoded in place, others once their whitespace is removed.
+    let (mut url_chars, mut std_chars, mut spaces) = (false, false, false);
+    for &b in text {
+        url_chars |= matches!(b, b'-' | b'_');
+        std_chars |= matches!(b, b'+' | b'/');
+        spaces |= b.is_ascii_whitespace();
+    }
+    let compact: std::borrow::Cow<[u8]> = if spaces {
+        text.iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect::<Vec<u8>>()
+            .into()
+    } else {
+        text.into()
+    };
     if compact.is_empty() {
         return Err(InputErrorKind::Empty);
     }
-    let url_safe =
-        compact.iter().any(|b| matches!(b, b'-' | b'_')) && !compact.iter().any(|b| matches!(b, b'+' | b'/'));
+    let url_safe = url_chars && !std_chars;
     let engine = if url_safe { &B64_URL_SAFE } else { &B64_STANDARD };
     engine.decode(&compact).map_err(|e| {
         // The decoder works in blocks, so its offsets can point past the first bad byte: find that byte here.
@@ -1724,7 +1685,16 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            ["auto", "xml", "base64", "form", "har", "saml-tracer", "html-form"]
+            [
+                "auto",
+                "xml",
+                "base64",
+                "form",
+                "har",
+                "saml-tracer",
+                "html-form",
+                "lines"
+            ]
         );
         assert_eq!(serde_json::to_value(InputFormat::SamlTracer).unwrap(), "saml-tracer");
         assert_eq!(serde_json::to_value(Carrier::SamlTracer).unwrap(), "saml-tracer");
@@ -1744,7 +1714,7 @@ mod tests {
     }
 
     /// A scratch directory removed when dropped.
-    struct TempDir(PathBuf);
+    struct TempDir(std::path::PathBuf);
 
     impl TempDir {
         fn new(tag: &str) -> Self {
@@ -1794,24 +1764,8 @@ mod tests {
         assert_eq!(err.input, loaded[3].input);
         assert!(matches!(err.kind, InputErrorKind::NotBase64 { .. }), "{err}");
 
-        let few = InputLimits {
-            max_files: 3,
-            ..InputLimits::default()
-        };
-        let loaded = load(&spec, InputFormat::Auto, &few);
-        assert_eq!(loaded.len(), 1);
-        assert!(matches!(
-            loaded[0].result,
-            Err(InputError {
-                kind: InputErrorKind::TooManyFiles { limit: 3 },
-                ..
-            })
-        ));
-        let exact = InputLimits {
-            max_files: 4,
-            ..InputLimits::default()
-        };
-        assert_eq!(load(&spec, InputFormat::Auto, &exact).len(), 4);
+        // No cap on files per directory: the walk is lazy.
+        assert_eq!(load(&spec, InputFormat::Auto, &limits()).len(), 4);
 
         // A single file given directly keeps its name as given; a missing one is an I/O error.
         let file = root.join("a.xml").display().to_string();

@@ -11,9 +11,11 @@
 
 pub mod escape;
 pub mod json;
+pub mod pool;
 pub mod redact;
 pub mod render;
 pub mod snapshot;
+pub mod stream;
 pub mod text;
 
 pub use crate::rules::Verdict;
@@ -362,48 +364,103 @@ impl Report {
 
 /// Runs the checks over loaded tokens and input errors.
 pub fn run(tokens: Vec<RawToken>, input_errors: Vec<InputError>, s: &Settings) -> Report {
-    let expected_issuers = expected_issuers(s);
-    let expect_issuer = match expected_issuers.as_slice() {
-        [one] => Some(one.value.clone()),
-        _ => None,
-    };
-    let ctx = Context {
-        anchors: &s.anchors,
-        expected_issuers,
-        federated_domain: s.tenant_domain.as_ref().map(|d| rules::FederatedDomain {
-            name: d.clone(),
-            source: "--tenant-domain".into(),
-        }),
-        at: s.at,
-        skew: s.skew,
-        stand_in: s.stand_in.as_ref(),
-    };
-    let mut reports = Vec::new();
-    for raw in tokens {
-        reports.push(judge(raw, s, &ctx));
-    }
-    let errors: Vec<InputProblem> = input_errors
-        .into_iter()
-        .map(|e| InputProblem {
-            input: e.input.clone(),
-            message: e.kind.to_string(),
-        })
-        .collect();
+    let judge = Judge::new(s);
+    let reports = tokens.into_iter().map(|raw| judge.token(raw)).collect();
+    let errors = input_errors.into_iter().map(InputProblem::from).collect();
+    assemble(reports, errors, s)
+}
+
+/// The report of a run from its token reports and input problems, in input order.
+pub fn assemble(reports: Vec<TokenReport>, errors: Vec<InputProblem>, s: &Settings) -> Report {
     let (summary, verdict) = summarize(&reports, errors.len());
+    let head = RunHead::of(s);
     Report {
-        tool: Tool {
-            name: "fedcheck",
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        tool: head.tool,
         verdict,
-        evaluated_at: s.at.to_rfc3339_opts(SecondsFormat::Secs, true),
-        skew_seconds: s.skew.num_seconds(),
-        engines: engine_names(s.engines),
-        trust: trust_summary(s, expect_issuer),
+        evaluated_at: head.evaluated_at,
+        skew_seconds: head.skew_seconds,
+        engines: head.engines,
+        trust: head.trust,
         tokens: reports,
         errors,
         summary,
         chain: None,
+    }
+}
+
+impl From<InputError> for InputProblem {
+    fn from(e: InputError) -> Self {
+        InputProblem {
+            message: e.kind.to_string(),
+            input: e.input,
+        }
+    }
+}
+
+/// What a run says about itself whatever its tokens: the tool, the evaluation time, the engines and the trust in
+/// use (the JSON contract's top-level fields other than `tokens`, `errors`, `summary`, `verdict` and `chain`).
+#[derive(Debug, Clone, Serialize)]
+pub struct RunHead {
+    /// Tool name and version.
+    pub tool: Tool,
+    /// The evaluation time (`--at`, or now), RFC 3339.
+    pub evaluated_at: String,
+    /// Allowed clock skew in seconds.
+    pub skew_seconds: i64,
+    /// Engines run.
+    pub engines: Vec<&'static str>,
+    /// Trust configuration.
+    pub trust: TrustSummary,
+}
+
+impl RunHead {
+    /// The run's head under `s`.
+    pub fn of(s: &Settings) -> RunHead {
+        let expected = expected_issuers(s);
+        let expect_issuer = match expected.as_slice() {
+            [one] => Some(one.value.clone()),
+            _ => None,
+        };
+        RunHead {
+            tool: Tool {
+                name: "fedcheck",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            evaluated_at: s.at.to_rfc3339_opts(SecondsFormat::Secs, true),
+            skew_seconds: s.skew.num_seconds(),
+            engines: engine_names(s.engines),
+            trust: trust_summary(s, expect_issuer),
+        }
+    }
+}
+
+/// Judges tokens one at a time under one run's settings: what is the same for every token (the expected issuers,
+/// the federated domain) is worked out once. It is `Sync`: worker threads share one.
+pub struct Judge<'s> {
+    settings: &'s Settings,
+    ctx: Context<'s>,
+}
+
+impl<'s> Judge<'s> {
+    /// A judge for the run with settings `s`.
+    pub fn new(s: &'s Settings) -> Judge<'s> {
+        let ctx = Context {
+            anchors: &s.anchors,
+            expected_issuers: expected_issuers(s),
+            federated_domain: s.tenant_domain.as_ref().map(|d| rules::FederatedDomain {
+                name: d.clone(),
+                source: "--tenant-domain".into(),
+            }),
+            at: s.at,
+            skew: s.skew,
+            stand_in: s.stand_in.as_ref(),
+        };
+        Judge { settings: s, ctx }
+    }
+
+    /// The report of one token.
+    pub fn token(&self, raw: RawToken) -> TokenReport {
+        judge(raw, self.settings, &self.ctx)
     }
 }
 
@@ -525,18 +582,29 @@ fn judge(raw: RawToken, s: &Settings, ctx: &Context) -> TokenReport {
     }
     let disagreement = t.signatures.iter().any(|s| s.disagreement.is_some());
     let verdict = verdict_of(disagreement, &checks, mfa.satisfied, t.claims.is_some());
+    // The token is not needed any more: its parts move into the report.
+    let (signature, t) = signature_summary(t, &s.anchors);
+    let Token {
+        protocol,
+        envelope,
+        encoding,
+        claims,
+        unverified_claims,
+        envelope_fields,
+        ..
+    } = t;
     TokenReport {
         source: raw.source,
-        protocol: Some(t.protocol),
-        envelope: Some(t.envelope),
-        encoding: Some(t.encoding.clone()),
+        protocol: Some(protocol),
+        envelope: Some(envelope),
+        encoding: Some(encoding),
         verdict,
         error: None,
-        signature: signature_summary(&t, &s.anchors),
+        signature,
         mfa,
-        claims: t.claims.clone(),
-        unverified_claims: t.unverified_claims.clone(),
-        envelope_fields: Some(t.envelope_fields.clone()),
+        claims,
+        unverified_claims,
+        envelope_fields: Some(envelope_fields),
         checks,
         entra,
         evaluated_at: own_instant.map(|at| at.to_rfc3339_opts(SecondsFormat::Secs, true)),
@@ -639,29 +707,35 @@ impl<'a> Signer<'a> {
 }
 
 /// The signature part of a token report: the signature the claims rest on (or the most relevant one when none
-/// verified), with the same verdict as the `signature.valid` check, and every signature in the document.
-fn signature_summary(t: &Token, anchors: &[TrustAnchor]) -> SignatureSummary {
+/// verified), with the same verdict as the `signature.valid` check, and every signature in the document (moved out
+/// of the token, which is handed back without them).
+fn signature_summary(t: Token, anchors: &[TrustAnchor]) -> (SignatureSummary, Token) {
     let sv = t.signature_verdict();
     let primary = sv.primary.map(|i| &t.signatures[i]);
-    SignatureSummary {
+    let engines = primary.map(|p| p.engines.clone()).unwrap_or_default();
+    let certificate = saml::signing_cert(&t, anchors).cloned();
+    let claims_signed_by = t.signed_by;
+    let mut t = t;
+    let signatures = std::mem::take(&mut t.signatures)
+        .into_iter()
+        .map(|x| SignatureDetail {
+            anchor: x.anchor.and_then(|i| anchors.get(i)).map(|a| a.origin.clone()),
+            signed_element: x.signed_element,
+            reference_id: x.reference_id,
+            valid: x.valid,
+            declared: x.check.declared,
+            engines: x.engines,
+            disagreement: x.disagreement,
+        })
+        .collect();
+    let summary = SignatureSummary {
         valid: sv.valid,
-        claims_signed_by: t.signed_by,
-        engines: primary.map(|p| p.engines.clone()).unwrap_or_default(),
-        certificate: saml::signing_cert(t, anchors).cloned(),
-        signatures: t
-            .signatures
-            .iter()
-            .map(|x| SignatureDetail {
-                signed_element: x.signed_element.clone(),
-                reference_id: x.reference_id.clone(),
-                valid: x.valid,
-                declared: x.check.declared.clone(),
-                engines: x.engines.clone(),
-                anchor: x.anchor.and_then(|i| anchors.get(i)).map(|a| a.origin.clone()),
-                disagreement: x.disagreement.clone(),
-            })
-            .collect(),
-    }
+        claims_signed_by,
+        engines,
+        certificate,
+        signatures,
+    };
+    (summary, t)
 }
 
 /// Describes where a token came from, one line.

@@ -94,14 +94,23 @@ pub fn canonicalize(doc: &Document, apex: NodeId, opts: &Options) -> Result<Vec<
         Mode::Exclusive => Vec::new(),
         Mode::Inclusive10 | Mode::Inclusive11 => inherited_xml_attributes(doc, apex, opts.mode)?,
     };
+    // The bindings in scope at the apex's parent: every ancestor's declarations, outermost first.
     let mut scope = Bindings::default();
-    if let Some(p) = doc.parent(apex) {
-        for d in doc.in_scope_namespaces(p) {
-            scope.bind(d.prefix, d.uri);
+    let mut ancestors = Vec::new();
+    let mut cur = doc.parent(apex);
+    while let Some(p) = cur {
+        ancestors.push(p);
+        cur = doc.parent(p);
+    }
+    for &p in ancestors.iter().rev() {
+        if let Some(e) = doc.element(p) {
+            for d in &e.ns_decls {
+                scope.bind(d.prefix.as_deref(), d.uri.as_str());
+            }
         }
     }
     let mut rendered = Bindings::default();
-    rendered.bind(None, String::new());
+    rendered.bind(None, "");
     let mut c = Canonicalizer {
         apex,
         inherited,
@@ -115,51 +124,16 @@ pub fn canonicalize(doc: &Document, apex: NodeId, opts: &Options) -> Result<Vec<
         inclusive: opts
             .inclusive_prefixes
             .iter()
-            .map(|p| if p == "#default" { None } else { Some(p.clone()) })
+            .map(|p| if p == "#default" { None } else { Some(p.as_str()) })
             .collect(),
     };
     c.node(apex)?;
     Ok(c.out)
 }
 
-/// Namespace bindings with scopes: a binding per prefix (innermost wins) and an undo log, so a lookup costs the
-/// same whatever the number of declarations in scope (a document may hold thousands).
-#[derive(Default)]
-struct Bindings {
-    by_prefix: std::collections::HashMap<Option<String>, Vec<String>>,
-    log: Vec<Option<String>>,
-}
-
-impl Bindings {
-    fn bind(&mut self, prefix: Option<String>, uri: String) {
-        self.by_prefix.entry(prefix.clone()).or_default().push(uri);
-        self.log.push(prefix);
-    }
-
-    fn get(&self, prefix: &Option<String>) -> Option<&str> {
-        self.by_prefix.get(prefix).and_then(|v| v.last()).map(String::as_str)
-    }
-
-    fn mark(&self) -> usize {
-        self.log.len()
-    }
-
-    /// Undoes every binding made since `mark`.
-    fn restore(&mut self, mark: usize) {
-        while self.log.len() > mark {
-            if let Some(p) = self.log.pop() {
-                if let Some(v) = self.by_prefix.get_mut(&p) {
-                    v.pop();
-                }
-            }
-        }
-    }
-
-    /// Every prefix bound, once.
-    fn prefixes(&self) -> impl Iterator<Item = &Option<String>> {
-        self.by_prefix.iter().filter(|(_, v)| !v.is_empty()).map(|(p, _)| p)
-    }
-}
+/// Namespace bindings with scopes, borrowed from the document: prefix (`None` for the default namespace) to URI
+/// (see [`super::scope`]: a lookup costs the same whatever the number of declarations in scope).
+type Bindings<'a> = super::scope::Scope<Option<&'a str>, &'a str>;
 
 /// The `xml:*` attributes the apex inherits from its ancestors under inclusive canonicalization (Canonical XML 1.0
 /// section 2.4; 1.1 section 2.4 keeps only `xml:lang` and `xml:space` and fixes up `xml:base`), nearest first.
@@ -203,18 +177,19 @@ struct Canonicalizer<'a> {
     /// Nodes rendered, to check the deadline every so often.
     steps: u32,
     /// Namespace bindings in scope in the input.
-    scope: Bindings,
+    scope: Bindings<'a>,
     /// Namespace declarations rendered by output ancestors.
-    rendered: Bindings,
-    inclusive: Vec<Option<String>>,
+    rendered: Bindings<'a>,
+    inclusive: Vec<Option<&'a str>>,
 }
 
-impl Canonicalizer<'_> {
+impl<'a> Canonicalizer<'a> {
     fn node(&mut self, id: NodeId) -> Result<(), C14nError> {
         if Some(id) == self.opts.exclude {
             return Ok(());
         }
-        match self.doc.node(id) {
+        let doc: &'a Document = self.doc;
+        match doc.node(id) {
             Node::Text(t) => escape_text(&mut self.out, t),
             Node::Comment(c) => {
                 if self.opts.with_comments {
@@ -248,16 +223,16 @@ impl Canonicalizer<'_> {
         Ok(())
     }
 
-    fn element(&mut self, id: NodeId, e: &crate::xml::Element) -> Result<(), C14nError> {
+    fn element(&mut self, id: NodeId, e: &'a crate::xml::Element) -> Result<(), C14nError> {
         let scope_mark = self.scope.mark();
         for d in &e.ns_decls {
-            self.scope.bind(d.prefix.clone(), d.uri.clone());
+            self.scope.bind(d.prefix.as_deref(), d.uri.as_str());
         }
         let rendered_mark = self.rendered.mark();
         let decls = self.namespace_declarations(id, e);
         self.out.push(b'<');
-        write_qname(&mut self.out, &e.prefix, &e.local);
-        for (p, uri) in &decls {
+        write_qname(&mut self.out, e.prefix.as_deref(), &e.local);
+        for &(p, uri) in &decls {
             match p {
                 None => self.out.extend_from_slice(b" xmlns=\""),
                 Some(p) => {
@@ -279,7 +254,7 @@ impl Canonicalizer<'_> {
             self.node(child)?;
         }
         self.out.extend_from_slice(b"</");
-        write_qname(&mut self.out, &e.prefix, &e.local);
+        write_qname(&mut self.out, e.prefix.as_deref(), &e.local);
         self.out.push(b'>');
         self.rendered.restore(rendered_mark);
         self.scope.restore(scope_mark);
@@ -288,26 +263,28 @@ impl Canonicalizer<'_> {
 
     /// The namespace declarations the element renders, sorted by prefix: those it must have (visibly utilized, or
     /// inclusive) whose binding differs from what its output ancestors rendered.
-    fn namespace_declarations(&self, id: NodeId, e: &crate::xml::Element) -> Vec<(Option<String>, String)> {
-        let wanted: Vec<Option<String>> = match self.opts.mode {
+    fn namespace_declarations(&self, id: NodeId, e: &'a crate::xml::Element) -> Vec<(Option<&'a str>, &'a str)> {
+        let wanted: Vec<Option<&'a str>> = match self.opts.mode {
             Mode::Exclusive => self.visibly_utilized(id, e),
             // Inclusive: every namespace in scope. Below the apex only this element's own declarations can differ
             // from what its output parent rendered, so only those are candidates.
-            Mode::Inclusive10 | Mode::Inclusive11 if id == self.apex => self.scope.prefixes().cloned().collect(),
-            Mode::Inclusive10 | Mode::Inclusive11 => e.ns_decls.iter().map(|d| d.prefix.clone()).collect(),
+            Mode::Inclusive10 | Mode::Inclusive11 if id == self.apex => {
+                self.scope.keys().into_iter().copied().collect()
+            }
+            Mode::Inclusive10 | Mode::Inclusive11 => e.ns_decls.iter().map(|d| d.prefix.as_deref()).collect(),
         };
-        let mut decls: Vec<(Option<String>, String)> = Vec::new();
+        let mut decls: Vec<(Option<&'a str>, &'a str)> = Vec::new();
         for p in wanted {
-            if p.as_deref() == Some("xml") {
+            if p == Some("xml") {
                 continue;
             }
-            let uri = self.scope.get(&p).unwrap_or("");
+            let uri: &'a str = self.scope.get(&p).copied().unwrap_or("");
             // An unbound prefix cannot be rendered. `rendered` starts with the default namespace empty, so xmlns=""
             // is only written to undo a default namespace an output ancestor declared.
-            if (p.is_some() && uri.is_empty()) || self.rendered.get(&p).unwrap_or("") == uri {
+            if (p.is_some() && uri.is_empty()) || self.rendered.get(&p).copied().unwrap_or("") == uri {
                 continue;
             }
-            decls.push((p, uri.to_string()));
+            decls.push((p, uri));
         }
         decls.sort_by(|a, b| a.0.cmp(&b.0));
         decls
@@ -319,12 +296,15 @@ impl Canonicalizer<'_> {
         if id == self.apex {
             attrs.extend(self.inherited.iter());
         }
-        attrs.sort_by(|a, b| {
-            (a.ns.as_deref().unwrap_or(""), a.local.as_str()).cmp(&(b.ns.as_deref().unwrap_or(""), b.local.as_str()))
-        });
+        if attrs.len() > 1 {
+            attrs.sort_by(|a, b| {
+                (a.ns.as_deref().unwrap_or(""), a.local.as_str())
+                    .cmp(&(b.ns.as_deref().unwrap_or(""), b.local.as_str()))
+            });
+        }
         for a in attrs {
             self.out.push(b' ');
-            write_qname(&mut self.out, &a.prefix, &a.local);
+            write_qname(&mut self.out, a.prefix.as_deref(), &a.local);
             self.out.extend_from_slice(b"=\"");
             escape_attr(&mut self.out, &a.value);
             self.out.push(b'"');
@@ -334,34 +314,40 @@ impl Canonicalizer<'_> {
     /// Exclusive c14n: the prefixes this element visibly utilizes, plus the inclusive prefix list. Below the apex an
     /// inclusive prefix can only need rendering where this element declares it (elsewhere its binding is the one an
     /// output ancestor already rendered), so the list is consulted in full only at the apex.
-    fn visibly_utilized(&self, id: NodeId, e: &crate::xml::Element) -> Vec<Option<String>> {
-        let mut wanted: Vec<Option<String>> = Vec::with_capacity(2 + e.attrs.len());
-        wanted.push(e.prefix.clone());
+    fn visibly_utilized(&self, id: NodeId, e: &'a crate::xml::Element) -> Vec<Option<&'a str>> {
+        let mut wanted: Vec<Option<&'a str>> = Vec::with_capacity(2 + e.attrs.len());
+        wanted.push(e.prefix.as_deref());
         for a in &e.attrs {
-            if a.prefix.is_some() && !wanted.contains(&a.prefix) {
-                wanted.push(a.prefix.clone());
+            let p = a.prefix.as_deref();
+            if p.is_some() && !wanted.contains(&p) {
+                wanted.push(p);
             }
         }
-        let candidates: Box<dyn Iterator<Item = &Option<String>>> = if id == self.apex {
-            Box::new(self.inclusive.iter())
-        } else {
-            Box::new(
-                e.ns_decls
-                    .iter()
-                    .map(|d| &d.prefix)
-                    .filter(|p| self.inclusive.contains(p)),
-            )
+        if self.inclusive.is_empty() {
+            return wanted;
+        }
+        let mut consider = |p: Option<&'a str>| {
+            if !wanted.contains(&p) && (p.is_none() || self.scope.get(&p).is_some()) {
+                wanted.push(p);
+            }
         };
-        for p in candidates {
-            if !wanted.contains(p) && (p.is_none() || self.scope.get(p).is_some()) {
-                wanted.push(p.clone());
+        if id == self.apex {
+            for &p in &self.inclusive {
+                consider(p);
+            }
+        } else {
+            for d in &e.ns_decls {
+                let p = d.prefix.as_deref();
+                if self.inclusive.contains(&p) {
+                    consider(p);
+                }
             }
         }
         wanted
     }
 }
 
-fn write_qname(out: &mut Vec<u8>, prefix: &Option<String>, local: &str) {
+fn write_qname(out: &mut Vec<u8>, prefix: Option<&str>, local: &str) {
     if let Some(p) = prefix {
         out.extend_from_slice(p.as_bytes());
         out.push(b':');

@@ -8,6 +8,7 @@
 //! instructions) and nothing else.
 
 pub mod c14n;
+mod scope;
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
@@ -401,6 +402,9 @@ pub enum Node {
 struct Slot {
     node: Node,
     parent: Option<NodeId>,
+    /// One past the last node of this node's subtree: nodes are stored in document order, so a subtree is the
+    /// contiguous range `id..end`.
+    end: NodeId,
 }
 
 /// A parsed document: an arena of nodes with one root element.
@@ -527,46 +531,40 @@ impl Document {
 
     /// `id` and all its descendants, in document order.
     pub fn descendants(&self, id: NodeId) -> Vec<NodeId> {
-        let mut out = Vec::new();
-        let mut stack = vec![id];
-        while let Some(n) = stack.pop() {
-            out.push(n);
-            if let Node::Element(e) = &self.slots[n].node {
-                stack.extend(e.children.iter().rev());
-            }
-        }
-        out
+        self.subtree(id).collect()
+    }
+
+    /// `id` and all its descendants, in document order, without collecting them.
+    pub fn subtree(&self, id: NodeId) -> std::ops::Range<NodeId> {
+        id..self.slots[id].end
     }
 
     /// Elements among `id` and its descendants with this namespace and local name, in document order.
     pub fn find_all(&self, id: NodeId, ns: &str, local: &str) -> Vec<NodeId> {
-        self.descendants(id)
-            .into_iter()
+        self.subtree(id)
             .filter(|n| self.element(*n).is_some_and(|e| e.is(ns, local)))
             .collect()
     }
 
     /// The concatenated character data of all descendant text nodes (comments and PIs skipped).
     pub fn text(&self, id: NodeId) -> String {
-        let mut out = String::new();
-        for n in self.descendants(id) {
-            if let Node::Text(t) = &self.slots[n].node {
-                out.push_str(t);
-            }
+        let mut texts = self.slots[self.subtree(id)].iter().filter_map(|s| match &s.node {
+            Node::Text(t) => Some(t.as_str()),
+            _ => None,
+        });
+        let Some(first) = texts.next() else {
+            return String::new();
+        };
+        let mut out = first.to_string();
+        for t in texts {
+            out.push_str(t);
         }
         out
     }
 
     /// True when `ancestor` is `id` or one of its ancestors.
     pub fn is_ancestor_or_self(&self, ancestor: NodeId, id: NodeId) -> bool {
-        let mut cur = Some(id);
-        while let Some(c) = cur {
-            if c == ancestor {
-                return true;
-            }
-            cur = self.slots[c].parent;
-        }
-        false
+        self.subtree(ancestor).contains(&id)
     }
 
     /// Depth of a node (the root is 0).
@@ -644,12 +642,10 @@ struct Parser {
     limits: Limits,
     slots: Vec<Slot>,
     stack: Vec<NodeId>,
-    /// Namespace bindings in force: (prefix, uri); one entry per declaration, popped with its element.
     /// Namespace bindings in force, by prefix (`""` for the default namespace; a prefix is never empty), innermost
     /// last: a lookup costs the same whatever the number of declarations in scope.
-    scope: std::collections::HashMap<String, Vec<Arc<str>>>,
-    /// The prefixes bound, in order, so an element's end undoes its own declarations.
-    scope_log: Vec<String>,
+    scope: scope::Scope<String, Arc<str>>,
+    /// Where each open element's own bindings start, so its end undoes them.
     scope_marks: Vec<usize>,
     text: String,
     root: Option<NodeId>,
@@ -663,8 +659,7 @@ impl Parser {
             limits,
             slots: Vec::new(),
             stack: Vec::new(),
-            scope: std::collections::HashMap::new(),
-            scope_log: Vec::new(),
+            scope: scope::Scope::default(),
             scope_marks: Vec::new(),
             text: String::new(),
             root: None,
@@ -819,8 +814,13 @@ impl Parser {
                 limit: self.limits.max_nodes,
             });
         }
-        self.slots.push(Slot { node, parent });
-        Ok(self.slots.len() - 1)
+        let id = self.slots.len();
+        self.slots.push(Slot {
+            node,
+            parent,
+            end: id + 1,
+        });
+        Ok(id)
     }
 
     fn push_child(&mut self, node: Node) -> Result<NodeId, XmlError> {
@@ -837,12 +837,7 @@ impl Parser {
     fn resolve(&self, prefix: Option<&str>) -> Option<Arc<str>> {
         match prefix {
             Some("xml") => Some(self.xml_ns.clone()),
-            _ => self
-                .scope
-                .get(prefix.unwrap_or(""))
-                .and_then(|v| v.last())
-                .filter(|u| !u.is_empty())
-                .cloned(),
+            _ => self.scope.get(prefix.unwrap_or("")).filter(|u| !u.is_empty()).cloned(),
         }
     }
 
@@ -914,17 +909,13 @@ impl Parser {
             }
         }
 
-        self.scope_marks.push(self.scope_log.len());
+        self.scope_marks.push(self.scope.mark());
         for d in &ns_decls {
             if d.prefix.as_deref() == Some("xml") {
                 continue;
             }
-            let key = d.prefix.clone().unwrap_or_default();
             self.scope
-                .entry(key.clone())
-                .or_default()
-                .push(Arc::from(d.uri.as_str()));
-            self.scope_log.push(key);
+                .bind(d.prefix.clone().unwrap_or_default(), Arc::from(d.uri.as_str()));
         }
         let ns = match &prefix {
             Some(p) => Some(self.resolve(Some(p)).ok_or_else(|| XmlError::UnboundPrefix {
@@ -973,15 +964,11 @@ impl Parser {
     }
 
     fn end(&mut self) {
-        self.stack.pop();
+        if let Some(id) = self.stack.pop() {
+            self.slots[id].end = self.slots.len();
+        }
         if let Some(mark) = self.scope_marks.pop() {
-            while self.scope_log.len() > mark {
-                if let Some(key) = self.scope_log.pop() {
-                    if let Some(v) = self.scope.get_mut(&key) {
-                        v.pop();
-                    }
-                }
-            }
+            self.scope.restore(mark);
         }
     }
 }
@@ -1003,6 +990,13 @@ fn is_name_char(c: char) -> bool {
 /// Whether `s` is an XML NCName (a name without a colon). quick-xml does not check name syntax, and a
 /// parser that accepts `<1a/>` or `<x<y/>` sees a different tree than libxml2 would.
 pub(crate) fn is_ncname(s: &str) -> bool {
+    // Names in tokens are ASCII: checked byte by byte; anything else takes the full character classes.
+    let b = s.as_bytes();
+    if b.is_ascii() {
+        let start = |c: u8| c.is_ascii_alphabetic() || c == b'_';
+        let rest = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.');
+        return b.first().is_some_and(|&c| start(c)) && b[1..].iter().all(rest);
+    }
     let mut chars = s.chars();
     chars.next().is_some_and(is_name_start) && chars.all(is_name_char)
 }
