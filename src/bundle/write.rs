@@ -5,24 +5,34 @@
 
 use super::command_line::{out_name, sanitize_command_line};
 use super::contents::{self, sha256_hex, strip_bom, Files};
+use super::verify::RATIO_FLOOR;
 use super::{
-    BundleError, BundleOptions, Manifest, ManifestFile, ManifestRedaction, ManifestTool, OutProblem, Written, MANIFEST,
+    BundleError, BundleOptions, Limits, Manifest, ManifestFile, ManifestRedaction, ManifestTool, OutProblem, OverLimit,
+    Written, MANIFEST, SIGNATURE,
 };
 use crate::input::RawToken;
 use crate::report::redact::RedactionNote;
 use crate::report::{Report, Settings};
 use chrono::{DateTime, Datelike, Timelike, Utc};
+use std::collections::BTreeSet;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// Checks everything that can be checked before any token is read: attachments and configs exist and are
 /// readable files, the federation config is JSON, `--out` is usable.
 pub fn preflight(opts: &BundleOptions) -> Result<(), BundleError> {
+    let mut copied = 0u64;
     for p in &opts.attach {
-        check_file("--attach", p)?;
+        copied = copied.saturating_add(check_file("--attach", p)?);
     }
     for p in &opts.attach_config {
-        check_file("--attach-config", p)?;
+        copied = copied.saturating_add(check_file("--attach-config", p)?);
+    }
+    let limits = Limits::default();
+    if copied > limits.max_total_bytes {
+        return Err(BundleError::TooLarge(OverLimit::TotalSize {
+            max: limits.max_total_bytes,
+        }));
     }
     if let Some(p) = &opts.federation_config {
         check_file("--federation-config", p)?;
@@ -34,8 +44,9 @@ pub fn preflight(opts: &BundleOptions) -> Result<(), BundleError> {
     Ok(())
 }
 
-/// A file given with `flag` exists, is a regular file and can be opened.
-fn check_file(flag: &'static str, p: &Path) -> Result<(), BundleError> {
+/// A file given with `flag` exists, is a regular file within the size a bundle's file may have, and can be
+/// opened; returns its size.
+fn check_file(flag: &'static str, p: &Path) -> Result<u64, BundleError> {
     let unreadable = |error| BundleError::Unreadable {
         flag,
         path: p.to_path_buf(),
@@ -48,8 +59,15 @@ fn check_file(flag: &'static str, p: &Path) -> Result<(), BundleError> {
             path: p.to_path_buf(),
         });
     }
+    let max = Limits::default().max_entry_bytes;
+    if m.len() > max {
+        return Err(BundleError::TooLarge(OverLimit::EntrySize {
+            entry: format!("{flag} {}", p.display()),
+            max,
+        }));
+    }
     std::fs::File::open(p).map_err(unreadable)?;
-    Ok(())
+    Ok(m.len())
 }
 
 /// The zip beside `--out`: `<out>.zip`.
@@ -167,18 +185,81 @@ fn zip_time(t: Option<DateTime<Utc>>) -> zip::DateTime {
     .unwrap_or(fallback)
 }
 
-/// The zip: every file under the folder `name`, DEFLATE, fixed timestamp and permissions.
+/// The zip: every file under the folder `name`, DEFLATE, fixed timestamp and permissions. A file that deflates
+/// past verify-bundle's compression ratio (a large file of zeros, say) is stored instead, so the zip always
+/// verifies.
 fn zip_bytes(name: &str, files: &Files, time: Option<DateTime<Utc>>) -> Result<Vec<u8>, BundleError> {
+    let deflated = zip_with(name, files, time, &BTreeSet::new())?;
+    let max_ratio = Limits::default().max_ratio;
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(&deflated)).map_err(BundleError::Zip)?;
+    let mut stored = BTreeSet::new();
+    for i in 0..z.len() {
+        let e = z.by_index_raw(i).map_err(BundleError::Zip)?;
+        if e.size() > RATIO_FLOOR && e.size() / max_ratio > e.compressed_size() {
+            stored.insert(e.name().to_string());
+        }
+    }
+    if stored.is_empty() {
+        return Ok(deflated);
+    }
+    zip_with(name, files, time, &stored)
+}
+
+/// The zip, with the entries named in `stored` stored rather than deflated.
+fn zip_with(
+    name: &str,
+    files: &Files,
+    time: Option<DateTime<Utc>>,
+    stored: &BTreeSet<String>,
+) -> Result<Vec<u8>, BundleError> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let opts = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .last_modified_time(zip_time(time))
         .unix_permissions(0o644);
     for (path, data) in files {
-        w.start_file(format!("{name}/{path}"), opts).map_err(BundleError::Zip)?;
+        let entry = format!("{name}/{path}");
+        let o = if stored.contains(&entry) {
+            opts.compression_method(zip::CompressionMethod::Stored)
+        } else {
+            opts
+        };
+        w.start_file(entry, o).map_err(BundleError::Zip)?;
         w.write_all(data).map_err(BundleError::ZipData)?;
     }
     Ok(w.finish().map_err(BundleError::Zip)?.into_inner())
+}
+
+/// The bundle is within what verify-bundle reads ([`Limits`]): entries (files and their folders), each file's
+/// size and the total.
+fn check_limits(files: &Files) -> Result<(), BundleError> {
+    let limits = Limits::default();
+    let folders: BTreeSet<&str> = files
+        .keys()
+        .flat_map(|p| p.match_indices('/').map(move |(i, _)| &p[..i]))
+        .collect();
+    if (files.len() + folders.len()) as u64 > limits.max_entries {
+        return Err(BundleError::TooLarge(OverLimit::Entries {
+            max: limits.max_entries,
+        }));
+    }
+    let mut total = 0u64;
+    for (path, data) in files {
+        let n = data.len() as u64;
+        if n > limits.max_entry_bytes {
+            return Err(BundleError::TooLarge(OverLimit::EntrySize {
+                entry: path.clone(),
+                max: limits.max_entry_bytes,
+            }));
+        }
+        total += n;
+    }
+    if total > limits.max_total_bytes {
+        return Err(BundleError::TooLarge(OverLimit::TotalSize {
+            max: limits.max_total_bytes,
+        }));
+    }
+    Ok(())
 }
 
 /// Builds the bundle: every file in memory, then a temporary folder and zip beside `--out`, renamed into place.
@@ -206,7 +287,11 @@ pub fn write_with_signins(
     let manifest = manifest(&files, &shown, &note, opts);
     let listed: Vec<(String, u64)> = manifest.files.iter().map(|f| (f.path.clone(), f.size)).collect();
     let mj = serde_json::to_string_pretty(&manifest).map_err(BundleError::Json)? + "\n";
+    if let Some(signer) = &opts.signer {
+        files.insert(SIGNATURE.into(), signer.sign(mj.as_bytes())?);
+    }
     files.insert(MANIFEST.into(), mj.into_bytes());
+    check_limits(&files)?;
     let tmp = TempBundle::create(opts)?;
     if let Err(e) = tmp.write(&files, opts).and_then(|_| tmp.move_into_place(opts)) {
         tmp.cleanup();
@@ -217,6 +302,7 @@ pub fn write_with_signins(
         zip: zip_path(&opts.out),
         files: listed,
         redaction: note,
+        signed: opts.signer.is_some(),
     })
 }
 
@@ -378,6 +464,7 @@ mod tests {
             command_line: vec![],
             fixed_time: None,
             metadata_fetched_at: None,
+            signer: None,
         }
     }
 
