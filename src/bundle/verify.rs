@@ -992,3 +992,109 @@ fn read_tar_gz<R: Read>(path: &Path, r: R, limits: &Limits) -> Result<Listing, V
     }
     Ok(raw.into_listing())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write as _;
+
+    /// A small zip of `entries` (name, content), deflated.
+    fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let o = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        for (name, data) in entries {
+            w.start_file(*name, o).expect("entry");
+            w.write_all(data).expect("data");
+        }
+        w.finish().expect("finish").into_inner()
+    }
+
+    fn u16_at(d: &[u8], i: usize) -> usize {
+        u16::from_le_bytes([d[i], d[i + 1]]) as usize
+    }
+
+    /// A zip64 end record claiming 2^40 entries: refused before the zip reader sees it (it would reserve memory
+    /// for that many).
+    #[test]
+    fn zip64_end_record_is_refused() {
+        let mut d = Vec::new();
+        // zip64 end of central directory record: 2^40 entries at offset 0.
+        d.extend_from_slice(b"PK\x06\x06");
+        d.extend_from_slice(&44u64.to_le_bytes());
+        d.extend_from_slice(&[45, 0, 45, 0]);
+        d.extend_from_slice(&0u32.to_le_bytes());
+        d.extend_from_slice(&0u32.to_le_bytes());
+        d.extend_from_slice(&(1u64 << 40).to_le_bytes());
+        d.extend_from_slice(&(1u64 << 40).to_le_bytes());
+        d.extend_from_slice(&0u64.to_le_bytes());
+        d.extend_from_slice(&0u64.to_le_bytes());
+        // locator, then the classic end record saying "see zip64".
+        d.extend_from_slice(b"PK\x06\x07");
+        d.extend_from_slice(&0u32.to_le_bytes());
+        d.extend_from_slice(&0u64.to_le_bytes());
+        d.extend_from_slice(&1u32.to_le_bytes());
+        d.extend_from_slice(b"PK\x05\x06");
+        d.extend_from_slice(&[0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]);
+        d.extend_from_slice(&[0xff; 8]);
+        d.extend_from_slice(&[0, 0]);
+        let r = verify_zip_bytes(&d, &VerifyOptions::default());
+        assert!(matches!(r, Err(VerifyError::Zip64 { .. })), "{r:?}");
+    }
+
+    /// Two central directory entries pointing at the same compressed data (the overlapping-files zip bomb).
+    #[test]
+    fn overlapping_entries_are_refused() {
+        let mut d = zip_of(&[("b/manifest.json", b"{}"), ("b/a", b"aaaa"), ("b/c", b"cccc")]);
+        // The third central entry's local header offset becomes the second's.
+        let mut at = Vec::new();
+        let mut i = 0;
+        while let Some(p) = d[i..].windows(4).position(|w| w == b"PK\x01\x02") {
+            at.push(i + p);
+            i += p + 4;
+        }
+        assert_eq!(at.len(), 3);
+        let second: [u8; 4] = d[at[1] + 42..at[1] + 46].try_into().expect("offset");
+        d[at[2] + 42..at[2] + 46].copy_from_slice(&second);
+        assert!(u16_at(&d, at[2] + 28) > 0);
+        let r = verify_zip_bytes(&d, &VerifyOptions::default());
+        assert!(matches!(r, Err(VerifyError::OverlappingEntries { .. })), "{r:?}");
+    }
+
+    /// A central directory over its budget is refused as such, not parsed whole: 400 entries of 250-byte names
+    /// (about 110 KB of index) against the budget of 10 entries (76 KiB).
+    #[test]
+    fn zip_index_over_budget_is_refused() {
+        let names: Vec<String> = (0..400).map(|i| format!("b/{}-{i}", "x".repeat(240))).collect();
+        let entries: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b""[..])).collect();
+        let d = zip_of(&entries);
+        let small = |max_entries| VerifyOptions {
+            limits: Limits {
+                max_entries,
+                ..Limits::default()
+            },
+            signer_cert: None,
+        };
+        let r = verify_zip_bytes(&d, &small(10));
+        assert!(
+            matches!(
+                r,
+                Err(VerifyError::OverLimit {
+                    limit: OverLimit::ZipIndex { .. },
+                    ..
+                })
+            ),
+            "{r:?}"
+        );
+        // Within the budget (400 entries allowed), the same zip is read: no manifest.
+        let r = verify_zip_bytes(&d, &small(400));
+        assert!(matches!(r, Err(VerifyError::NoManifest { .. })), "{r:?}");
+    }
+
+    /// Two manifests where a bundle has one: which one counts is not guessed.
+    #[test]
+    fn two_manifests_are_ambiguous() {
+        let d = zip_of(&[("a/manifest.json", b"{}"), ("b/manifest.json", b"{}")]);
+        let r = verify_zip_bytes(&d, &VerifyOptions::default());
+        assert!(matches!(r, Err(VerifyError::AmbiguousManifest { .. })), "{r:?}");
+    }
+}
