@@ -41,8 +41,8 @@ pub use command_line::{sanitize_command_line, shell_line};
 pub use error::{BundleError, OutProblem};
 pub use sign::{read_cert, Signer, SignerProblem};
 pub use verify::{
-    verify, verify_tar_gz_bytes, verify_with, verify_zip_bytes, Limits, OverLimit, SignatureCheck, Verification,
-    VerifyError, VerifyOptions,
+    verify, verify_tar_bytes, verify_tar_gz_bytes, verify_with, verify_zip_bytes, Limits, OverLimit, SignatureCheck,
+    Verification, VerifyError, VerifyOptions,
 };
 pub use write::{preflight, write, write_with_signins};
 

@@ -1,4 +1,4 @@
-//! `fedcheck verify-bundle`: a bundle folder, zip or tar.gz checked against its manifest.json. Every listed file
+//! `fedcheck verify-bundle`: a bundle folder, zip, tar.gz or tar checked against its manifest.json. Every listed file
 //! must be present with its size and SHA-256; a file that is not listed, or an entry that cannot be read back, is
 //! reported too. Links and special files are never followed: they are read as a marker that matches no hash.
 //!
@@ -79,9 +79,10 @@ pub enum VerifyError {
         /// The entry.
         name: String,
     },
-    /// A tar.gz that cannot be read.
-    #[error("{}: not a readable tar.gz ({error})", path.display())]
-    NotATarGz {
+    /// A tar or tar.gz that cannot be read (a corrupt stream cannot be read past, so it is unusable rather than
+    /// altered).
+    #[error("{}: not a readable tar archive ({error})", path.display())]
+    NotATar {
         /// The archive.
         path: PathBuf,
         /// Why.
@@ -356,6 +357,13 @@ pub fn verify_zip_bytes(data: &[u8], opts: &VerifyOptions) -> Result<Verificatio
     judge(path, listing, opts)
 }
 
+/// Verifies a tar held in memory (what the fuzz target drives: the tar layer without gzip's checksum in the way).
+pub fn verify_tar_bytes(data: &[u8], opts: &VerifyOptions) -> Result<Verification, VerifyError> {
+    let path = Path::new("(tar in memory)");
+    let listing = read_tar(path, data, &opts.limits, None)?;
+    judge(path, listing, opts)
+}
+
 /// Verifies a tar.gz held in memory (what the fuzz target drives).
 pub fn verify_tar_gz_bytes(data: &[u8], opts: &VerifyOptions) -> Result<Verification, VerifyError> {
     let path = Path::new("(tar.gz in memory)");
@@ -411,7 +419,8 @@ fn safe_manifest_path(p: &str) -> bool {
         && p.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
 }
 
-/// Reads a bundle folder, zip or tar.gz (by its first bytes: a gzip header is a tar.gz, anything else a zip).
+/// Reads a bundle folder, zip, tar.gz or tar (by its first bytes: a gzip header is a tar.gz, `ustar` at 257 a
+/// tar, anything else a zip).
 fn read_bundle(path: &Path, limits: &Limits) -> Result<Listing, VerifyError> {
     let unreadable = |error| VerifyError::Unreadable {
         path: path.to_path_buf(),
@@ -422,11 +431,13 @@ fn read_bundle(path: &Path, limits: &Limits) -> Result<Listing, VerifyError> {
         return read_folder(path, limits);
     }
     let mut f = std::fs::File::open(path).map_err(unreadable)?;
-    let mut magic = [0u8; 2];
-    let n = f.read(&mut magic).map_err(unreadable)?;
+    let mut magic = Vec::new();
+    (&mut f).take(262).read_to_end(&mut magic).map_err(unreadable)?;
     f.seek(SeekFrom::Start(0)).map_err(unreadable)?;
-    if n == 2 && magic == [0x1f, 0x8b] {
+    if magic.starts_with(&[0x1f, 0x8b]) {
         read_tar_gz(path, std::io::BufReader::new(f), limits)
+    } else if magic.get(257..262) == Some(b"ustar") {
+        read_tar(path, std::io::BufReader::new(f), limits, None)
     } else {
         read_zip(path, f, limits)
     }
@@ -920,16 +931,27 @@ fn tar_name(p: &Path) -> String {
 /// it goes, the whole stream's compression ratio checked as it expands.
 fn read_tar_gz<R: Read>(path: &Path, r: R, limits: &Limits) -> Result<Listing, VerifyError> {
     let compressed = std::rc::Rc::new(std::cell::Cell::new(0u64));
-    let header_left = std::rc::Rc::new(std::cell::Cell::new(MAX_TAR_HEADER_BYTES));
     let gz = flate2::read::GzDecoder::new(Counted {
         inner: r,
         n: compressed.clone(),
     });
+    read_tar(path, gz, limits, Some(compressed))
+}
+
+/// A tar stream (expanded from a tar.gz, whose compressed bytes read so far are `compressed`, or a plain tar):
+/// each regular file hashed as it goes, the headers before each entry within [`MAX_TAR_HEADER_BYTES`].
+fn read_tar<R: Read>(
+    path: &Path,
+    r: R,
+    limits: &Limits,
+    compressed: Option<std::rc::Rc<std::cell::Cell<u64>>>,
+) -> Result<Listing, VerifyError> {
+    let header_left = std::rc::Rc::new(std::cell::Cell::new(MAX_TAR_HEADER_BYTES));
     let mut archive = tar::Archive::new(TarStream {
-        inner: gz,
+        inner: r,
         header_left: header_left.clone(),
     });
-    let not_tar = |error| VerifyError::NotATarGz {
+    let not_tar = |error| VerifyError::NotATar {
         path: path.to_path_buf(),
         error,
     };
@@ -942,7 +964,10 @@ fn read_tar_gz<R: Read>(path: &Path, r: R, limits: &Limits) -> Result<Listing, V
     let mut budget = Budget::new(path, limits);
     let mut raw = RawListing::default();
     let archive_name = path.display().to_string();
-    let stream_ratio = |b: &Budget| b.ratio(&archive_name, b.total, compressed.get());
+    let stream_ratio = |b: &Budget| match &compressed {
+        Some(c) => b.ratio(&archive_name, b.total, c.get()),
+        None => Ok(()),
+    };
     let mut entries = archive.entries().map_err(not_tar)?;
     loop {
         header_left.set(MAX_TAR_HEADER_BYTES);

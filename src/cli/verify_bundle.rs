@@ -11,7 +11,7 @@ use std::io::Write;
 /// `fedcheck verify-bundle`.
 #[derive(Args, Debug)]
 pub(super) struct VerifyBundleArgs {
-    /// The bundle folder, its zip, or a tar.gz of the folder.
+    /// The bundle folder, its zip, or a tar.gz (or tar) of the folder.
     #[arg(value_name = "DIR|ZIP|TAR.GZ")]
     bundle: std::path::PathBuf,
 
