@@ -603,3 +603,23 @@ fn mutated_archives_never_panic() {
         }
     }
 }
+
+/// A manifest whose compressed bytes were altered inside the zip no longer reads back: the bundle is altered
+/// (exit 1, manifest.json changed), not "not a bundle".
+#[test]
+fn a_manifest_that_no_longer_reads_back_is_altered() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    genuine(dir.path(), &[]);
+    let mut d = std::fs::read(dir.path().join("ev.zip")).expect("zip");
+    let name = b"ev/manifest.json";
+    let at = d
+        .windows(name.len())
+        .position(|w| w == name)
+        .expect("local header of manifest.json");
+    d[at + name.len() + 60] ^= 0xFF;
+    let flipped = dir.path().join("flipped.zip");
+    std::fs::write(&flipped, &d).expect("write");
+    let o = common::run(&["verify-bundle", s(&flipped)]);
+    assert_eq!(o.code, 1, "{}", o.describe());
+    assert!(o.stdout.contains("CHANGED  manifest.json"), "{}", o.describe());
+}

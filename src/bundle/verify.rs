@@ -333,6 +333,8 @@ enum Content {
 struct Listing {
     entries: BTreeMap<String, Content>,
     manifest: Option<Vec<u8>>,
+    /// A manifest entry that could not be read back (a zip entry with a bad CRC): the marker.
+    unreadable_manifest: Option<String>,
     signature: Option<Vec<u8>>,
 }
 
@@ -373,6 +375,12 @@ pub fn verify_tar_gz_bytes(data: &[u8], opts: &VerifyOptions) -> Result<Verifica
 
 /// Compares the listing with its manifest, and checks the signature.
 fn judge(path: &Path, mut listing: Listing, opts: &VerifyOptions) -> Result<Verification, VerifyError> {
+    if let (None, Some(marker)) = (&listing.manifest, listing.unreadable_manifest.take()) {
+        // The manifest itself was altered inside the archive: nothing can be trusted.
+        let mut v = Verification::default();
+        v.changed.push((MANIFEST.to_string(), String::new(), marker));
+        return Ok(v);
+    }
     let raw = listing.manifest.take().ok_or_else(|| VerifyError::NoManifest {
         path: path.to_path_buf(),
     })?;
@@ -690,6 +698,10 @@ impl RawListing {
     /// The bundle inside the archive: its entries live under one top folder (`evidence/...`) when the manifest
     /// is there, and entries outside it are kept as `../NAME` (never listed, so reported as added).
     fn into_listing(mut self) -> Listing {
+        let unreadable_manifest = self.entries.iter().find_map(|(k, v)| match v {
+            Content::Marker(m) if matches!(kept(k), Some((MANIFEST, _))) => Some(m.clone()),
+            _ => None,
+        });
         let (manifest_name, manifest) = match self.manifests.pop() {
             Some((n, b)) => (Some(n), Some(b)),
             None => (None, None),
@@ -719,6 +731,7 @@ impl RawListing {
             entries,
             manifest,
             signature,
+            unreadable_manifest,
         }
     }
 }
