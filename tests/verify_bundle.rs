@@ -3,7 +3,8 @@
 //! compression ratio, a tar.gz made by GNU tar, and the manifest's CMS signature (`bundle --sign-key`) checked by
 //! verify-bundle and by the `openssl cms` command line, with a throwaway key made by `openssl req`.
 //!
-//! Memory is measured as the child's peak resident set (`ru_maxrss` from `wait4`), never guessed.
+//! Memory is measured as the child's peak resident set (`ru_maxrss` from `wait4` in a small Python parent, as
+//! GNU time does), never guessed.
 
 mod common;
 #[path = "../fuzz/src/props.rs"]
@@ -26,48 +27,43 @@ struct Measured {
     took: Duration,
 }
 
+/// Starts the binary from a small Python process and reads its peak memory from that parent's `wait4`, as GNU
+/// time does. (Read from this test process instead, the child's `ru_maxrss` would include the test process's own
+/// peak: Linux carries the high-water mark of the memory a child is spawned from across `exec`.)
+const MEASURE: &str = r#"
+import os, subprocess, sys
+p = subprocess.Popen(sys.argv[1:])
+_, status, usage = os.wait4(p.pid, 0)
+p.returncode = 0
+sys.stderr.write("\nMAXRSS_KIB=%d\n" % usage.ru_maxrss)
+sys.exit(os.waitstatus_to_exitcode(status))
+"#;
+
 /// Runs the binary in `testdata/` and measures its peak memory and wall time.
-#[allow(clippy::zombie_processes)] // reaped by wait4 below, which also gives the child's peak memory
 fn measured(args: &[&str]) -> Measured {
     let start = Instant::now();
-    let mut child = common::command(args)
+    let o = Command::new("python3")
+        .current_dir(common::testdata())
+        .arg("-c")
+        .arg(MEASURE)
+        .arg(env!("CARGO_BIN_EXE_fedcheck"))
+        .args(args)
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn fedcheck");
-    let mut so = child.stdout.take().expect("stdout");
-    let mut se = child.stderr.take().expect("stderr");
-    let t1 = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = so.read_to_string(&mut s);
-        s
-    });
-    let t2 = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = se.read_to_string(&mut s);
-        s
-    });
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: rusage is plain data, zero is a valid value; wait4 reaps our own child and fills both.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(r, pid, "wait4: {}", std::io::Error::last_os_error());
+        .output()
+        .expect("python3 (measures the child's peak memory)");
     let took = start.elapsed();
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        -1
-    };
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    let (stderr, rss) = stderr
+        .rsplit_once("\nMAXRSS_KIB=")
+        .unwrap_or_else(|| panic!("no peak memory reported: {stderr}"));
     Measured {
         out: common::Out {
             args: args.iter().map(|s| s.to_string()).collect(),
-            code,
-            stdout: t1.join().expect("stdout"),
-            stderr: t2.join().expect("stderr"),
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: stderr.to_string(),
         },
-        rss_kib: usage.ru_maxrss as u64,
+        rss_kib: rss.trim().parse().expect("a number of KiB"),
         took,
     }
 }
