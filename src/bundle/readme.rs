@@ -126,7 +126,8 @@ fn verify(s: &mut String, name: &str, opts: &BundleOptions) {
         let _ = writeln!(
             s,
             "\n`manifest.json.p7s` is a detached CMS signature over `manifest.json` (SHA-256) by {}: with the \
-             signer's certificate `CERT`, obtained from its owner, it shows who made the bundle:\n",
+             signer's certificate `CERT`, obtained from its owner, it shows who made the bundle (it is the one file the \
+             manifest does not list):\n",
             escape::markdown(&signer.subject())
         );
         let _ = writeln!(
