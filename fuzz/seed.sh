@@ -18,6 +18,17 @@ seed verify "$testdata"/saml2/*.xml "$testdata"/wsfed/*.xml "$testdata"/encoded/
 seed input_decode "$testdata"/encoded/* "$testdata"/saml2/mfa-sha256.xml "$testdata"/wsfed/mfa-authmethod-sha256.xml
 # Parsing and c14n: tokens, metadata and the canonical references (already canonical: fixed points).
 seed xml_c14n "$testdata"/saml2/*.xml "$testdata"/wsfed/*.xml "$testdata"/metadata/*.xml "$testdata"/c14n/*.bin
-for t in input_decode xml_c14n verify; do
-    echo "fuzz/corpus/$t: $(ls "$here/corpus/$t" | wc -l) files"
+# Bundles: a genuine one as zip, tar and tar.gz, made by the built binary (skipped when it is not built yet).
+bin="$here/../target/debug/fedcheck"
+if [ -x "$bin" ]; then
+    tmp=$(mktemp -d)
+    (cd "$testdata" && "$bin" bundle saml2/mfa-sha256.xml --idp-cert keys/idp-signing.crt \
+        --at 2026-01-15T10:05:00Z --redaction-key seed --out "$tmp/ev" >/dev/null)
+    (cd "$tmp" && tar cf ev.tar ev && tar czf ev.tar.gz ev)
+    mkdir -p "$here/corpus/verify_bundle"
+    cp "$tmp/ev.zip" "$tmp/ev.tar" "$tmp/ev.tar.gz" "$here/corpus/verify_bundle/"
+    rm -rf "$tmp"
+fi
+for t in input_decode xml_c14n verify verify_bundle; do
+    echo "fuzz/corpus/$t: $(ls "$here/corpus/$t" 2>/dev/null | wc -l) files"
 done

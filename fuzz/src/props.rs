@@ -9,8 +9,12 @@
 //! * [`Oracle::check_verify`]: `saml::analyze` never panics, and every signature that verifies covers canonical
 //!   bytes that a valid signature of one of the committed fixtures covers: a mutation can make a token fail, but
 //!   never make *different* signed content verify.
+//! * [`check_bundle`]: `bundle::verify_zip_bytes`, `verify_tar_bytes` and `verify_tar_gz_bytes` return a
+//!   verification or a typed error for any bytes, within small limits, and a verification accounts for every file
+//!   the manifest lists exactly once.
 #![allow(dead_code)]
 
+use fedcheck::bundle::{self, SignatureCheck, VerifyOptions};
 use fedcheck::dsig::{self, Profile};
 use fedcheck::input::{self, InputFormat, InputLimits};
 use fedcheck::saml::{self, Engines};
@@ -56,6 +60,52 @@ pub fn check_input(data: &[u8]) {
                 tokens.len()
             );
         }
+    }
+}
+
+/// Limits small enough that no input can make one case slow: 256 entries, 1 MiB each, 4 MiB in all.
+pub const BUNDLE_LIMITS: bundle::Limits = bundle::Limits {
+    max_entries: 256,
+    max_entry_bytes: 1 << 20,
+    max_total_bytes: 4 << 20,
+    max_ratio: 100,
+};
+
+/// The same bytes read as a zip, a tar and a tar.gz bundle: a verification or a typed error, never a panic; a
+/// verification lists each manifest file exactly once as intact, missing or changed, never reports a listed file
+/// as added, never lists the manifest itself, and (no certificate given) never claims a verified signature.
+pub fn check_bundle(data: &[u8]) {
+    let opts = VerifyOptions {
+        limits: BUNDLE_LIMITS,
+        signer_cert: None,
+    };
+    for result in [
+        bundle::verify_zip_bytes(data, &opts),
+        bundle::verify_tar_bytes(data, &opts),
+        bundle::verify_tar_gz_bytes(data, &opts),
+    ] {
+        let Ok(v) = result else { continue };
+        let Some(m) = v.manifest.as_ref() else {
+            // Only a manifest that no longer reads back (a bad CRC) gives a verification without one.
+            assert!(
+                v.changed.len() == 1 && v.changed[0].0 == bundle::MANIFEST && v.intact.is_empty() && !v.ok(),
+                "a verification without its manifest: {v:?}"
+            );
+            continue;
+        };
+        let accounted = v.intact.len() + v.missing.len() + v.changed.len();
+        assert_eq!(accounted, m.files.len(), "every listed file accounted for once");
+        let listed: HashSet<&str> = m.files.iter().map(|f| f.path.as_str()).collect();
+        for a in &v.added {
+            assert!(!listed.contains(a.as_str()), "{a} is listed and reported added");
+            assert!(a != bundle::MANIFEST, "the manifest reported as added");
+        }
+        assert!(
+            matches!(v.signature, SignatureCheck::Unsigned | SignatureCheck::NotChecked),
+            "a signature verified without a certificate: {:?}",
+            v.signature
+        );
+        assert!(v.files_ok() == (v.missing.is_empty() && v.changed.is_empty() && v.added.is_empty()));
     }
 }
 

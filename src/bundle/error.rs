@@ -80,6 +80,19 @@ pub enum BundleError {
         /// The limit, in MiB.
         max_mib: u64,
     },
+    /// `--sign-key` or `--sign-cert` cannot sign.
+    #[error("{flag} {}: {problem}", path.display())]
+    Signer {
+        /// The option.
+        flag: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        problem: super::SignerProblem,
+    },
+    /// The bundle would be over a limit of `verify-bundle`, which could then not check it.
+    #[error("cannot write the bundle: {0}; verify-bundle would refuse it (attach fewer or smaller files)")]
+    TooLarge(super::OverLimit),
     /// No random redaction key could be made.
     #[error("cannot write the bundle: random key: {0}")]
     RandomKey(openssl::error::ErrorStack),

@@ -13,11 +13,13 @@
 //! attachments/     files given with --attach, untouched
 //! signins/         sign-in log exports and Partner Center's MFA report (redacted), summary.json (with --signins)
 //! manifest.json    tool, command line (secrets removed), evaluation time, SHA-256 and size of every other file
+//! manifest.json.p7s  with --sign-key: a detached CMS signature over manifest.json (not listed in it)
 //! ```
 //!
 //! Every file is built in memory first, in sorted order, then written to a temporary folder beside `--out` that is
 //! renamed into place, and zipped with fixed timestamps: with `--at` and `--redaction-key` two runs are
-//! byte-identical. [`verify()`] recomputes the hashes of a bundle folder or zip against its manifest. Personal values
+//! byte-identical. [`verify()`] recomputes the hashes of a bundle folder, zip or tar.gz against its manifest, within
+//! [`Limits`], and checks the manifest's signature when asked ([`verify_with`]). Personal values
 //! are replaced by keyed-hash placeholders ([`crate::report::redact`]) in the reports, the token copies and the
 //! sign-in logs.
 //!
@@ -30,13 +32,18 @@ mod contents;
 mod error;
 mod readme;
 mod request;
+mod sign;
 mod verify;
 mod write;
 
 pub use crate::report::redact::placeholder;
 pub use command_line::{sanitize_command_line, shell_line};
 pub use error::{BundleError, OutProblem};
-pub use verify::{verify, Verification, VerifyError};
+pub use sign::{read_cert, Signer, SignerProblem};
+pub use verify::{
+    verify, verify_tar_bytes, verify_tar_gz_bytes, verify_with, verify_zip_bytes, Limits, OverLimit, SignatureCheck,
+    Verification, VerifyError, VerifyOptions,
+};
 pub use write::{preflight, write, write_with_signins};
 
 use crate::report::redact::RedactionNote;
@@ -48,6 +55,8 @@ use std::path::PathBuf;
 
 /// The manifest's file name.
 pub const MANIFEST: &str = "manifest.json";
+/// The detached CMS signature over the manifest (`bundle --sign-key`); beside the manifest, never listed in it.
+pub const SIGNATURE: &str = "manifest.json.p7s";
 
 /// Redaction settings.
 #[derive(Debug, Clone)]
@@ -86,11 +95,15 @@ pub struct BundleOptions {
     pub fixed_time: Option<DateTime<Utc>>,
     /// When a metadata URL was fetched (wall clock), for config/metadata/source.json.
     pub metadata_fetched_at: Option<DateTime<Utc>>,
+    /// `--sign-key` and `--sign-cert`: sign the manifest ([`SIGNATURE`]).
+    pub signer: Option<Signer>,
 }
 
 /// What [`write()`] produced.
 #[derive(Debug, Clone)]
 pub struct Written {
+    /// Whether manifest.json was signed ([`SIGNATURE`] written beside it).
+    pub signed: bool,
     /// The bundle folder.
     pub dir: PathBuf,
     /// The zip.

@@ -46,16 +46,16 @@ pub(super) fn text(shown: &Report, opts: &BundleOptions, files: &Files, note: &R
         shown.evaluated_at, shown.tool.version
     );
     let _ = writeln!(s, "```\n{}\n```\n", command.replace("```", "'''"));
-    contents_table(&mut s, files, note);
+    contents_table(&mut s, files, note, opts.signer.is_some());
     if note.enabled {
         redaction(&mut s, opts, note);
     }
-    verify(&mut s, &out_name(&opts.out.to_string_lossy()));
+    verify(&mut s, &out_name(&opts.out.to_string_lossy()), opts);
     s
 }
 
 /// `## Contents`: one row per file, the fixed ones first.
-fn contents_table(s: &mut String, files: &Files, note: &RedactionNote) {
+fn contents_table(s: &mut String, files: &Files, note: &RedactionNote, signed: bool) {
     let _ = writeln!(s, "## Contents\n");
     let _ = writeln!(s, "| path | what |\n|---|---|");
     let others = files
@@ -63,6 +63,13 @@ fn contents_table(s: &mut String, files: &Files, note: &RedactionNote) {
         .filter_map(|p| contents::kind(p).map(|k| (p.as_str(), k.describe(note.enabled).readme)));
     for (p, w) in FIXED_FILES.into_iter().chain(others) {
         let _ = writeln!(s, "| `{}` | {} |", p.replace('`', "'").replace('|', "\\|"), w);
+    }
+    if signed {
+        let _ = writeln!(
+            s,
+            "| `{}` | a detached CMS signature over `manifest.json` (not listed in it): who made the bundle |",
+            super::SIGNATURE
+        );
     }
     let _ = writeln!(s);
 }
@@ -93,8 +100,9 @@ fn redaction(s: &mut String, opts: &BundleOptions, note: &RedactionNote) {
     );
 }
 
-/// `## Verify`: with `fedcheck verify-bundle`, or with jq and sha256sum.
-fn verify(s: &mut String, name: &str) {
+/// `## Verify`: with `fedcheck verify-bundle`, or with jq and sha256sum; what the hashes prove, and the signature
+/// when there is one.
+fn verify(s: &mut String, name: &str, opts: &BundleOptions) {
     let _ = writeln!(s, "## Verify\n");
     let _ = writeln!(s, "That nothing was added, removed or changed after the run:\n");
     let _ = writeln!(
@@ -107,6 +115,25 @@ fn verify(s: &mut String, name: &str) {
     );
     let _ = writeln!(
         s,
-        "```sh\ncd {name} && jq -r '.files[] | \"\\(.sha256)  \\(.path)\"' manifest.json | sha256sum -c\n```"
+        "```sh\ncd {name} && jq -r '.files[] | \"\\(.sha256)  \\(.path)\"' manifest.json | sha256sum -c\n```\n"
     );
+    let _ = writeln!(
+        s,
+        "The hashes show that the files match `manifest.json`, not who made them: anyone can edit a file and \
+         recompute the manifest."
+    );
+    if let Some(signer) = &opts.signer {
+        let _ = writeln!(
+            s,
+            "\n`manifest.json.p7s` is a detached CMS signature over `manifest.json` (SHA-256) by {}: with the \
+             signer's certificate `CERT`, obtained from its owner, it shows who made the bundle (it is the one file the \
+             manifest does not list):\n",
+            escape::markdown(&signer.subject())
+        );
+        let _ = writeln!(
+            s,
+            "```sh\nfedcheck verify-bundle --signer-cert CERT {name}/\ncd {name} && openssl cms -verify -binary \
+             -inform DER -in manifest.json.p7s -content manifest.json -CAfile CERT -purpose any -out /dev/null\n```"
+        );
+    }
 }

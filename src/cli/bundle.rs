@@ -61,6 +61,16 @@ pub(super) struct BundleArgs {
     /// Partner Center's MFA report, joined with --signins by UPN.
     #[arg(long, value_name = "FILE", requires = "signins")]
     partner_report: Option<String>,
+
+    /// Sign manifest.json with this private key (unencrypted PEM or DER, RSA of 2048 bits or more, or EC): writes
+    /// manifest.json.p7s, a detached CMS signature (SHA-256) that `verify-bundle --signer-cert` and
+    /// `openssl cms -verify` check. Needs --sign-cert.
+    #[arg(long, value_name = "KEY", requires = "sign_cert")]
+    sign_key: Option<std::path::PathBuf>,
+
+    /// The certificate of --sign-key (PEM or DER), embedded in the signature.
+    #[arg(long, value_name = "CERT", requires = "sign_key")]
+    sign_cert: Option<std::path::PathBuf>,
 }
 
 /// Runs `bundle`: checks the options and the output location, reads the sign-in logs, resolves the settings,
@@ -112,6 +122,10 @@ impl BundleArgs {
             command_line: env.argv.clone(),
             fixed_time: None,
             metadata_fetched_at: None,
+            signer: match (&self.sign_key, &self.sign_cert) {
+                (Some(k), Some(c)) => Some(bundle::Signer::from_files(k, c)?),
+                _ => None,
+            },
         })
     }
 
@@ -162,9 +176,14 @@ fn print_written(written: &Written, rep: &Report, signins: Option<&RunOutput>) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,
-        "Wrote {}/ ({} files + manifest.json) and {}",
+        "Wrote {}/ ({} files + manifest.json{}) and {}",
         written.dir.display(),
         written.files.len(),
+        if written.signed {
+            " + manifest.json.p7s, signed"
+        } else {
+            ""
+        },
         written.zip.display()
     );
     for (i, t) in rep.tokens.iter().enumerate() {

@@ -97,12 +97,15 @@ With --at and --redaction-key two runs over the same inputs produce byte-identic
     )]
     Bundle(BundleArgs),
 
-    /// Check that an evidence bundle (folder or zip) is exactly as fedcheck wrote it.
+    /// Check that an evidence bundle (folder, zip or tar.gz) matches its manifest, and who signed it.
     ///
-    /// Recomputes the SHA-256 of every file listed in manifest.json and reports any file added, missing or
-    /// changed.
+    /// Recomputes the SHA-256 of every file listed in manifest.json, as a stream within limits, and reports any
+    /// file added, missing or changed. The hashes show that the files match the manifest, not who made them; with
+    /// --signer-cert, manifest.json.p7s (bundle --sign-key) must verify with that certificate.
     #[command(
-        after_long_help = "Exit codes: 0 intact; 1 a file was added, is missing or changed; 2 not a usable bundle."
+        after_long_help = "Exit codes: 0 intact (and signed by --signer-cert when given); 1 a file was added, is \
+                           missing or changed, or the signature is absent or wrong; 2 not a usable bundle or over a \
+                           limit."
     )]
     VerifyBundle(VerifyBundleArgs),
 

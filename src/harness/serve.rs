@@ -1040,6 +1040,7 @@ fn bundle_options(cfg: &Config, out: std::path::PathBuf) -> crate::bundle::Bundl
         ],
         fixed_time: cfg.fixed_time.then_some(cfg.settings.at),
         metadata_fetched_at: None,
+        signer: None,
     }
 }
 
