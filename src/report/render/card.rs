@@ -137,7 +137,7 @@ fn issuer(r: &Report) -> Cell {
                 let mut l = vec![code(v)];
                 l.push(t(if signed { " (signed" } else { " (UNVERIFIED" }));
                 if !all {
-                    l.push(t(format!("; token {}", join(&ns))));
+                    l.push(t(format!("; {}", tokens(&ns))));
                 }
                 l.push(t(")"));
                 l
@@ -146,20 +146,65 @@ fn issuer(r: &Report) -> Cell {
     )
 }
 
-fn join(ns: &[usize]) -> String {
-    ns.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ")
+/// `token 3`, `tokens 1, 2`.
+fn tokens(ns: &[usize]) -> String {
+    let list = ns.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ");
+    if ns.len() == 1 {
+        format!("token {list}")
+    } else {
+        format!("tokens {list}")
+    }
 }
 
-/// The certificates that verified the tokens (distinct by SHA-256), else the untrusted ones their KeyInfo names.
+/// `Token 3: `, `Tokens 1, 2: ` at the start of a line.
+fn tokens_prefix(ns: &[usize]) -> Inline {
+    let s = tokens(ns);
+    Inline::Strong(format!("{}{}: ", s[..1].to_ascii_uppercase(), &s[1..]))
+}
+
+/// The certificates that verified the tokens (distinct by SHA-256), then, for a token no trusted certificate
+/// verified, the certificate its KeyInfo names (not trusted by itself); token numbers when not every token shares one.
 fn certificates(r: &Report) -> Cell {
-    let mut trusted: Vec<&CertInfo> = Vec::new();
-    for c in r.tokens.iter().filter_map(|tk| tk.signature.certificate.as_ref()) {
-        if !trusted.iter().any(|x| x.sha256_thumbprint == c.sha256_thumbprint) {
-            trusted.push(c);
+    let mut groups: Vec<(&CertInfo, bool, Vec<usize>)> = Vec::new();
+    let mut none: Vec<usize> = Vec::new();
+    for (i, tk) in r.tokens.iter().enumerate() {
+        let keyinfo = || {
+            tk.signature
+                .signatures
+                .iter()
+                .find_map(|s| s.declared.keyinfo_certificates.first())
+        };
+        let Some((c, trusted)) = tk
+            .signature
+            .certificate
+            .as_ref()
+            .map(|c| (c, true))
+            .or_else(|| keyinfo().map(|c| (c, false)))
+        else {
+            none.push(i + 1);
+            continue;
+        };
+        match groups
+            .iter_mut()
+            .find(|(x, t, _)| x.sha256_thumbprint == c.sha256_thumbprint && *t == trusted)
+        {
+            Some(g) => g.2.push(i + 1),
+            None => groups.push((c, trusted, vec![i + 1])),
         }
     }
-    let describe = |c: &CertInfo| {
-        vec![
+    let all = groups.len() == 1 && none.is_empty();
+    let mut ls: Vec<Cell> = Vec::new();
+    for (c, trusted, ns) in groups {
+        let mut l = Vec::new();
+        if !all {
+            l.push(tokens_prefix(&ns));
+        }
+        if !trusted {
+            l.push(Inline::Strong(
+                "no trusted certificate verified it; its KeyInfo names (not trusted by itself) ".into(),
+            ));
+        }
+        l.extend([
             t("subject "),
             code(&c.subject),
             Inline::Break,
@@ -168,29 +213,18 @@ fn certificates(r: &Report) -> Cell {
             Inline::Break,
             t("SHA-256 "),
             code(&c.sha256_thumbprint),
-        ]
-    };
-    if !trusted.is_empty() {
-        return lines(trusted.into_iter().map(describe).collect());
+        ]);
+        ls.push(l);
     }
-    let keyinfo = r
-        .tokens
-        .iter()
-        .flat_map(|tk| tk.signature.signatures.iter())
-        .flat_map(|s| s.declared.keyinfo_certificates.iter())
-        .next();
-    match keyinfo {
-        Some(c) => {
-            let mut l = vec![
-                Inline::Strong("no trusted certificate verified the tokens".into()),
-                Inline::Break,
-            ];
-            l.push(t("their KeyInfo names (not trusted by itself): "));
-            l.extend(describe(c));
-            l
+    if !none.is_empty() {
+        let mut l = Vec::new();
+        if !ls.is_empty() {
+            l.push(tokens_prefix(&none));
         }
-        None => vec![Inline::Strong("no trusted certificate verified the tokens".into())],
+        l.push(Inline::Strong("no certificate: no signature verified".into()));
+        ls.push(l);
     }
+    lines(ls)
 }
 
 /// A check's status and finding per token (once when every token has the same), or `absent` when no token has it.

@@ -51,8 +51,11 @@ fn signature_section(d: &mut Vec<Block>, tk: &TokenReport) {
     };
     let engines: Vec<&str> = tk.signature.engines.iter().map(|e| e.name.as_str()).collect();
     let title = format!(
-        "Signature: {}, claims read from {signed_by}{}",
-        if tk.signature.valid { "valid" } else { "not valid" },
+        "Signature: {}{}",
+        match tk.signature.claims_signed_by {
+            Some(_) if tk.signature.valid => format!("valid, claims read from {signed_by}"),
+            _ => "not valid, no claims read from signed bytes".to_string(),
+        },
         if engines.is_empty() {
             String::new()
         } else {
