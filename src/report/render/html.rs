@@ -25,12 +25,12 @@ ul{margin:.3rem 0 .8rem}\
 .card{border:2px solid #555}.card th{width:12.5rem;white-space:nowrap;font-weight:600}\
 details{margin:0}summary{cursor:pointer}summary>h2,summary>h3{display:inline-block;margin:.9rem 0 .3rem;border:0;padding:0}\
 details.l2{border-top:2px solid #ddd;margin-top:.9rem}\
-@media print{body{margin:0;max-width:none;font:9px/1.3 system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif}\
-h1{font-size:1.35rem;margin:0 0 .3rem}summary>h2{font-size:1.15rem;margin:.5rem 0 .2rem}summary>h3{font-size:1rem;margin:.35rem 0 .15rem}\
-h3{margin:.4rem 0 .2rem}details.l2{margin-top:.4rem}table{margin:.2rem 0 .4rem}th,td{padding:.1rem .3rem}ul{margin:.15rem 0 .4rem}p{margin:.3rem 0}\
-code{font-size:8.5px;padding:0}summary{list-style:none}summary::-webkit-details-marker{display:none}\
+@media print{body{margin:0;max-width:none;font:10px/1.3 system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif}\
+h1{font-size:17px;margin:0 0 4px}summary>h2{font-size:14px;margin:6px 0 3px}summary>h3,h3{font-size:12px;margin:4px 0 2px}\
+details.l2{margin-top:5px}table{margin:2px 0 5px}th,td{padding:1px 4px}ul{margin:2px 0 5px}p{margin:4px 0}\
+code{font-size:9px;padding:0}summary{list-style:none}summary::-webkit-details-marker{display:none}\
 summary>h2,summary>h3{break-after:avoid}tr,.card{break-inside:avoid}\
-.badge{font-size:.72rem;line-height:1.25;padding:0 .25rem;-webkit-print-color-adjust:exact;print-color-adjust:exact}@page{margin:10mm}}";
+.badge{font-size:8.5px;line-height:1.2;padding:0 3px;-webkit-print-color-adjust:exact;print-color-adjust:exact}@page{margin:10mm}}";
 
 /// Renders the report as one self-contained HTML page: inline CSS, no script, no external resource, printable.
 pub fn html(r: &Report, opts: &RenderOptions) -> String {
