@@ -324,24 +324,24 @@ fn split_evidence(e: &str) -> (&str, &str, &str) {
     (last.strip_prefix('@').unwrap_or(last), value, place)
 }
 
-/// Entra's federatedIdpMfaBehavior as the predictions used it, with where it was read.
+/// Entra's federatedIdpMfaBehavior as the predictions used it, with where it was read (once per distinct value).
 fn behavior(r: &Report) -> Cell {
-    let mut seen: Vec<Cell> = Vec::new();
+    let mut seen: Vec<(&str, String)> = Vec::new();
     for p in r.tokens.iter().filter_map(|tk| tk.entra.as_ref()) {
         let source = if p.behavior_source == "federatedIdpMfaBehavior" {
             format!(" (set on {})", p.configuration)
         } else {
             format!(" ({}; domain {})", p.behavior_source, p.configuration)
         };
-        let line = vec![code(p.behavior.as_str()), t(source)];
-        if !seen.iter().any(|l| format!("{l:?}") == format!("{line:?}")) {
-            seen.push(line);
+        let v = (p.behavior.as_str(), source);
+        if !seen.contains(&v) {
+            seen.push(v);
         }
     }
     if seen.is_empty() {
         return vec![t("not known (give --federation-config)")];
     }
-    lines(seen)
+    lines(seen.into_iter().map(|(b, source)| vec![code(b), t(source)]).collect())
 }
 
 /// When the tokens were issued (signed IssueInstant; unverified ones marked), when they were judged, and the
