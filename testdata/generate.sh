@@ -9,6 +9,7 @@
 # Producers are installed into throwaway places outside the repo:
 #   python signxml + lxml  -> venv  ${FEDCHECK_GEN_VENV:-/tmp/fedcheck-gen-venv}
 #   npm saml@4 (xml-crypto) -> dir  ${FEDCHECK_GEN_NPM:-/tmp/fedcheck-gen-npm}
+#   npm wsfed@6 (auth0)     -> dir  ${FEDCHECK_GEN_WSFED:-/tmp/fedcheck-gen-wsfed}
 set -euo pipefail
 
 TD=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -16,6 +17,8 @@ VENV=${FEDCHECK_GEN_VENV:-/tmp/fedcheck-gen-venv}
 NPMDIR=${FEDCHECK_GEN_NPM:-/tmp/fedcheck-gen-npm}
 SIGNXML_VERSION=5.2.0
 NPM_SAML_VERSION=4.0.0
+WSFEDDIR=${FEDCHECK_GEN_WSFED:-/tmp/fedcheck-gen-wsfed}
+NPM_WSFED_VERSION=6.0.0
 
 for tool in openssl xmlsec1 python3 node npm; do
   command -v "$tool" >/dev/null || { echo "generate.sh: missing $tool" >&2; exit 1; }
@@ -33,6 +36,12 @@ if [[ ! -f "$NPMDIR/node_modules/saml/package.json" ]] || \
   mkdir -p "$NPMDIR"
   (cd "$NPMDIR" && { [[ -f package.json ]] || npm init -y >/dev/null; } && npm install --no-audit --no-fund -q "saml@$NPM_SAML_VERSION" >/dev/null)
 fi
+if [[ ! -f "$WSFEDDIR/node_modules/wsfed/package.json" ]] || \
+   ! grep -q "\"version\": \"$NPM_WSFED_VERSION\"" "$WSFEDDIR/node_modules/wsfed/package.json"; then
+  echo "generate.sh: installing wsfed@$NPM_WSFED_VERSION into $WSFEDDIR"
+  mkdir -p "$WSFEDDIR"
+  (cd "$WSFEDDIR" && { [[ -f package.json ]] || npm init -y >/dev/null; } && npm install --no-audit --no-fund -q "wsfed@$NPM_WSFED_VERSION" >/dev/null)
+fi
 
 # ---- keys (kept unless --new-keys)
 if [[ "${1:-}" == "--new-keys" ]]; then
@@ -42,9 +51,10 @@ else
 fi
 
 # ---- wipe generated outputs, rebuild
-rm -rf "$TD/shapes" "$TD/saml2" "$TD/wsfed" "$TD/encoded" "$TD/metadata" "$TD/c14n" "$TD/manifest.json" "$TD/verify-table.txt"
+rm -rf "$TD/shapes" "$TD/products" "$TD/saml2" "$TD/wsfed" "$TD/encoded" "$TD/metadata" "$TD/c14n" "$TD/manifest.json" "$TD/verify-table.txt"
 PYTHONDONTWRITEBYTECODE=1 SIGNXML_PY="$VENV/bin/python" NPM_SAML_NODE_PATH="$NPMDIR/node_modules" python3 "$TD/gen/build.py" "$TD"
 PYTHONDONTWRITEBYTECODE=1 SIGNXML_PY="$VENV/bin/python" python3 "$TD/gen/shapes.py" "$TD"
+PYTHONDONTWRITEBYTECODE=1 WSFED_NODE_PATH="$WSFEDDIR/node_modules" python3 "$TD/gen/products.py" "$TD"
 PYTHONDONTWRITEBYTECODE=1 python3 "$TD/gen/adversarial.py" "$TD"
 PYTHONDONTWRITEBYTECODE=1 python3 "$TD/gen/entra.py" "$TD"
 PYTHONDONTWRITEBYTECODE=1 python3 "$TD/gen/capture.py" "$TD"

@@ -267,11 +267,12 @@ fn capture_bundle_layout_and_snapshots() {
         assert_eq!(a["signature"], b["signature"]);
     }
 
-    // request.md: domain, product, method, verdict, attachments.
+    // request.md: domain, product, method, verdict, attachments. The metadata is a WS-Fed role at AD FS's paths,
+    // not AD FS's metadata, and the tokens' IDs are not AD FS's: the product is unknown, and request.md says why.
     let request = w.read("evidence/request.md");
     for needle in [
         "Tenant domain: contoso.test",
-        "Microsoft AD FS",
+        "Identity provider: unknown (give --idp-product): ",
         "WS-Federation",
         "SAML-P",
         "federatedIdpMfaBehavior: acceptIfMfaDoneByFederatedIdp",
@@ -831,4 +832,386 @@ fn html_report_renders_in_chromium() {
             );
         }
     }
+}
+
+/// Chromium's DOM of a page, after loading it (no script runs: the report has none, and its CSP forbids it).
+fn dump_dom(bin: &Path, profile: &Path, url: &str) -> String {
+    let mut child = Command::new(bin)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-extensions",
+            "--disable-background-networking",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(["--dump-dom", url])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn chromium");
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stdout.read_to_string(&mut s);
+        s
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not finish within 120 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    reader.join().unwrap()
+}
+
+/// The text of an HTML fragment: tags dropped, the five predefined entities decoded.
+fn text_of(html: &str) -> String {
+    let mut out = String::new();
+    let mut tag = false;
+    for ch in html.chars() {
+        match ch {
+            '<' => tag = true,
+            '>' => tag = false,
+            _ if !tag => out.push(ch),
+            _ => {}
+        }
+    }
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// Chromium is required under CI; elsewhere its absence skips the test with a note.
+fn chromium_or_skip(what: &str) -> Option<PathBuf> {
+    let bin = find_chromium();
+    if bin.is_none() {
+        if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) {
+            panic!("chromium is required under CI (scripts/deps.sh installs it)");
+        }
+        eprintln!("note: chromium not found; skipping {what} (apt-get install chromium)");
+    }
+    bin
+}
+
+/// The evidence card as Chromium parsed report.html: the first thing after the verdict, outside every collapsible
+/// section, with each field a reviewer checks first (tenant domain, IdP product with its reason, issuer, signing
+/// certificate and its thumbprints, Entra's signingCertificate, the signed MFA claim as name = value and where it
+/// sits, federatedIdpMfaBehavior, the predicted outcome, the period, the sign-ins per user); the details are
+/// `<details>` elements, some open, some closed, and there is no script.
+#[test]
+fn evidence_card_in_chromium() {
+    let Some(bin) = chromium_or_skip("the evidence card check") else {
+        return;
+    };
+    let w = Work::new();
+    let out = w.run(&[
+        "bundle",
+        "products/adfs-wsfed-guid.xml",
+        "--metadata",
+        "products/adfs-federationmetadata.xml",
+        "--federation-config",
+        "entra/graph-accept-wsfed.json",
+        "--signins",
+        "signins/graph-beta-page.json",
+        "--at",
+        AT,
+        "--redaction-key",
+        KEY,
+        "--out",
+        "card",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.describe());
+    let url = url::Url::from_file_path(w.path().join("card/report.html"))
+        .unwrap()
+        .to_string();
+    let dom = dump_dom(&bin, &w.path().join("profile"), &url);
+    assert!(!dom.contains("<script"), "no script in report.html");
+
+    let card_at = dom
+        .find("<table class=\"card\" id=\"evidence-card\">")
+        .unwrap_or_else(|| panic!("no evidence card in the DOM:\n{dom}"));
+    let first_details = dom.find("<details").expect("collapsible details");
+    assert!(card_at < first_details, "the card comes before the details");
+    assert!(
+        !dom[..card_at].contains("<table"),
+        "the card is the first table of the page"
+    );
+    let card = &dom[card_at..];
+    let card = &card[..card.find("</table>").expect("the card's end")];
+    let field = |id: &str| -> String {
+        let row = card
+            .split(&format!("<tr data-field=\"{id}\">"))
+            .nth(1)
+            .unwrap_or_else(|| panic!("no card row {id}:\n{card}"));
+        let row = row.split("</tr>").next().unwrap();
+        let value = row
+            .split("<td>")
+            .nth(1)
+            .unwrap_or_else(|| panic!("row {id} has no value: {row}"));
+        text_of(value)
+    };
+    assert_eq!(
+        field("tenant-domain"),
+        "contoso.test (the attached federation settings)"
+    );
+    let idp = field("idp");
+    assert!(
+        idp.starts_with("Microsoft AD FS (from the metadata: the entityID has AD FS's form"),
+        "{idp}"
+    );
+    assert_eq!(field("issuer"), "http://sts.contoso.test/adfs/services/trust (signed)");
+    let cert = field("signing-certificate");
+    for needle in [
+        "subject CN=sts.contoso.test",
+        "SHA-1 46B8B36FACEFEE67DFAD1F646FB57AF465EAD33E",
+        "SHA-256 D60B24835BF3281A1678495F9E15A0CBF729DB852BC732FD1B67BDB4F35ACD3F",
+    ] {
+        assert!(cert.contains(needle), "{needle:?} not in {cert:?}");
+    }
+    let entra_cert = field("entra-certificate");
+    assert!(
+        entra_cert
+            .starts_with("PASS signed with the domain's signingCertificate (46B8B36FACEFEE67DFAD1F646FB57AF465EAD33E"),
+        "{entra_cert}"
+    );
+    // (a line break separates the claim from the other methods; the text runs on)
+    assert_eq!(
+        field("mfa-claim"),
+        "http://schemas.microsoft.com/claims/authnmethodsreferences = http://schemas.microsoft.com/claims/multipleauthn \
+         in Assertion/AttributeStatement, signed by the assertion's own signature\
+         also seen: password"
+    );
+    assert_eq!(
+        field("mfa-behavior"),
+        "acceptIfMfaDoneByFederatedIdp (set on contoso.test)"
+    );
+    let outcome = field("outcome");
+    assert!(
+        outcome.starts_with("PASS Entra honours the IdP's MFA claim: no second prompt"),
+        "{outcome}"
+    );
+    assert_eq!(
+        field("period"),
+        "tokens issued 2026-01-15T10:00:00Z (signed IssueInstant)judged at 2026-01-15T10:05:00Z\
+         sign-in logs 2026-01-15T09:00:00Z to 2026-01-15T09:30:00Z"
+    );
+    let signins = field("signins");
+    let alice = fedcheck::bundle::placeholder(KEY.as_bytes(), "upn", UPN);
+    assert!(
+        signins.starts_with(
+            "FAIL 6 user(s), 2 without MFA; 9 sign-in(s): 2 IdP MFA claim, 2 Entra MFA, 3 single-factor, 2 failed"
+        ),
+        "{signins}"
+    );
+    assert!(
+        signins.contains(&format!(
+            "{alice}: 2 sign-in(s), 2 IdP claim, 0 Entra MFA, 0 single-factor, 0 failed"
+        )),
+        "{signins}"
+    );
+    assert!(!dom.contains(UPN), "redacted on the card too");
+
+    // The details: the token's section open, how the report was made closed.
+    assert!(
+        dom.contains(
+            "<details class=\"l2\" open=\"\"><summary><h2>Token 1: WS-Federation (SAML 1.1): PASS</h2></summary>"
+        ),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("<details class=\"l2\"><summary><h2>How this report was made</h2></summary>"),
+        "{dom}"
+    );
+}
+
+/// The number of pages of a PDF: its `/Type /Page` objects (Chromium's PDFs write them uncompressed).
+fn pdf_pages(pdf: &[u8]) -> usize {
+    let mut n = 0;
+    for pat in [b"/Type /Page".as_slice(), b"/Type/Page".as_slice()] {
+        n += pdf
+            .windows(pat.len() + 1)
+            .filter(|w| w.starts_with(pat) && !w[pat.len()].is_ascii_alphanumeric())
+            .count();
+    }
+    n
+}
+
+/// Two tokens (the capture bundle) print in at most 3 pages in Chromium's PDF: the card on the first, the details
+/// after it, the sections that repeat the card closed.
+#[test]
+fn two_tokens_print_in_at_most_three_pages() {
+    let Some(bin) = chromium_or_skip("the printed page count") else {
+        return;
+    };
+    let w = Work::new();
+    assert_eq!(w.run(&strs(&capture_args("evidence"))).code, 0);
+    let report: Value = serde_json::from_str(&w.read("evidence/report.json")).unwrap();
+    assert_eq!(report["tokens"].as_array().unwrap().len(), 2);
+    let url = url::Url::from_file_path(w.path().join("evidence/report.html"))
+        .unwrap()
+        .to_string();
+    let pdf = w.path().join("report.pdf");
+    let (code, err) = chromium(
+        &bin,
+        &w.path().join("profile"),
+        &[
+            format!("--print-to-pdf={}", pdf.display()),
+            "--no-pdf-header-footer".into(),
+            url,
+        ],
+    );
+    assert_eq!(code, Some(0), "chromium --print-to-pdf failed:\n{err}");
+    let bytes = std::fs::read(&pdf).expect("PDF written");
+    let _ = std::fs::remove_file(&pdf);
+    let pages = pdf_pages(&bytes);
+    assert!(pages >= 1, "no page found in the PDF");
+    assert!(pages <= 3, "two tokens print as {pages} pages");
+}
+
+/// A passing token that also names a password sign-in lists it as "also seen", never as a near miss.
+#[test]
+fn other_methods_on_a_passing_token_are_also_seen() {
+    let w = Work::new();
+    let out = w.run(&[
+        "bundle",
+        "wsfed/attr-authnmethodsreferences.xml",
+        "--idp-cert",
+        "keys/idp-signing.crt",
+        "--at",
+        AT,
+        "--redaction-key",
+        KEY,
+        "--out",
+        "seen",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.describe());
+    for name in ["seen/report.md", "seen/report.html"] {
+        let text = w.read(name);
+        assert!(
+            !text.contains("Near miss"),
+            "{name} calls a passing token's method a near miss"
+        );
+        assert!(text.contains("Also seen: password ("), "{name}");
+        assert!(text.contains("also seen: password"), "{name}: not on the card");
+    }
+    // A failing token's look-alikes stay near misses.
+    let out = w.run(&[
+        "bundle",
+        "saml2/password-sha256.xml",
+        "--idp-cert",
+        "keys/idp-signing.crt",
+        "--at",
+        AT,
+        "--out",
+        "miss",
+    ]);
+    assert_eq!(out.code, 1, "{}", out.describe());
+    let md = w.read("miss/report.md");
+    assert!(md.contains("- Near miss: AuthnContextClassRef"), "{md}");
+    assert!(!md.contains("Also seen"), "{md}");
+}
+
+/// The IdP product in request.md (and on the card) comes from evidence: auth0's wsfed metadata imitating AD FS's
+/// entityID and paths is unknown; AD FS's own metadata, or signed tokens with AD FS's issuer form and IDs, name AD
+/// FS with the reason; --idp-product wins.
+#[test]
+fn idp_product_comes_from_evidence() {
+    let w = Work::new();
+    let product = |name: &str, args: &[&str]| -> String {
+        let mut a = vec!["bundle"];
+        a.extend_from_slice(args);
+        let out_dir = format!("out-{name}");
+        a.extend(["--at", AT, "--redaction-key", KEY, "--out", &out_dir]);
+        let out = w.run(&a);
+        assert_eq!(out.code, 0, "{}", out.describe());
+        let request = w.read(&format!("out-{name}/request.md"));
+        let line = request
+            .lines()
+            .find(|l| l.starts_with("Identity provider: "))
+            .unwrap_or_else(|| panic!("no product line:\n{request}"))
+            .to_string();
+        let md = w.read(&format!("out-{name}/report.md"));
+        let card = md
+            .lines()
+            .find(|l| l.starts_with("| **Identity provider** |"))
+            .unwrap_or_else(|| panic!("no product on the card:\n{md}"));
+        let first = line.trim_start_matches("Identity provider: ");
+        let name_only = first.split(" (").next().unwrap();
+        assert!(card.contains(&format!("**{name_only}**")), "{card} vs {line}");
+        line
+    };
+
+    // auth0's npm wsfed metadata, its token made by auth0's npm saml: AD FS's entityID form is not enough.
+    let auth0 = product(
+        "auth0",
+        &[
+            "wsfed/mfa-npm-saml11.xml",
+            "--metadata",
+            "products/auth0-wsfed-federationmetadata.xml",
+        ],
+    );
+    assert!(
+        auth0.starts_with("Identity provider: unknown (give --idp-product): the entityID has AD FS's form"),
+        "{auth0}"
+    );
+    assert!(
+        auth0.contains("the metadata is not AD FS's (it lacks the WS-Federation ApplicationService role, the SAML 2.0 IdP role, the SAML 2.0 SP role)"),
+        "{auth0}"
+    );
+
+    // AD FS's metadata, the same token.
+    let adfs = product(
+        "adfs",
+        &[
+            "wsfed/mfa-npm-saml11.xml",
+            "--metadata",
+            "products/adfs-federationmetadata.xml",
+        ],
+    );
+    assert!(
+        adfs.starts_with("Identity provider: Microsoft AD FS (from the metadata: the entityID has AD FS's form http://HOST/adfs/services/trust and the metadata has AD FS's shape"),
+        "{adfs}"
+    );
+
+    // No metadata: the signed token's issuer form and AD FS's _+GUID assertion ID; auth0's IDs are not that.
+    let token = product(
+        "token",
+        &["products/adfs-wsfed-guid.xml", "--idp-cert", "keys/idp-signing.crt"],
+    );
+    assert!(
+        token.starts_with("Identity provider: Microsoft AD FS (from the signed tokens: "),
+        "{token}"
+    );
+    let npm = product(
+        "npm",
+        &["wsfed/mfa-npm-saml11.xml", "--idp-cert", "keys/idp-signing.crt"],
+    );
+    assert!(
+        npm.starts_with("Identity provider: unknown (give --idp-product)"),
+        "{npm}"
+    );
+
+    // --idp-product wins over any evidence.
+    let given = product(
+        "given",
+        &[
+            "products/adfs-wsfed-guid.xml",
+            "--idp-cert",
+            "keys/idp-signing.crt",
+            "--idp-product",
+            "Contoso STS 2",
+        ],
+    );
+    assert_eq!(given, "Identity provider: Contoso STS 2 (as given with --idp-product)");
 }

@@ -3,10 +3,10 @@
 //! configuration exports and attachments, then request.md and README.md, which describe the rest.
 
 use super::command_line::{sanitize_command_line, sanitize_url, shell_line};
-use super::{readme, request, BundleError, BundleOptions, MANIFEST};
+use super::{product, readme, request, BundleError, BundleOptions, MANIFEST};
 use crate::input::RawToken;
 use crate::report::redact::{placeholder, RedactionNote, Redactor};
-use crate::report::render::{self, RenderOptions};
+use crate::report::render::{self, CardFacts, RenderOptions};
 use crate::report::{json, protocol_slug, Report, Settings};
 use crate::signins::aggregate::SigninsReport;
 use crate::signins::redact::{InputRedactor, Plan};
@@ -140,19 +140,30 @@ pub(super) fn build(
         None => out.report.clone(),
     });
     let mut files = Files::new();
-    add_reports(&mut files, &shown, &redaction.note, &command_text, &shown_signins)?;
+    let fed = add_configs(&mut files, opts)?;
+    // The tenant domain and the IdP product, for the evidence card and request.md alike.
+    let card = CardFacts {
+        tenant_domain: request::tenant_domain(opts, &fed, report),
+        idp_product: product::identify(opts.idp_product.as_deref(), settings.metadata.as_ref(), report),
+    };
+    add_reports(
+        &mut files,
+        &shown,
+        &redaction.note,
+        &command_text,
+        &shown_signins,
+        &card,
+    )?;
     add_tokens(&mut files, tokens, report, redaction.redactor.as_ref())?;
     if let (Some(out), Some(shown_signins)) = (signins, &shown_signins) {
         add_signins(&mut files, out, shown_signins, redaction.signin_plan.as_ref())?;
     }
     add_trust(&mut files, settings, opts);
-    let fed = add_configs(&mut files, opts)?;
     // request.md and README.md describe the other files, so they come last.
     let draft = request::Request {
         shown: &shown,
-        original: report,
         settings,
-        opts,
+        card: &card,
         fed: &fed,
         note: &redaction.note,
         signins: shown_signins.as_ref(),
@@ -276,11 +287,13 @@ fn add_reports(
     note: &RedactionNote,
     command_text: &str,
     shown_signins: &Option<SigninsReport>,
+    card: &CardFacts,
 ) -> Result<(), BundleError> {
     let ropts = RenderOptions {
         redaction: Some(note.clone()),
         command: Some(command_text.to_string()),
         signins: shown_signins.clone(),
+        card: Some(card.clone()),
     };
     files.insert("report.md".into(), render::markdown(shown, &ropts).into_bytes());
     files.insert("report.html".into(), render::html(shown, &ropts).into_bytes());

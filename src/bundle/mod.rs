@@ -23,13 +23,14 @@
 //! are replaced by keyed-hash placeholders ([`crate::report::redact`]) in the reports, the token copies and the
 //! sign-in logs.
 //!
-//! The steps, one file each: `contents` (every file in memory), `request` (request.md), `readme` (README.md),
-//! `command_line` (the command line without secrets), `write` (checks before any work, then the folder and
-//! zip), `verify` (verify-bundle); `error` says what can go wrong.
+//! The steps, one file each: `contents` (every file in memory), `product` (the IdP product, from evidence),
+//! `request` (request.md), `readme` (README.md), `command_line` (the command line without secrets), `write` (checks
+//! before any work, then the folder and zip), `verify` (verify-bundle); `error` says what can go wrong.
 
 mod command_line;
 mod contents;
 mod error;
+mod product;
 mod readme;
 mod request;
 mod sign;

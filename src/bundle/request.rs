@@ -1,11 +1,14 @@
 //! request.md: a draft text for a support form (Microsoft's, when a tenant asks to have a third-party MFA
 //! solution recognised), stating the tenant domain, the IdP, the integration method, what was tested and the
-//! result per token, the tenant-wide evidence when given, and the documents attached.
+//! result per token, the tenant-wide evidence when given, and the documents attached. The tenant domain and the IdP
+//! product are the evidence card's ([`CardFacts`]), each with its source.
 
 use super::contents::{self, Files};
 use super::BundleOptions;
 use crate::report::redact::{attribute_kind, RedactionNote};
-use crate::report::render::{protocol_name, signins_sentence, summary_sentence, token_verdict_reason};
+use crate::report::render::{
+    protocol_name, signins_sentence, summary_sentence, token_verdict_reason, CardFacts, Sourced,
+};
 use crate::report::{Report, Settings};
 use crate::saml::Protocol;
 use crate::signins::aggregate::SigninsReport;
@@ -68,29 +71,6 @@ fn find(v: &Value, keys: &[&str]) -> Option<String> {
     }
 }
 
-/// Guesses the IdP product from an entityID / issuer URI.
-fn guess_idp(uri: &str) -> Option<&'static str> {
-    let u = uri.to_ascii_lowercase();
-    let products: [(&[&str], &str); 6] = [
-        (
-            &["/adfs/services/trust"],
-            "Microsoft AD FS (identified from the entityID; version not stated in the metadata)",
-        ),
-        (&["okta.com", "okta-emea.com"], "Okta (identified from the entityID)"),
-        (
-            &["pingone", "pingidentity", "pingfederate"],
-            "Ping Identity (identified from the entityID)",
-        ),
-        (&["/realms/"], "Keycloak (identified from the entityID)"),
-        (&["/idp/shibboleth"], "Shibboleth IdP (identified from the entityID)"),
-        (&["duosecurity"], "Duo (identified from the entityID)"),
-    ];
-    products
-        .iter()
-        .find(|(marks, _)| marks.iter().any(|m| u.contains(m)))
-        .map(|(_, product)| *product)
-}
-
 /// The domain of the first UPN in the signed claims.
 fn upn_domain(r: &Report) -> Option<String> {
     r.tokens
@@ -102,16 +82,32 @@ fn upn_domain(r: &Report) -> Option<String> {
         .find_map(|v| v.rsplit_once('@').map(|(_, d)| d.to_string()))
 }
 
+/// The tenant's federated domain and where it was read: `--tenant-domain`, the federation settings, else the UPN
+/// suffix in the signed tokens (of the original report: a domain is not personal).
+pub(super) fn tenant_domain(opts: &BundleOptions, fed: &FedFacts, original: &Report) -> Option<Sourced> {
+    let sourced = |value: String, source: &str| Sourced {
+        value,
+        source: source.to_string(),
+    };
+    opts.tenant_domain
+        .clone()
+        .map(|d| sourced(d, "--tenant-domain"))
+        .or_else(|| {
+            fed.domain
+                .clone()
+                .map(|d| sourced(d, "the attached federation settings"))
+        })
+        .or_else(|| upn_domain(original).map(|d| sourced(d, "the UPN suffix in the signed tokens")))
+}
+
 /// What request.md is written from.
 pub(super) struct Request<'a> {
     /// The report as shown (redacted).
     pub shown: &'a Report,
-    /// The report on the original tokens (for the UPN's domain, which is not personal).
-    pub original: &'a Report,
     /// The run's settings (the metadata's entityID).
     pub settings: &'a Settings,
-    /// The bundle's options (`--tenant-domain`, `--idp-product`).
-    pub opts: &'a BundleOptions,
+    /// The tenant domain and the IdP product, as the evidence card shows them.
+    pub card: &'a CardFacts,
     /// What the federation settings say.
     pub fed: &'a FedFacts,
     /// The redaction applied.
@@ -157,13 +153,10 @@ impl Request<'_> {
     /// The tenant domain, the IdP product and issuer, the integration method, and the domain's settings.
     fn setup(&self, s: &mut String) {
         let fed = self.fed;
-        let domain = self
-            .opts
-            .tenant_domain
-            .clone()
-            .or_else(|| fed.domain.clone())
-            .or_else(|| upn_domain(self.original).map(|d| format!("{d} (the UPN suffix in the signed tokens)")))
-            .unwrap_or_else(|| "(not known: give --tenant-domain)".into());
+        let domain = match &self.card.tenant_domain {
+            Some(d) => format!("{} ({})", d.value, d.source),
+            None => "(not known: give --tenant-domain)".into(),
+        };
         let entity = self
             .settings
             .metadata
@@ -171,14 +164,8 @@ impl Request<'_> {
             .and_then(|m| m.entity_id.clone())
             .or_else(|| fed.issuer_uri.clone())
             .or_else(|| self.shown.trust.expected_issuer.clone());
-        let product = self
-            .opts
-            .idp_product
-            .clone()
-            .or_else(|| entity.as_deref().and_then(guess_idp).map(str::to_string))
-            .unwrap_or_else(|| "(not known: give --idp-product)".into());
         let _ = writeln!(s, "Tenant domain: {domain}");
-        let _ = writeln!(s, "Identity provider: {product}");
+        let _ = writeln!(s, "Identity provider: {}", self.card.idp_product.line());
         if let Some(e) = &entity {
             let _ = writeln!(s, "IdP issuer (entityID): {e}");
         }

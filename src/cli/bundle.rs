@@ -49,7 +49,8 @@ pub(super) struct BundleArgs {
     #[arg(long, conflicts_with_all = ["redact", "redaction_key"])]
     no_redact: bool,
 
-    /// The IdP product and version, for request.md (default: guessed from the metadata entityID).
+    /// The IdP product and version, for request.md and the evidence card (default: named only from evidence, the
+    /// IdP's metadata or signed tokens in a known product's shape; otherwise unknown).
     #[arg(long, value_name = "TEXT")]
     idp_product: Option<String>,
 

@@ -1,8 +1,9 @@
 //! The document model both human-readable reports are rendered from ([`Block`]s of [`Inline`]s), and the report
-//! as such a document: the summary verdict and the run's facts first, the evidence chain, a table of tokens, the
-//! sign-in logs, each token's section ([`super::token`]), then the trust anchors and what was redacted.
+//! as such a document: the summary verdict and the evidence card first ([`super::card`]), then the details, each a
+//! collapsible section: how the report was made, the evidence chain, a table of tokens, the sign-in logs, each
+//! token's section ([`super::token`]), the trust anchors and what was redacted.
 
-use super::{signins, summary_sentence, token, RenderOptions};
+use super::{card, signins, summary_sentence, token, RenderOptions};
 use crate::entra::chain::Chain;
 use crate::report::redact::RedactionNote;
 use crate::report::{source_line, Report, Verdict};
@@ -17,12 +18,22 @@ pub(super) enum Inline {
     Strong(String),
     /// A check status or verdict badge: (label, css class).
     Badge(String, &'static str),
+    /// A line break inside a table cell.
+    Break,
 }
 
 /// A table cell: a run of inlines.
 pub(super) type Cell = Vec<Inline>;
 /// A table row.
 pub(super) type Row = Vec<Cell>;
+
+/// One row of the evidence card: a stable id (the HTML's `data-field`), its label and its value.
+#[derive(Debug, Clone)]
+pub(super) struct CardRow {
+    pub id: &'static str,
+    pub label: &'static str,
+    pub value: Cell,
+}
 
 /// A block of the document model.
 #[derive(Debug, Clone)]
@@ -31,6 +42,28 @@ pub(super) enum Block {
     Para(Vec<Inline>),
     List(Vec<Vec<Inline>>),
     Table(Vec<&'static str>, Vec<Row>),
+    /// The evidence card: label and value per row.
+    Card(Vec<CardRow>),
+    /// A section with a heading: collapsible in the HTML (`<details>`, open or closed), a heading and its blocks in
+    /// Markdown.
+    Details {
+        level: u8,
+        title: String,
+        open: bool,
+        body: Vec<Block>,
+    },
+}
+
+/// A collapsible section whose blocks `fill` writes.
+pub(super) fn details(level: u8, title: impl Into<String>, open: bool, fill: impl FnOnce(&mut Vec<Block>)) -> Block {
+    let mut body = Vec::new();
+    fill(&mut body);
+    Block::Details {
+        level,
+        title: title.into(),
+        open,
+        body,
+    }
 }
 
 /// Plain text.
@@ -73,7 +106,8 @@ pub(super) fn cert_rows(c: &CertInfo, origin: Option<&str>) -> Vec<Row> {
     rows
 }
 
-/// The whole report as a document.
+/// The whole report as a document: the verdict and the evidence card, then the details. Sections a reviewer reads
+/// (the chain, the tokens, the sign-in logs) are open; those that repeat the card or describe the run are closed.
 pub(super) fn document(r: &Report, opts: &RenderOptions) -> Vec<Block> {
     let mut d = Vec::new();
     d.push(Block::Heading(1, "fedcheck report: federated MFA evidence".into()));
@@ -83,25 +117,35 @@ pub(super) fn document(r: &Report, opts: &RenderOptions) -> Vec<Block> {
         t(": "),
         t(summary_sentence(r)),
     ]));
-    d.push(Block::Table(vec!["", ""], run_facts(r, opts)));
     if r.trust.anchors.is_empty() {
         d.push(Block::Para(vec![Inline::Strong(
             "No trusted certificate was given: every claim below is UNVERIFIED.".into(),
         )]));
     }
+    d.push(card::card(r, opts));
+    d.push(details(2, "How this report was made", false, |b| {
+        b.push(Block::Table(vec!["", ""], run_facts(r, opts)));
+    }));
     if let Some(ch) = &r.chain {
-        chain_section(&mut d, ch);
+        d.push(details(
+            2,
+            "Evidence chain: IdP token, domain setting, Entra token",
+            true,
+            |b| chain_section(b, ch),
+        ));
     }
-    summary_section(&mut d, r);
+    d.push(details(2, "Summary", true, |b| summary_section(b, r)));
     if let Some(si) = &opts.signins {
-        signins::section(&mut d, si);
+        d.push(details(2, "Tenant-wide evidence: Entra sign-in logs", true, |b| {
+            signins::section(b, si)
+        }));
     }
     for (i, tk) in r.tokens.iter().enumerate() {
-        token::section(&mut d, i + 1, tk);
+        d.push(token::section(i + 1, tk));
     }
-    trust_anchors_section(&mut d, r);
+    d.push(details(2, "Trust anchors", false, |b| trust_anchors_section(b, r)));
     if let Some(red) = &opts.redaction {
-        redaction_section(&mut d, red);
+        d.push(details(2, "Redaction", false, |b| redaction_section(b, red)));
     }
     d
 }
@@ -154,10 +198,6 @@ fn run_facts(r: &Report, opts: &RenderOptions) -> Vec<Row> {
 
 /// The evidence chain: one row per link of each IdP token.
 fn chain_section(d: &mut Vec<Block>, ch: &Chain) {
-    d.push(Block::Heading(
-        2,
-        "Evidence chain: IdP token, domain setting, Entra token".into(),
-    ));
     d.push(Block::Para(vec![
         Inline::Strong("Chain: ".into()),
         verdict_badge(ch.verdict),
@@ -191,7 +231,6 @@ fn chain_section(d: &mut Vec<Block>, ch: &Chain) {
 
 /// One row per token (source, protocol, signature, MFA, verdict), then the unusable inputs.
 fn summary_section(d: &mut Vec<Block>, r: &Report) {
-    d.push(Block::Heading(2, "Summary".into()));
     let rows = r
         .tokens
         .iter()
@@ -227,7 +266,6 @@ fn summary_section(d: &mut Vec<Block>, r: &Report) {
 }
 
 fn trust_anchors_section(d: &mut Vec<Block>, r: &Report) {
-    d.push(Block::Heading(2, "Trust anchors".into()));
     if r.trust.anchors.is_empty() {
         d.push(Block::Para(vec![t("None: no --idp-cert and no --metadata.")]));
     }
@@ -241,7 +279,6 @@ fn trust_anchors_section(d: &mut Vec<Block>, r: &Report) {
 }
 
 fn redaction_section(d: &mut Vec<Block>, red: &RedactionNote) {
-    d.push(Block::Heading(2, "Redaction".into()));
     if !red.enabled {
         d.push(Block::Para(vec![t(
             "Redaction was turned off (--no-redact): claims and tokens are shown exactly as received.",

@@ -1,7 +1,9 @@
 //! The report as one self-contained HTML page (`report.html`): the document model with inline CSS, no script and
-//! no external resource (a Content-Security-Policy says so), printable; every value HTML-escaped.
+//! no external resource (a Content-Security-Policy says so), printable; every value HTML-escaped. The evidence card
+//! is a table (`#evidence-card`, one `data-field` per row); the details are `<details>` elements, which collapse
+//! without script. Printed, a closed section shows its title only.
 
-use super::document::{document, Block, Inline, Row};
+use super::document::{document, Block, CardRow, Inline, Row};
 use super::RenderOptions;
 use crate::report::escape;
 use crate::report::Report;
@@ -16,12 +18,19 @@ table{border-collapse:collapse;width:100%;margin:.4rem 0 .8rem;table-layout:auto
 th,td{border:1px solid #ccc;padding:.25rem .45rem;text-align:left;vertical-align:top}\
 th{background:#f3f3f3}td{overflow-wrap:anywhere;word-break:break-word}\
 code{font:12.5px/1.35 ui-monospace,'DejaVu Sans Mono',Consolas,monospace;background:#f6f6f6;padding:0 .15rem;overflow-wrap:anywhere}\
-.badge{display:inline-block;font-weight:700;font-size:.8rem;padding:0 .4rem;border-radius:3px;color:#fff}\
+.badge{display:inline-block;font-weight:700;font-size:.8rem;padding:0 .4rem;border-radius:3px;color:#fff;white-space:nowrap}\
 .pass{background:#1a7f37}.fail{background:#c62828}.warn{background:#b26a00}.info{background:#0b6e99}.error{background:#7b1fa2}\
 ul{margin:.3rem 0 .8rem}\
 .kv td:first-child{white-space:nowrap;width:1%}.checks td:nth-child(-n+2){white-space:nowrap;width:1%}\
-@media print{body{margin:0;max-width:none;font-size:11px}h2{break-after:avoid}h3{break-after:avoid}\
-table,tr{break-inside:avoid}.badge{-webkit-print-color-adjust:exact;print-color-adjust:exact}@page{margin:14mm}}";
+.card{border:2px solid #555}.card th{width:12.5rem;white-space:nowrap;font-weight:600}\
+details{margin:0}summary{cursor:pointer}summary>h2,summary>h3{display:inline-block;margin:.9rem 0 .3rem;border:0;padding:0}\
+details.l2{border-top:2px solid #ddd;margin-top:.9rem}\
+@media print{body{margin:0;max-width:none;font:10px/1.3 system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif}\
+h1{font-size:17px;margin:0 0 4px}summary>h2{font-size:14px;margin:6px 0 3px}summary>h3,h3{font-size:12px;margin:4px 0 2px}\
+details.l2{margin-top:5px}table{margin:2px 0 5px}th,td{padding:1px 4px}ul{margin:2px 0 5px}p{margin:4px 0}\
+code{font-size:9px;padding:0}summary{list-style:none}summary::-webkit-details-marker{display:none}\
+summary>h2,summary>h3{break-after:avoid}tr,.card{break-inside:avoid}\
+.badge{font-size:8.5px;line-height:1.2;padding:0 3px;-webkit-print-color-adjust:exact;print-color-adjust:exact}@page{margin:10mm}}";
 
 /// Renders the report as one self-contained HTML page: inline CSS, no script, no external resource, printable.
 pub fn html(r: &Report, opts: &RenderOptions) -> String {
@@ -37,26 +46,61 @@ pub fn html(r: &Report, opts: &RenderOptions) -> String {
         escape::html(&r.verdict.as_str().to_ascii_uppercase())
     );
     let _ = writeln!(out, "<style>{CSS}</style>\n</head>\n<body>");
-    for b in document(r, opts) {
+    blocks(&mut out, &document(r, opts));
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
+fn blocks(out: &mut String, bs: &[Block]) {
+    for b in bs {
         match b {
             Block::Heading(level, text) => {
-                let _ = writeln!(out, "<h{level}>{}</h{level}>", escape::html(&text));
+                let _ = writeln!(out, "<h{level}>{}</h{level}>", escape::html(text));
             }
             Block::Para(xs) => {
-                let _ = writeln!(out, "<p>{}</p>", inlines(&xs));
+                let _ = writeln!(out, "<p>{}</p>", inlines(xs));
             }
             Block::List(items) => {
                 out.push_str("<ul>\n");
                 for it in items {
-                    let _ = writeln!(out, "<li>{}</li>", inlines(&it));
+                    let _ = writeln!(out, "<li>{}</li>", inlines(it));
                 }
                 out.push_str("</ul>\n");
             }
-            Block::Table(head, rows) => table(&mut out, &head, &rows),
+            Block::Table(head, rows) => table(out, head, rows),
+            Block::Card(rows) => card(out, rows),
+            Block::Details {
+                level,
+                title,
+                open,
+                body,
+            } => {
+                let _ = writeln!(
+                    out,
+                    "<details class=\"l{level}\"{}><summary><h{level}>{}</h{level}></summary>",
+                    if *open { " open" } else { "" },
+                    escape::html(title)
+                );
+                blocks(out, body);
+                out.push_str("</details>\n");
+            }
         }
     }
-    out.push_str("</body>\n</html>\n");
-    out
+}
+
+/// The evidence card: a row per fact, its label a row header, its id in `data-field`.
+fn card(out: &mut String, rows: &[CardRow]) {
+    out.push_str("<table class=\"card\" id=\"evidence-card\">\n<tbody>\n");
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "<tr data-field=\"{}\"><th scope=\"row\">{}</th><td>{}</td></tr>",
+            escape::html(r.id),
+            escape::html(r.label),
+            inlines(&r.value)
+        );
+    }
+    out.push_str("</tbody>\n</table>\n");
 }
 
 /// A table, classed by its shape: `kv` (label and value), `checks`, or `grid`.
@@ -106,6 +150,7 @@ fn inlines(xs: &[Inline]) -> String {
             Inline::Badge(v, class) => {
                 let _ = write!(s, "<span class=\"badge {class}\">{}</span>", escape::html(v));
             }
+            Inline::Break => s.push_str("<br>"),
         }
     }
     s

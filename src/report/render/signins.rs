@@ -30,7 +30,6 @@ pub fn signins_sentence(si: &SigninsReport) -> String {
 
 /// Appends the sign-in logs' section.
 pub(super) fn section(d: &mut Vec<Block>, si: &SigninsReport) {
-    d.push(Block::Heading(2, "Tenant-wide evidence: Entra sign-in logs".into()));
     d.push(Block::Para(vec![
         Inline::Strong("Sign-ins: ".into()),
         if si.summary.users_without_mfa == 0 {

@@ -1,16 +1,26 @@
 //! One token's section of the document: its facts and verdict, its signatures as each engine judged them, the MFA
-//! evidence, every check with its fix, the claims (signed, or marked UNVERIFIED) and the signing certificate.
+//! evidence (with the other authentication methods a passing token names, as "also seen"), every check with its fix,
+//! the claims (signed, or marked UNVERIFIED) and the signing certificate. The signature table and the certificate
+//! repeat what the evidence card and the checks say, so they are closed sections of their own.
 
-use super::document::{cert_rows, code, kv, status_badge, t, verdict_badge, Block, Inline, Row};
+use super::document::{cert_rows, code, details, kv, status_badge, t, verdict_badge, Block, Inline, Row};
 use super::{protocol_name, token_verdict_reason};
 use crate::report::{attribute_label, json_name, source_line, SignatureDetail, TokenReport};
 use crate::rules::Status;
 use crate::saml::{Claims, SignedBy};
 use crate::trust::CertInfo;
 
-/// Appends token `n`'s section.
-pub(super) fn section(d: &mut Vec<Block>, n: usize, tk: &TokenReport) {
-    d.push(Block::Heading(2, format!("Token {n}: {}", protocol_name(tk.protocol))));
+/// Token `n`'s section.
+pub(super) fn section(n: usize, tk: &TokenReport) -> Block {
+    let title = format!(
+        "Token {n}: {}: {}",
+        protocol_name(tk.protocol),
+        tk.verdict.as_str().to_ascii_uppercase()
+    );
+    details(2, title, true, |d| body(d, tk))
+}
+
+fn body(d: &mut Vec<Block>, tk: &TokenReport) {
     let mut facts = vec![kv("Source", vec![code(source_line(&tk.source))])];
     if let Some(e) = tk.envelope {
         facts.push(kv("Envelope", vec![code(json_name(&e))]));
@@ -31,14 +41,31 @@ pub(super) fn section(d: &mut Vec<Block>, n: usize, tk: &TokenReport) {
     certificate_section(d, tk);
 }
 
-/// Which signature the claims were read from, and one row per engine and per declared profile of each signature.
+/// Which signature the claims were read from (always shown), then one row per engine and per declared profile of
+/// each signature (a closed section: the `signature.*` checks say the same).
 fn signature_section(d: &mut Vec<Block>, tk: &TokenReport) {
-    d.push(Block::Heading(3, "Signature".into()));
     let signed_by = match tk.signature.claims_signed_by {
         Some(SignedBy::AssertionSignature) => "the assertion's own signature",
         Some(SignedBy::ResponseSignature) => "the Response signature only",
         None => "no verified signature",
     };
+    let engines: Vec<&str> = tk.signature.engines.iter().map(|e| e.name.as_str()).collect();
+    let title = format!(
+        "Signature: {}{}",
+        match tk.signature.claims_signed_by {
+            Some(_) if tk.signature.valid => format!("valid, claims read from {signed_by}"),
+            _ => "not valid, no claims read from signed bytes".to_string(),
+        },
+        if engines.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", engines.join(" + "))
+        }
+    );
+    d.push(details(3, title, false, |d| signature_details(d, tk, signed_by)));
+}
+
+fn signature_details(d: &mut Vec<Block>, tk: &TokenReport, signed_by: &str) {
     d.push(Block::Para(vec![
         Inline::Strong(if tk.signature.valid {
             "The claims come from bytes signed by a trusted key.".into()
@@ -96,9 +123,89 @@ fn mfa_section(d: &mut Vec<Block>, tk: &TokenReport) {
         "Entra will not see MFA from this token.".into()
     })]));
     let mut items: Vec<Vec<Inline>> = tk.mfa.evidence.iter().map(|e| vec![t("Evidence: "), code(e)]).collect();
-    items.extend(tk.mfa.near_misses.iter().map(|e| vec![t("Near miss: "), t(e)]));
+    if tk.mfa.satisfied {
+        // The MFA signal is there: other methods the token names are facts, not misses.
+        let seen = also_seen(tk);
+        items.extend(seen.iter().map(|m| {
+            vec![
+                t(format!("Also seen: {} (", m.kind)),
+                code(&m.value),
+                t(format!(" in {}), beside the MFA signal", m.location)),
+            ]
+        }));
+        items.extend(
+            tk.mfa
+                .near_misses
+                .iter()
+                .filter(|n| !seen.iter().any(|m| n.contains(m.value.as_str())))
+                .map(|n| vec![t("Note: "), t(n)]),
+        );
+    } else {
+        items.extend(tk.mfa.near_misses.iter().map(|e| vec![t("Near miss: "), t(e)]));
+    }
     if !items.is_empty() {
         d.push(Block::List(items));
+    }
+}
+
+/// An authentication method a token names besides its MFA signal.
+pub(super) struct SeenMethod {
+    /// What it is, in a word or two (`password`, `unspecified`, or the value itself).
+    pub kind: String,
+    /// The value as signed.
+    pub value: String,
+    /// Where it sits.
+    pub location: String,
+}
+
+/// The authentication methods the signed claims name that are not the MFA signal the evidence rests on: the
+/// AuthnContextClassRef / AuthenticationMethod values, and (WS-Fed) the authnmethodsreferences and
+/// authenticationmethod attribute values.
+pub(super) fn also_seen(tk: &TokenReport) -> Vec<SeenMethod> {
+    let Some(c) = &tk.claims else { return vec![] };
+    let in_evidence = |v: &str| tk.mfa.evidence.iter().any(|e| e.ends_with(&format!(" = {v}")));
+    let statement = match tk.protocol {
+        Some(crate::saml::Protocol::Saml2) => "AuthnContextClassRef",
+        _ => "AuthenticationStatement/@AuthenticationMethod",
+    };
+    let mut out: Vec<SeenMethod> = Vec::new();
+    let mut push = |value: &str, location: String| {
+        if !in_evidence(value) && !out.iter().any(|m| m.value == value) {
+            out.push(SeenMethod {
+                kind: method_kind(value),
+                value: value.to_string(),
+                location,
+            });
+        }
+    };
+    for v in &c.authn_methods {
+        push(v, statement.to_string());
+    }
+    if tk.protocol == Some(crate::saml::Protocol::WsfedSaml11) {
+        for a in &c.attributes {
+            let label = attribute_label(a.namespace.as_deref(), &a.name);
+            if label.ends_with("/claims/authnmethodsreferences") || label.ends_with("/claims/authenticationmethod") {
+                for v in &a.values {
+                    push(v, format!("attribute {label}"));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A method URI in a word: `password`, `unspecified`, `Windows integrated`, or the URI's last segment.
+fn method_kind(v: &str) -> String {
+    let last = v
+        .rsplit([':', '/', '#'])
+        .find(|s| !s.is_empty())
+        .unwrap_or(v)
+        .to_string();
+    match last.to_ascii_lowercase().as_str() {
+        "password" | "passwordprotectedtransport" => "password".into(),
+        "unspecified" => "unspecified".into(),
+        "windows" | "kerberos" => "Windows integrated".into(),
+        _ => last,
     }
 }
 
@@ -109,36 +216,42 @@ fn checks_section(d: &mut Vec<Block>, tk: &TokenReport) {
         .checks
         .iter()
         .map(|c| {
-            vec![
-                vec![status_badge(c.status)],
-                vec![code(c.id)],
-                vec![t(&c.message)],
-                match &c.fix {
-                    Some(f) if c.status >= Status::Warn => vec![t(f)],
-                    _ => vec![],
-                },
-            ]
+            let mut finding = vec![t(&c.message)];
+            if let Some(f) = c.fix.as_ref().filter(|_| c.status >= Status::Warn) {
+                finding.extend([Inline::Break, Inline::Strong("Fix: ".into()), t(f)]);
+            }
+            vec![vec![status_badge(c.status)], vec![code(c.id)], finding]
         })
         .collect();
-    d.push(Block::Table(vec!["Status", "Check", "Finding", "Fix"], rows));
+    d.push(Block::Table(vec!["Status", "Check", "Finding"], rows));
 }
 
 fn claims_section(d: &mut Vec<Block>, tk: &TokenReport) {
     if let Some(c) = &tk.claims {
-        d.push(Block::Heading(3, "Signed claims".into()));
-        d.push(Block::Table(vec!["Claim", "Value"], claims_rows(c)));
+        d.push(details(3, "Signed claims", true, |d| {
+            d.push(Block::Table(vec!["Claim", "Value"], claims_rows(c)));
+        }));
     } else if let Some(c) = &tk.unverified_claims {
-        d.push(Block::Heading(3, "UNVERIFIED claims".into()));
-        d.push(Block::Para(vec![Inline::Strong(
-            "These claims are not covered by a verified signature; they do not count.".into(),
-        )]));
-        d.push(Block::Table(vec!["Claim", "Value"], claims_rows(c)));
+        d.push(details(3, "UNVERIFIED claims", true, |d| {
+            d.push(Block::Para(vec![Inline::Strong(
+                "These claims are not covered by a verified signature; they do not count.".into(),
+            )]));
+            d.push(Block::Table(vec!["Claim", "Value"], claims_rows(c)));
+        }));
     }
 }
 
-/// The trusted certificate that verified the token, else the certificates its KeyInfo carries (not trusted).
+/// The trusted certificate that verified the token, else the certificates its KeyInfo carries (not trusted): a
+/// closed section, the evidence card shows the subject and thumbprints.
 fn certificate_section(d: &mut Vec<Block>, tk: &TokenReport) {
-    d.push(Block::Heading(3, "Signing certificate".into()));
+    let title = match &tk.signature.certificate {
+        Some(c) => format!("Signing certificate: {}", c.subject),
+        None => "Signing certificate: none trusted".to_string(),
+    };
+    d.push(details(3, title, false, |d| certificate_details(d, tk)));
+}
+
+fn certificate_details(d: &mut Vec<Block>, tk: &TokenReport) {
     if let Some(c) = &tk.signature.certificate {
         d.push(Block::Table(vec!["Field", "Value"], cert_rows(c, None)));
         return;
