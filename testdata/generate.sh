@@ -55,6 +55,7 @@ rm -rf "$TD/shapes" "$TD/products" "$TD/saml2" "$TD/wsfed" "$TD/encoded" "$TD/me
 PYTHONDONTWRITEBYTECODE=1 SIGNXML_PY="$VENV/bin/python" NPM_SAML_NODE_PATH="$NPMDIR/node_modules" python3 "$TD/gen/build.py" "$TD"
 PYTHONDONTWRITEBYTECODE=1 SIGNXML_PY="$VENV/bin/python" python3 "$TD/gen/shapes.py" "$TD"
 PYTHONDONTWRITEBYTECODE=1 WSFED_NODE_PATH="$WSFEDDIR/node_modules" python3 "$TD/gen/products.py" "$TD"
+PYTHONDONTWRITEBYTECODE=1 python3 "$TD/gen/redaction.py" "$TD"
 PYTHONDONTWRITEBYTECODE=1 python3 "$TD/gen/adversarial.py" "$TD"
 PYTHONDONTWRITEBYTECODE=1 python3 "$TD/gen/entra.py" "$TD"
 PYTHONDONTWRITEBYTECODE=1 python3 "$TD/gen/capture.py" "$TD"

@@ -120,21 +120,37 @@ pub(super) fn kind(path: &str) -> Option<Kind> {
     }
 }
 
-/// Builds every file of the bundle in memory (sorted by path), without the manifest; returns them with the
-/// redaction applied and the report as shown (redacted).
+/// A bundle built in memory, before its manifest: every file (sorted by path, redaction applied), what the
+/// redaction did, the report as shown (redacted) and the command line as the manifest records it (secrets
+/// removed, personal values replaced).
+pub(super) struct Built {
+    pub files: Files,
+    pub note: RedactionNote,
+    pub shown: Report,
+    pub command_line: Vec<String>,
+}
+
+/// Builds every file of the bundle in memory, without the manifest.
 pub(super) fn build(
     report: &Report,
     tokens: &[RawToken],
     settings: &Settings,
     opts: &BundleOptions,
     signins: Option<&crate::signins::RunOutput>,
-) -> Result<(Files, RedactionNote, Report), BundleError> {
+) -> Result<Built, BundleError> {
     let redaction = Redaction::new(report, tokens, opts, signins)?;
     let shown = match &redaction.redactor {
         Some(r) => r.report(report),
         None => report.clone(),
     };
-    let command_text = shell_line(&sanitize_command_line(&opts.command_line));
+    let command_line: Vec<String> = sanitize_command_line(&opts.command_line)
+        .iter()
+        .map(|arg| match &redaction.redactor {
+            Some(r) => r.sweep(arg),
+            None => arg.clone(),
+        })
+        .collect();
+    let command_text = shell_line(&command_line);
     let shown_signins = signins.map(|out| match &redaction.signin_plan {
         Some(p) => crate::signins::redact::report(&out.report, p),
         None => out.report.clone(),
@@ -175,7 +191,12 @@ pub(super) fn build(
     if let Some(r) = &redaction.redactor {
         sweep(&mut files, r)?;
     }
-    Ok((files, redaction.note, shown))
+    Ok(Built {
+        files,
+        note: redaction.note,
+        shown,
+        command_line,
+    })
 }
 
 /// The last line of defence: every personal value is replaced in every form in every file fedcheck wrote (a file
@@ -507,4 +528,49 @@ fn cert_pem(anchor: &TrustAnchor) -> Vec<u8> {
     let mut b = s.into_bytes();
     b.extend(anchor.cert.to_pem().unwrap_or_default());
     b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn redactor() -> Redactor {
+        Redactor::from_pairs(
+            vec![("jürgen@contoso.test".into(), "redacted:upn:1".into())],
+            Default::default(),
+        )
+    }
+
+    #[test]
+    fn the_sweep_replaces_every_form_in_paths_and_text_but_not_attachments() {
+        let mut files = Files::new();
+        files.insert("inputs/jürgen@contoso.test.xml".into(), b"x".to_vec());
+        files.insert(
+            "report.md".into(),
+            "user J\u{fc}rgen@Contoso.test, url ?u=j%C3%BCrgen%40contoso.test"
+                .as_bytes()
+                .to_vec(),
+        );
+        files.insert("attachments/po.txt".into(), "jürgen@contoso.test".as_bytes().to_vec());
+        sweep(&mut files, &redactor()).expect("swept");
+        let paths: Vec<&str> = files.keys().map(String::as_str).collect();
+        assert_eq!(paths, ["attachments/po.txt", "inputs/redacted:upn:1.xml", "report.md"]);
+        assert_eq!(files["report.md"], b"user redacted:upn:1, url ?u=redacted:upn:1");
+        assert_eq!(files["attachments/po.txt"], "jürgen@contoso.test".as_bytes());
+    }
+
+    #[test]
+    fn a_value_the_sweep_cannot_replace_fails_the_bundle() {
+        // Upper-case non-ASCII letters are not folded by the matcher; the final check (lower-cased) still sees the
+        // value, and nothing is written.
+        let mut files = Files::new();
+        files.insert("report.md".into(), "JÜRGEN@CONTOSO.TEST".as_bytes().to_vec());
+        match sweep(&mut files, &redactor()) {
+            Err(BundleError::RedactionLeak { file, length }) => {
+                assert_eq!(file, "report.md");
+                assert_eq!(length, "jürgen@contoso.test".chars().count());
+            }
+            other => panic!("expected a leak, got {other:?}"),
+        }
+    }
 }

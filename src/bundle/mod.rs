@@ -113,6 +113,9 @@ pub struct Written {
     pub files: Vec<(String, u64)>,
     /// The redaction applied.
     pub redaction: RedactionNote,
+    /// The report as the bundle shows it (redacted): what the console may print, so a CI log carries no more
+    /// than the bundle.
+    pub shown: crate::report::Report,
 }
 
 /// One file in the manifest.

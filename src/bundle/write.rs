@@ -3,7 +3,7 @@
 //! them into place (with `--force`, a previous bundle is moved aside first and removed only once the new one is
 //! in place). On any error nothing is left behind.
 
-use super::command_line::{out_name, sanitize_command_line};
+use super::command_line::out_name;
 use super::contents::{self, sha256_hex, strip_bom, Files};
 use super::verify::RATIO_FLOOR;
 use super::{
@@ -283,8 +283,13 @@ pub fn write_with_signins(
     signins: Option<&crate::signins::RunOutput>,
 ) -> Result<Written, BundleError> {
     check_out(opts)?;
-    let (mut files, note, shown) = contents::build(report, tokens, settings, opts, signins)?;
-    let manifest = manifest(&files, &shown, &note, opts);
+    let contents::Built {
+        mut files,
+        note,
+        shown,
+        command_line,
+    } = contents::build(report, tokens, settings, opts, signins)?;
+    let manifest = manifest(&files, &shown, &note, command_line);
     let listed: Vec<(String, u64)> = manifest.files.iter().map(|f| (f.path.clone(), f.size)).collect();
     let mj = serde_json::to_string_pretty(&manifest).map_err(BundleError::Json)? + "\n";
     if let Some(signer) = &opts.signer {
@@ -303,18 +308,19 @@ pub fn write_with_signins(
         files: listed,
         redaction: note,
         signed: opts.signer.is_some(),
+        shown,
     })
 }
 
 /// `manifest.json`: the tool, the command line without secrets, the evaluation time, the verdict, what was
 /// redacted, and the SHA-256 and size of every other file.
-fn manifest(files: &Files, shown: &Report, note: &RedactionNote, opts: &BundleOptions) -> Manifest {
+fn manifest(files: &Files, shown: &Report, note: &RedactionNote, command_line: Vec<String>) -> Manifest {
     Manifest {
         tool: ManifestTool {
             name: shown.tool.name.to_string(),
             version: shown.tool.version.to_string(),
         },
-        command_line: sanitize_command_line(&opts.command_line),
+        command_line,
         evaluated_at: shown.evaluated_at.clone(),
         verdict: shown.verdict.as_str().to_string(),
         redaction: ManifestRedaction {

@@ -10,6 +10,7 @@ use super::{attribute_label, escape, hex, Report};
 use crate::saml::Claims;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
 
 /// What was redacted, for the reports' redaction section (also serialized into the bundle's `report.json`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -99,6 +100,90 @@ pub struct Redactor {
     /// value -> placeholder, longest values first for matching.
     pairs: Vec<(String, String)>,
     fields: BTreeSet<String>,
+    /// The matchers, built once on first use: the values as they are, their XML-escaped forms, and every form the
+    /// final sweep replaces.
+    plain: OnceLock<Replacer>,
+    escaped: OnceLock<Replacer>,
+    every: OnceLock<Replacer>,
+}
+
+/// Replaces many needles in one pass (Aho-Corasick, leftmost-longest, ASCII case ignored), each only where it is
+/// not part of a longer word.
+#[derive(Debug, Clone)]
+struct Replacer {
+    ac: Option<aho_corasick::AhoCorasick>,
+    needles: Vec<String>,
+    replacements: Vec<String>,
+}
+
+impl Replacer {
+    fn new(forms: &[(String, String)]) -> Replacer {
+        let (needles, replacements): (Vec<String>, Vec<String>) =
+            forms.iter().filter(|(n, _)| !n.is_empty()).cloned().unzip();
+        let ac = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(&needles)
+            .ok();
+        Replacer {
+            ac,
+            needles,
+            replacements,
+        }
+    }
+
+    /// `s` with every bounded match replaced; a placeholder written is never matched again.
+    fn replace(&self, s: &str) -> String {
+        let Some(ac) = &self.ac else {
+            // The automaton could not be built (never seen within fedcheck's input limits): the simple scan.
+            let pairs = self.needles.iter().zip(&self.replacements);
+            return replace_bounded(s, pairs.map(|(a, b)| (a.as_str(), b.as_str())));
+        };
+        let mut out = String::with_capacity(s.len());
+        let mut i = 0;
+        while let Some(m) = ac.find(aho_corasick::Input::new(s).span(i..s.len())) {
+            if bounded(s, m.start(), m.end()) {
+                out.push_str(&s[i..m.start()]);
+                out.push_str(&self.replacements[m.pattern().as_usize()]);
+                i = m.end();
+            } else {
+                let next = m.start() + s[m.start()..].chars().next().map_or(1, char::len_utf8);
+                out.push_str(&s[i..next]);
+                i = next;
+            }
+        }
+        out.push_str(&s[i..]);
+        out
+    }
+
+    /// The first needle found bounded in `s`, if any.
+    fn first_in(&self, s: &str) -> Option<&str> {
+        let Some(ac) = &self.ac else {
+            return self.needles.iter().find(|n| contains_bounded(s, n)).map(String::as_str);
+        };
+        let mut i = 0;
+        while let Some(m) = ac.find(aho_corasick::Input::new(s).span(i..s.len())) {
+            if bounded(s, m.start(), m.end()) {
+                return Some(&self.needles[m.pattern().as_usize()]);
+            }
+            i = m.start() + s[m.start()..].chars().next().map_or(1, char::len_utf8);
+        }
+        None
+    }
+}
+
+/// Whether `s[start..end]` is not part of a longer word.
+fn bounded(s: &str, start: usize, end: usize) -> bool {
+    let m = &s[start..end];
+    let before_ok = match (s[..start].chars().next_back(), m.chars().next()) {
+        (Some(p), Some(f)) => !(is_word(p) && is_word(f)),
+        _ => true,
+    };
+    let after_ok = match (s[end..].chars().next(), m.chars().next_back()) {
+        (Some(n), Some(l)) => !(is_word(n) && is_word(l)),
+        _ => true,
+    };
+    before_ok && after_ok
 }
 
 /// `redacted:KIND:` + the first 12 hex digits of HMAC-SHA256(key, KIND || 0x00 || value).
@@ -174,9 +259,16 @@ impl Redactor {
             })
             .collect();
         pairs.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        Redactor::from_pairs(pairs, values.fields)
+    }
+
+    pub(crate) fn from_pairs(pairs: Vec<(String, String)>, fields: BTreeSet<String>) -> Redactor {
         Redactor {
             pairs,
-            fields: values.fields,
+            fields,
+            plain: OnceLock::new(),
+            escaped: OnceLock::new(),
+            every: OnceLock::new(),
         }
     }
 
@@ -203,7 +295,7 @@ impl Redactor {
     /// Replaces every whole occurrence (not inside a longer word) of a redacted value, in one pass, so a
     /// placeholder is never redacted again.
     pub fn text(&self, s: &str) -> String {
-        replace_bounded(s, self.pairs.iter().map(|(a, b)| (a.as_str(), b.as_str())))
+        self.plain.get_or_init(|| Replacer::new(&self.pairs)).replace(s)
     }
 
     fn apply(&self, s: &mut String) {
@@ -287,8 +379,8 @@ impl Redactor {
         if self.pairs.is_empty() {
             return xml.to_string();
         }
-        let forms = self.xml_forms();
-        let red = |seg: &str| replace_bounded(seg, forms.iter().map(|(a, b)| (a.as_str(), b.as_str())));
+        let replacer = self.escaped.get_or_init(|| Replacer::new(&self.xml_forms()));
+        let red = |seg: &str| replacer.replace(seg);
         let mut out = String::with_capacity(xml.len());
         let mut i = 0;
         while let Some(lt) = xml[i..].find('<').map(|rel| i + rel) {
@@ -344,25 +436,42 @@ impl Redactor {
         if self.pairs.is_empty() {
             return text.to_string();
         }
+        self.every
+            .get_or_init(|| Replacer::new(&self.sweep_forms()))
+            .replace(text)
+    }
+
+    /// Every form the sweep replaces: the XML forms, and each value lower-cased and percent-encoded (as in a URL).
+    fn sweep_forms(&self) -> Vec<(String, String)> {
         let mut forms = self.xml_forms();
         for (v, p) in &self.pairs {
             let lower = v.to_lowercase();
             let encoded: String = form_urlencoded::byte_serialize(v.as_bytes()).collect();
             let encoded_lower: String = form_urlencoded::byte_serialize(lower.as_bytes()).collect();
-            for f in [lower, encoded, encoded_lower] {
+            let percent = encoded.replace('+', "%20");
+            for f in [lower, encoded, encoded_lower, percent] {
                 if !forms.iter().any(|(x, _)| *x == f) {
                     forms.push((f, p.clone()));
                 }
             }
         }
-        forms.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
-        replace_bounded(text, forms.iter().map(|(a, b)| (a.as_str(), b.as_str())))
+        forms
     }
 
     /// A redacted value (of three characters or more) still present in `text`, ignoring case: the final check on
     /// every file of a bundle.
     pub fn survivor(&self, text: &str) -> Option<&str> {
         let lower = text.to_lowercase();
+        let found = self.plain.get_or_init(|| Replacer::new(&self.pairs)).first_in(&lower)?;
+        let value = self
+            .pairs
+            .iter()
+            .map(|(v, _)| v.as_str())
+            .find(|v| v.eq_ignore_ascii_case(found))?;
+        if value.chars().count() >= 3 {
+            return Some(value);
+        }
+        // A short value matched first: look for the longer ones alone.
         self.pairs
             .iter()
             .map(|(v, _)| v.as_str())
@@ -520,10 +629,10 @@ mod tests {
 
     #[test]
     fn xml_redaction_keeps_markup() {
-        let r = Redactor {
-            pairs: vec![("saml".into(), "R".into()), ("a&b".into(), "Q".into())],
-            fields: BTreeSet::new(),
-        };
+        let r = Redactor::from_pairs(
+            vec![("saml".into(), "R".into()), ("a&b".into(), "Q".into())],
+            BTreeSet::new(),
+        );
         let x = r#"<saml:A saml:x="saml" y='a&amp;b'>saml<!-- saml --></saml:A>"#;
         assert_eq!(r.xml(x), r#"<saml:A saml:x="R" y='Q'>R<!-- R --></saml:A>"#);
     }
