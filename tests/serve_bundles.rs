@@ -125,11 +125,15 @@ fn eighty_concurrent_sign_ins_all_get_their_bundle() {
         let zip = format!("{bundle}.zip");
         assert!(std::path::Path::new(&zip).is_file(), "{zip} missing");
     }
-    // Nothing temporary is left behind: only the 80 folders and their zips.
+    // Nothing temporary is left behind: only the 80 folders and their zips (and captures/, the raw tokens serve
+    // keeps beside the bundles: one per sign-in).
     let names: Vec<String> = std::fs::read_dir(dir.path())
         .expect("dir")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "captures")
         .collect();
+    let captures = std::fs::read_dir(dir.path().join("captures")).expect("captures/").count();
+    assert_eq!(captures, POSTS, "one raw capture per sign-in");
     assert_eq!(names.len(), 2 * POSTS, "{names:?}");
     assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");
 }
