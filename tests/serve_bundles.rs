@@ -132,7 +132,9 @@ fn eighty_concurrent_sign_ins_all_get_their_bundle() {
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .filter(|n| n != "captures")
         .collect();
-    let captures = std::fs::read_dir(dir.path().join("captures")).expect("captures/").count();
+    let captures = std::fs::read_dir(dir.path().join("captures"))
+        .expect("captures/")
+        .count();
     assert_eq!(captures, POSTS, "one raw capture per sign-in");
     assert_eq!(names.len(), 2 * POSTS, "{names:?}");
     assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");
