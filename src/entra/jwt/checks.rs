@@ -3,6 +3,7 @@
 //! `appid`, `scp`) a reader wants next to them.
 
 use super::{Header, Options, Signature, PARTNER_CENTER_AUDIENCE};
+use crate::rules::ids;
 use crate::rules::{check, Check, Status};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -13,7 +14,7 @@ type ClaimMap = Map<String, Value>;
 /// `jwt.signature`: the outcome of [`super::jose::verify`], with the fix for a failure.
 pub(super) fn signature_check(signature: &Signature) -> Check {
     check(
-        "jwt.signature",
+        ids::JWT_SIGNATURE,
         if signature.valid { Status::Pass } else { Status::Fail },
         signature.detail.clone(),
         (!signature.valid).then_some(signature_fix(&signature.detail)),
@@ -35,7 +36,7 @@ published keys). Tokens for an app with its own signing keys need that app's JWK
 pub(super) fn header_check(header: &Header) -> Option<Check> {
     (!header.ignored.is_empty()).then(|| {
         check(
-            "jwt.header",
+            ids::JWT_HEADER,
             Status::Warn,
             format!(
                 "the header names its own key ({}); ignored: keys come only from --jwks. Entra's tokens carry no \
@@ -74,7 +75,7 @@ pub(super) fn time_check(c: &ClaimMap, o: &Options) -> Check {
     let skew = format!("skew {}s", o.skew.num_seconds());
     let Some(exp) = exp else {
         return check(
-            "jwt.time",
+            ids::JWT_TIME,
             Status::Fail,
             "no exp claim (or not a number): Entra's access tokens always expire",
             Some("use the access token exactly as Entra issued it"),
@@ -82,7 +83,7 @@ pub(super) fn time_check(c: &ClaimMap, o: &Options) -> Check {
     };
     if let Some(nbf) = nbf.filter(|nbf| o.at + o.skew < *nbf) {
         return check(
-            "jwt.time",
+            ids::JWT_TIME,
             Status::Fail,
             format!("not yet valid: nbf {} is after {} ({skew})", rfc(nbf), rfc(o.at)),
             Some("check the clocks, or pass --at with the time the token was used"),
@@ -90,7 +91,7 @@ pub(super) fn time_check(c: &ClaimMap, o: &Options) -> Check {
     }
     if o.at - o.skew >= exp {
         return check(
-            "jwt.time",
+            ids::JWT_TIME,
             Status::Fail,
             format!("expired: exp {} is before {} ({skew})", rfc(exp), rfc(o.at)),
             Some("get a fresh token (Entra access tokens live about an hour), or pass --at with the time it was used"),
@@ -98,7 +99,7 @@ pub(super) fn time_check(c: &ClaimMap, o: &Options) -> Check {
     }
     let nbf = nbf.map(rfc).unwrap_or_else(|| "absent".into());
     let message = format!("valid at {}: nbf {nbf}, exp {} ({skew})", rfc(o.at), rfc(exp));
-    check("jwt.time", Status::Pass, message, None)
+    check(ids::JWT_TIME, Status::Pass, message, None)
 }
 
 const AMR_FIX: &str = "sign in with MFA. With a federated domain the IdP must send the MFA claim where Entra reads it \
@@ -109,7 +110,7 @@ require MFA itself (Conditional Access or security defaults)";
 pub(super) fn amr_check(c: &ClaimMap) -> Check {
     let Some(v) = c.get("amr") else {
         return check(
-            "jwt.amr",
+            ids::JWT_AMR,
             Status::Fail,
             "no amr claim: Entra recorded no authentication methods, so Partner Center API calls get 401 \
 Unauthorized - MFA required",
@@ -118,7 +119,7 @@ Unauthorized - MFA required",
     };
     let Some(list) = v.as_array() else {
         return check(
-            "jwt.amr",
+            ids::JWT_AMR,
             Status::Fail,
             format!("amr is not an array ({v}): Partner Center cannot see mfa in it"),
             Some(AMR_FIX),
@@ -134,7 +135,7 @@ Unauthorized - MFA required",
             ""
         };
         let message = format!("amr {shown} contains mfa, as Partner Center requires{note}");
-        check("jwt.amr", Status::Pass, message, None)
+        check(ids::JWT_AMR, Status::Pass, message, None)
     } else {
         let note = if fed {
             " (fed = federated sign-in at the IdP, but Entra did not take an MFA claim from it)"
@@ -142,7 +143,7 @@ Unauthorized - MFA required",
             ""
         };
         check(
-            "jwt.amr",
+            ids::JWT_AMR,
             Status::Fail,
             format!("amr {shown} has no mfa{note}: Partner Center API calls get 401 Unauthorized - MFA required"),
             Some(AMR_FIX),
@@ -164,11 +165,14 @@ pub(super) fn audience_check(c: &ClaimMap, o: &Options) -> Check {
     };
     let norm = |s: &str| s.trim_end_matches('/').to_ascii_lowercase();
     match &o.expect_audience {
-        Some(want) if auds.iter().any(|a| norm(a) == norm(want)) => {
-            check("jwt.audience", Status::Pass, format!("aud {shown}, as expected"), None)
-        }
+        Some(want) if auds.iter().any(|a| norm(a) == norm(want)) => check(
+            ids::JWT_AUDIENCE,
+            Status::Pass,
+            format!("aud {shown}, as expected"),
+            None,
+        ),
         Some(want) => check(
-            "jwt.audience",
+            ids::JWT_AUDIENCE,
             Status::Fail,
             format!("aud {shown}, expected {want}"),
             Some(
@@ -181,7 +185,7 @@ pub(super) fn audience_check(c: &ClaimMap, o: &Options) -> Check {
             } else {
                 ""
             };
-            check("jwt.audience", Status::Info, format!("aud {shown}{note}"), None)
+            check(ids::JWT_AUDIENCE, Status::Info, format!("aud {shown}{note}"), None)
         }
     }
 }
@@ -197,15 +201,15 @@ pub(super) fn tenant_check(c: &ClaimMap, o: &Options) -> Check {
     );
     match (&o.expect_tenant, tid) {
         (Some(want), Some(t)) if t.eq_ignore_ascii_case(want.trim()) => {
-            check("jwt.tenant", Status::Pass, format!("{shown}, as expected"), None)
+            check(ids::JWT_TENANT, Status::Pass, format!("{shown}, as expected"), None)
         }
         (Some(want), _) => check(
-            "jwt.tenant",
+            ids::JWT_TENANT,
             Status::Fail,
             format!("{shown}, expected tenant {want}"),
             Some("sign in to the partner tenant (the token came from another tenant)"),
         ),
-        (None, _) => check("jwt.tenant", Status::Info, shown, None),
+        (None, _) => check(ids::JWT_TENANT, Status::Info, shown, None),
     }
 }
 
@@ -228,8 +232,8 @@ pub(super) fn identity_checks(c: &ClaimMap) -> [Check; 3] {
         (None, None) => "no scp or roles".into(),
     };
     [
-        check("jwt.upn", Status::Info, upn, None),
-        check("jwt.appid", Status::Info, appid, None),
-        check("jwt.scp", Status::Info, scp, None),
+        check(ids::JWT_UPN, Status::Info, upn, None),
+        check(ids::JWT_APPID, Status::Info, appid, None),
+        check(ids::JWT_SCP, Status::Info, scp, None),
     ]
 }
