@@ -318,31 +318,14 @@ pub fn load_federation_config(path: &str) -> Result<FederationSettings, Federati
 }
 
 /// Decodes the text of an export: UTF-8 (BOM optional), or UTF-16 with a BOM as Windows PowerShell's `Out-File`
-/// writes it.
+/// writes it; the failure worded for a settings export.
 fn decode_text(bytes: &[u8]) -> Result<String, SettingsProblem> {
-    let utf16 = |data: &[u8], le: bool| -> Result<String, SettingsProblem> {
-        if data.len() % 2 != 0 {
-            return Err(SettingsProblem::OddUtf16);
-        }
-        let units: Vec<u16> = data
-            .chunks_exact(2)
-            .map(|c| {
-                if le {
-                    u16::from_le_bytes([c[0], c[1]])
-                } else {
-                    u16::from_be_bytes([c[0], c[1]])
-                }
-            })
-            .collect();
-        String::from_utf16(&units).map_err(|_| SettingsProblem::InvalidUtf16)
-    };
-    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-        utf16(rest, true)
-    } else if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
-        utf16(rest, false)
-    } else {
-        let t = std::str::from_utf8(bytes).map_err(|_| SettingsProblem::NotText)?;
-        Ok(t.strip_prefix('\u{feff}').unwrap_or(t).to_string())
+    use crate::input::text::{decode, TextError};
+    match decode(bytes) {
+        Ok((text, _)) => Ok(text),
+        Err(TextError::OddUtf16) => Err(SettingsProblem::OddUtf16),
+        Err(TextError::InvalidUtf16(_)) => Err(SettingsProblem::InvalidUtf16),
+        Err(TextError::NotUtf8(_) | TextError::Nul) => Err(SettingsProblem::NotText),
     }
 }
 

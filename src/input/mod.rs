@@ -11,6 +11,7 @@
 pub mod capture;
 pub mod lines;
 pub mod stream;
+pub mod text;
 
 pub use stream::{Inputs, Item};
 

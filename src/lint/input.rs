@@ -1,8 +1,9 @@
 //! The input side of `lint-config`: reading a file (or stdin) or a directory with size limits, and decoding its
-//! text as PowerShell and the products write it (UTF-8 with or without BOM, UTF-16 with a BOM).
+//! text as PowerShell and the products write it (UTF-8 with or without BOM, UTF-16 with a BOM) with the shared
+//! decoder of [`crate::input::text`], refusing NUL characters.
 
 use super::LintError;
-use serde::Serialize;
+pub use crate::input::text::{Encoding, TextError};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -106,67 +107,10 @@ pub(crate) fn read_optional(dir_name: &str, path: &Path) -> Result<Option<Vec<u8
     }
 }
 
-/// How a file was encoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Encoding {
-    /// UTF-8 (with or without BOM).
-    Utf8,
-    /// UTF-16 little endian with BOM (what Windows PowerShell's `Out-File` writes).
-    Utf16le,
-    /// UTF-16 big endian with BOM.
-    Utf16be,
-}
-
-/// Why a file's bytes are not text fedcheck reads.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum TextError {
-    /// A UTF-16 byte order mark, then an odd number of bytes.
-    #[error("UTF-16 (by its byte order mark) but an odd number of bytes")]
-    OddUtf16,
-    /// A UTF-16 byte order mark, then something that is not UTF-16.
-    #[error("UTF-16 (by its byte order mark) but not valid UTF-16: {0}")]
-    InvalidUtf16(std::char::DecodeUtf16Error),
-    /// No UTF-16 byte order mark, and not UTF-8.
-    #[error("not UTF-8, nor UTF-16 with a byte order mark ({0})")]
-    NotUtf8(std::str::Utf8Error),
-    /// NUL characters: binary data, or UTF-16 without a byte order mark.
-    #[error("contains NUL characters (binary data, or UTF-16 without a byte order mark)")]
-    Nul,
-}
-
-/// Decodes a configuration file: UTF-8 (BOM optional), or UTF-16 LE/BE with a BOM. Anything else is refused with
-/// the reason.
+/// Decodes a configuration file: UTF-8 (BOM optional), or UTF-16 LE/BE with a BOM. Anything else, NUL characters
+/// included, is refused with the reason.
 pub fn decode(bytes: &[u8]) -> Result<(String, Encoding), TextError> {
-    fn utf16(body: &[u8], le: bool) -> Result<String, TextError> {
-        if body.len() % 2 != 0 {
-            return Err(TextError::OddUtf16);
-        }
-        let units = body.chunks_exact(2).map(|p| {
-            if le {
-                u16::from_le_bytes([p[0], p[1]])
-            } else {
-                u16::from_be_bytes([p[0], p[1]])
-            }
-        });
-        char::decode_utf16(units)
-            .collect::<Result<String, _>>()
-            .map_err(TextError::InvalidUtf16)
-    }
-    let (text, enc) = if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-        (utf16(rest, true)?, Encoding::Utf16le)
-    } else if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
-        (utf16(rest, false)?, Encoding::Utf16be)
-    } else {
-        let rest = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
-        let s = std::str::from_utf8(rest).map_err(TextError::NotUtf8)?;
-        (s.to_string(), Encoding::Utf8)
-    };
-    if text.contains('\0') {
-        return Err(TextError::Nul);
-    }
-    Ok((text, enc))
+    crate::input::text::decode_refusing_nul(bytes)
 }
 
 /// [`decode`], its error naming the input.
