@@ -736,27 +736,45 @@ impl RawListing {
     }
 }
 
-/// Reads of a zip's index are counted against a budget ([`Limits::zip_index_bytes`]); past it, the reader
-/// fails, so a huge or hostile central directory is never parsed whole.
-struct IndexBudget<R> {
+/// A reader whose reads are counted against a shared budget of bytes; past it, reads fail with `exhausted`, so the
+/// archive reader on top gives up. The zip index is read within [`Limits::zip_index_bytes`], the tar headers before
+/// each entry within [`MAX_TAR_HEADER_BYTES`]; `u64::MAX` lifts the budget (the caller sets it while reading what
+/// is budgeted otherwise, such as an entry's data).
+struct Budgeted<R> {
     inner: R,
     left: std::rc::Rc<std::cell::Cell<u64>>,
+    exhausted: &'static str,
 }
 
-impl<R: Read> Read for IndexBudget<R> {
+impl<R> Budgeted<R> {
+    /// `inner` read within `budget` bytes; the returned cell is the budget left, for the caller to read and reset.
+    fn new(inner: R, budget: u64, exhausted: &'static str) -> (Self, std::rc::Rc<std::cell::Cell<u64>>) {
+        let left = std::rc::Rc::new(std::cell::Cell::new(budget));
+        let reader = Budgeted {
+            inner,
+            left: left.clone(),
+            exhausted,
+        };
+        (reader, left)
+    }
+}
+
+impl<R: Read> Read for Budgeted<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let left = self.left.get();
         if left == 0 {
-            return Err(std::io::Error::other("zip index budget exhausted"));
+            return Err(std::io::Error::other(self.exhausted));
         }
         let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
         let n = self.inner.read(&mut buf[..want])?;
-        self.left.set(left - n as u64);
+        if left != u64::MAX {
+            self.left.set(left - n as u64);
+        }
         Ok(n)
     }
 }
 
-impl<R: Seek> Seek for IndexBudget<R> {
+impl<R: Seek> Seek for Budgeted<R> {
     fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
         self.inner.seek(pos)
     }
@@ -787,7 +805,25 @@ fn has_zip64_end(r: &mut (impl Read + Seek), len: u64, window: u64) -> std::io::
 
 /// A zip: its central directory read within a budget, zip64 refused, entries' compressed data checked to be
 /// apart (no two share bytes, none runs into the index), then every entry hashed as a stream.
-fn read_zip<R: Read + Seek>(path: &Path, mut r: R, limits: &Limits) -> Result<Listing, VerifyError> {
+fn read_zip<R: Read + Seek>(path: &Path, r: R, limits: &Limits) -> Result<Listing, VerifyError> {
+    let mut z = open_zip_index(path, r, limits)?;
+    let mut budget = Budget::new(path, limits);
+    if z.len() as u64 > limits.max_entries {
+        return Err(budget.over(OverLimit::Entries {
+            max: limits.max_entries,
+        }));
+    }
+    check_zip_entries_apart(path, &mut z, &mut budget)?;
+    hash_zip_entries(path, &mut z, &mut budget)
+}
+
+/// The zip's central directory, read within [`Limits::zip_index_bytes`]; an archive with a zip64 end record is
+/// refused before the zip reader trusts its entry count. The budget is lifted once the index is read.
+fn open_zip_index<R: Read + Seek>(
+    path: &Path,
+    mut r: R,
+    limits: &Limits,
+) -> Result<zip::ZipArchive<Budgeted<R>>, VerifyError> {
     let unreadable = |error| VerifyError::Unreadable {
         path: path.to_path_buf(),
         error,
@@ -800,12 +836,8 @@ fn read_zip<R: Read + Seek>(path: &Path, mut r: R, limits: &Limits) -> Result<Li
         });
     }
     r.seek(SeekFrom::Start(0)).map_err(unreadable)?;
-    let left = std::rc::Rc::new(std::cell::Cell::new(budget_bytes));
-    let reader = IndexBudget {
-        inner: r,
-        left: left.clone(),
-    };
-    let mut z = match zip::ZipArchive::new(reader) {
+    let (reader, left) = Budgeted::new(r, budget_bytes, "zip index budget exhausted");
+    let z = match zip::ZipArchive::new(reader) {
         Ok(z) => z,
         Err(_) if left.get() == 0 => {
             return Err(VerifyError::OverLimit {
@@ -824,22 +856,29 @@ fn read_zip<R: Read + Seek>(path: &Path, mut r: R, limits: &Limits) -> Result<Li
         }
     };
     left.set(u64::MAX);
-    let mut budget = Budget::new(path, limits);
-    if z.len() as u64 > limits.max_entries {
-        return Err(budget.over(OverLimit::Entries {
-            max: limits.max_entries,
-        }));
-    }
-    let entry_error = |index, error| VerifyError::ZipEntry {
+    Ok(z)
+}
+
+/// The error for a zip entry that cannot be read.
+fn zip_entry_error(path: &Path, index: usize, error: zip::result::ZipError) -> VerifyError {
+    VerifyError::ZipEntry {
         path: path.to_path_buf(),
         index,
         error,
-    };
-    // First pass, headers only: declared sizes within the limits, compressed data apart.
+    }
+}
+
+/// First pass, headers only: declared sizes within the limits, and every entry's compressed data apart (no two
+/// share bytes, none runs into the index).
+fn check_zip_entries_apart<R: Read + Seek>(
+    path: &Path,
+    z: &mut zip::ZipArchive<R>,
+    budget: &mut Budget<'_>,
+) -> Result<(), VerifyError> {
     let index_start = z.central_directory_start();
     let mut ranges = Vec::with_capacity(z.len());
     for i in 0..z.len() {
-        let e = z.by_index_raw(i).map_err(|e| entry_error(i, e))?;
+        let e = z.by_index_raw(i).map_err(|e| zip_entry_error(path, i, e))?;
         let name = e.name().to_string();
         if !e.is_dir() {
             budget.declared(&name, e.size())?;
@@ -864,12 +903,19 @@ fn read_zip<R: Read + Seek>(path: &Path, mut r: R, limits: &Limits) -> Result<Li
             });
         }
     }
-    drop(ranges);
-    // Second pass: every entry hashed as a stream.
+    Ok(())
+}
+
+/// Second pass: every entry hashed as a stream, the files the verification reads kept.
+fn hash_zip_entries<R: Read + Seek>(
+    path: &Path,
+    z: &mut zip::ZipArchive<R>,
+    budget: &mut Budget<'_>,
+) -> Result<Listing, VerifyError> {
     let mut raw = RawListing::default();
     for i in 0..z.len() {
         budget.entry()?;
-        let mut e = z.by_index(i).map_err(|e| entry_error(i, e))?;
+        let mut e = z.by_index(i).map_err(|e| zip_entry_error(path, i, e))?;
         if e.is_dir() {
             continue;
         }
@@ -908,28 +954,6 @@ impl<R: Read> Read for Counted<R> {
     }
 }
 
-/// The expanded tar stream: what the tar reader consumes outside an entry's data (headers, long names, PAX
-/// attributes, skipped data) is counted against [`MAX_TAR_HEADER_BYTES`] per entry.
-struct TarStream<R> {
-    inner: R,
-    header_left: std::rc::Rc<std::cell::Cell<u64>>,
-}
-
-impl<R: Read> Read for TarStream<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let left = self.header_left.get();
-        if left == 0 {
-            return Err(std::io::Error::other("tar header budget exhausted"));
-        }
-        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-        let n = self.inner.read(&mut buf[..want])?;
-        if left != u64::MAX {
-            self.header_left.set(left - n as u64);
-        }
-        Ok(n)
-    }
-}
-
 /// The name of a tar entry, `/`-separated, without `./` components (a `..` or root component is kept in the
 /// name, which then matches nothing listed).
 fn tar_name(p: &Path) -> String {
@@ -959,11 +983,10 @@ fn read_tar<R: Read>(
     limits: &Limits,
     compressed: Option<std::rc::Rc<std::cell::Cell<u64>>>,
 ) -> Result<Listing, VerifyError> {
-    let header_left = std::rc::Rc::new(std::cell::Cell::new(MAX_TAR_HEADER_BYTES));
-    let mut archive = tar::Archive::new(TarStream {
-        inner: r,
-        header_left: header_left.clone(),
-    });
+    // What the tar reader consumes outside an entry's data (headers, long names, PAX attributes, skipped data) is
+    // counted against MAX_TAR_HEADER_BYTES per entry.
+    let (stream, header_left) = Budgeted::new(r, MAX_TAR_HEADER_BYTES, "tar header budget exhausted");
+    let mut archive = tar::Archive::new(stream);
     let not_tar = |error| VerifyError::NotATar {
         path: path.to_path_buf(),
         error,
