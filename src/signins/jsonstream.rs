@@ -67,6 +67,99 @@ pub struct Scanner<R: BufRead> {
     limit: usize,
 }
 
+/// Where a value's scan stands, kept across buffer refills: the value's kind (by its first byte), the nesting depth
+/// of a container, and whether the scan is inside a string (just after a backslash).
+struct ValueScan {
+    first: u8,
+    container: bool,
+    depth: usize,
+    in_string: bool,
+    escape: bool,
+    started: bool,
+}
+
+impl ValueScan {
+    /// What the value is, for a truncation error.
+    fn inside(&self) -> &'static str {
+        match self.first {
+            b'{' => "an object",
+            b'[' => "an array",
+            b'"' => "a string",
+            _ => "a value",
+        }
+    }
+
+    /// A scalar other than a string ends where the input ends.
+    fn ends_at_end_of_input(&self) -> bool {
+        !self.container && !self.in_string && self.started
+    }
+
+    /// Scans `buf` (starting at input offset `pos`): `Some(n)` when the value ends after its first `n` bytes.
+    fn end_in(&mut self, buf: &[u8], pos: u64) -> Result<Option<usize>, ScanError> {
+        for (i, &b) in buf.iter().enumerate() {
+            if !self.started {
+                self.started = true;
+                match b {
+                    b'{' | b'[' => self.depth = 1,
+                    b'"' => self.in_string = true,
+                    _ => {}
+                }
+            } else if self.in_string {
+                if self.string_byte(b, pos + i as u64)? && !self.container {
+                    return Ok(Some(i + 1));
+                }
+            } else if !self.container {
+                if is_ws(b) || b == b',' || b == b']' || b == b'}' {
+                    return Ok(Some(i));
+                }
+            } else if self.container_byte(b, pos + i as u64)? {
+                return Ok(Some(i + 1));
+            }
+        }
+        Ok(None)
+    }
+
+    /// One byte inside a string: true when it is the closing quote.
+    fn string_byte(&mut self, b: u8, offset: u64) -> Result<bool, ScanError> {
+        if self.escape {
+            self.escape = false;
+        } else if b == b'\\' {
+            self.escape = true;
+        } else if b == b'"' {
+            self.in_string = false;
+            return Ok(true);
+        } else if b < 0x20 {
+            return Err(ScanError::Syntax {
+                offset,
+                message: "control character in a string".into(),
+            });
+        }
+        Ok(false)
+    }
+
+    /// One byte of a container outside strings: true when it closes the container.
+    fn container_byte(&mut self, b: u8, offset: u64) -> Result<bool, ScanError> {
+        match b {
+            b'"' => self.in_string = true,
+            b'{' | b'[' => {
+                self.depth += 1;
+                if self.depth > 512 {
+                    return Err(ScanError::Syntax {
+                        offset,
+                        message: "nested more than 512 levels".into(),
+                    });
+                }
+            }
+            b'}' | b']' => {
+                self.depth -= 1;
+                return Ok(self.depth == 0);
+            }
+            _ => {}
+        }
+        Ok(false)
+    }
+}
+
 fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
@@ -133,101 +226,19 @@ impl<R: BufRead> Scanner<R> {
 
     /// Reads one complete value; its bytes go to `sink` when given (bounded by the limit).
     pub fn value(&mut self, mut sink: Option<&mut Vec<u8>>) -> Result<(), ScanError> {
-        let first = match self.next_token()? {
-            Some(b) => b,
-            None => {
-                return Err(ScanError::Truncated {
-                    inside: "a value",
-                    offset: self.pos,
-                })
-            }
-        };
-        let container = first == b'{' || first == b'[';
-        let inside: &'static str = match first {
-            b'{' => "an object",
-            b'[' => "an array",
-            b'"' => "a string",
-            _ => "a value",
-        };
-        if !container && first != b'"' && !(first == b'-' || first.is_ascii_alphanumeric()) {
-            return Err(ScanError::Syntax {
-                offset: self.pos,
-                message: format!("unexpected '{}'", (first as char).escape_default()),
-            });
-        }
-        let mut depth: usize = 0;
-        let mut in_string = false;
-        let mut escape = false;
-        let mut started = false;
+        let mut scan = self.value_start()?;
         loop {
             let buf = self.r.fill_buf()?;
             if buf.is_empty() {
-                if !container && !in_string && started {
+                if scan.ends_at_end_of_input() {
                     return Ok(()); // a scalar at the end of the input
                 }
                 return Err(ScanError::Truncated {
-                    inside,
+                    inside: scan.inside(),
                     offset: self.pos,
                 });
             }
-            let mut end: Option<usize> = None; // bytes of buf that belong to the value
-            for (i, &b) in buf.iter().enumerate() {
-                if !started {
-                    started = true;
-                    match b {
-                        b'{' | b'[' => depth = 1,
-                        b'"' => in_string = true,
-                        _ => {}
-                    }
-                    continue;
-                }
-                if in_string {
-                    if escape {
-                        escape = false;
-                    } else if b == b'\\' {
-                        escape = true;
-                    } else if b == b'"' {
-                        in_string = false;
-                        if !container {
-                            end = Some(i + 1);
-                            break;
-                        }
-                    } else if b < 0x20 {
-                        return Err(ScanError::Syntax {
-                            offset: self.pos + i as u64,
-                            message: "control character in a string".into(),
-                        });
-                    }
-                    continue;
-                }
-                if !container {
-                    if is_ws(b) || b == b',' || b == b']' || b == b'}' {
-                        end = Some(i);
-                        break;
-                    }
-                    continue;
-                }
-                match b {
-                    b'"' => in_string = true,
-                    b'{' | b'[' => {
-                        depth += 1;
-                        if depth > 512 {
-                            return Err(ScanError::Syntax {
-                                offset: self.pos + i as u64,
-                                message: "nested more than 512 levels".into(),
-                            });
-                        }
-                    }
-                    b'}' | b']' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            end = Some(i + 1);
-                            break;
-                        }
-                    }
-                    _ => {}
-                }
-            }
+            let end = scan.end_in(buf, self.pos)?; // bytes of buf that belong to the value
             let take = end.unwrap_or(buf.len());
             if let Some(s) = sink.as_deref_mut() {
                 if s.len() + take > self.limit {
@@ -241,6 +252,31 @@ impl<R: BufRead> Scanner<R> {
                 return Ok(());
             }
         }
+    }
+
+    /// The first byte of a value, not consumed: what kind of value it opens, or an error if it opens none.
+    fn value_start(&mut self) -> Result<ValueScan, ScanError> {
+        let Some(first) = self.next_token()? else {
+            return Err(ScanError::Truncated {
+                inside: "a value",
+                offset: self.pos,
+            });
+        };
+        let container = first == b'{' || first == b'[';
+        if !container && first != b'"' && !(first == b'-' || first.is_ascii_alphanumeric()) {
+            return Err(ScanError::Syntax {
+                offset: self.pos,
+                message: format!("unexpected '{}'", (first as char).escape_default()),
+            });
+        }
+        Ok(ValueScan {
+            first,
+            container,
+            depth: 0,
+            in_string: false,
+            escape: false,
+            started: false,
+        })
     }
 
     fn string(&mut self) -> Result<String, ScanError> {
@@ -327,6 +363,33 @@ impl<R: BufRead> Scanner<R> {
         }
     }
 
+    /// After a member of an array or object: consumes the `,` before the next one (false) or the `close` that ends
+    /// the container (true).
+    fn after_member(&mut self, close: u8, inside: &'static str) -> Result<bool, ScanError> {
+        match self.next_token()? {
+            Some(b',') => {
+                self.bump();
+                Ok(false)
+            }
+            Some(b) if b == close => {
+                self.bump();
+                Ok(true)
+            }
+            Some(b) => Err(ScanError::Syntax {
+                offset: self.pos,
+                message: format!(
+                    "expected ',' or '{}' in {inside}, found '{}'",
+                    close as char,
+                    (b as char).escape_default()
+                ),
+            }),
+            None => Err(ScanError::Truncated {
+                inside,
+                offset: self.pos,
+            }),
+        }
+    }
+
     fn array(&mut self, f: &mut dyn FnMut(Value) -> Result<(), super::SigninsError>) -> Result<(), ScanError> {
         self.expect(b'[', "an array")?;
         if self.next_token()? == Some(b']') {
@@ -340,27 +403,8 @@ impl<R: BufRead> Scanner<R> {
             let v = self.parse(&raw, at)?;
             drop(raw);
             f(v).map_err(ScanError::Handler)?;
-            match self.next_token()? {
-                Some(b',') => self.bump(),
-                Some(b']') => {
-                    self.bump();
-                    return Ok(());
-                }
-                Some(b) => {
-                    return Err(ScanError::Syntax {
-                        offset: self.pos,
-                        message: format!(
-                            "expected ',' or ']' in an array, found '{}'",
-                            (b as char).escape_default()
-                        ),
-                    })
-                }
-                None => {
-                    return Err(ScanError::Truncated {
-                        inside: "an array",
-                        offset: self.pos,
-                    })
-                }
+            if self.after_member(b']', "an array")? {
+                return Ok(());
             }
         }
     }
@@ -396,27 +440,8 @@ impl<R: BufRead> Scanner<R> {
                 let v = self.parse(&raw, at)?;
                 rest.insert(key, v);
             }
-            match self.next_token()? {
-                Some(b',') => self.bump(),
-                Some(b'}') => {
-                    self.bump();
-                    return Ok((page, rest));
-                }
-                Some(b) => {
-                    return Err(ScanError::Syntax {
-                        offset: self.pos,
-                        message: format!(
-                            "expected ',' or '}}' in an object, found '{}'",
-                            (b as char).escape_default()
-                        ),
-                    })
-                }
-                None => {
-                    return Err(ScanError::Truncated {
-                        inside: "an object",
-                        offset: self.pos,
-                    })
-                }
+            if self.after_member(b'}', "an object")? {
+                return Ok((page, rest));
             }
         }
     }
