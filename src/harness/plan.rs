@@ -25,11 +25,13 @@
 //! [`CaseResult::problems`] lists every difference in words. [`PlanResult::text`] is the terminal summary and
 //! [`PlanResult::junit`] the JUnit XML for CI systems (one test case per plan case).
 
+use crate::entra::FederationSettings;
 use crate::http::HttpPolicy;
 use crate::input::{self, InputFormat, InputLimits};
-use crate::report::{self, Report, Settings, Verdict};
+use crate::report::{self, Report, Settings, TokenReport, Verdict};
 use crate::rules::Status;
-use crate::saml::metadata::{load_metadata, MetadataError};
+use crate::saml::metadata::{load_metadata, Metadata, MetadataError};
+use crate::saml::Claims;
 use crate::saml::Engines;
 use crate::trust::{self, TrustAnchor};
 use crate::xml::Limits;
@@ -364,11 +366,6 @@ impl LoadedPlan {
             path: self.path.clone(),
             message,
         };
-        let trust_err = |field, error| PlanError::Trust {
-            path: self.path.clone(),
-            field,
-            error,
-        };
         let s = &self.plan.settings;
         let at = match &s.at {
             Some(a) => evaluation_time(a).map_err(|e| invalid(format!("settings.at: {e}")))?,
@@ -384,24 +381,43 @@ impl LoadedPlan {
             })?,
             None => chrono::Duration::minutes(5),
         };
-        let engines = match s.engines.as_deref().unwrap_or("both") {
-            "both" => Engines {
-                fedcheck: true,
-                xmlsec: true,
-            },
-            "fedcheck" => Engines {
-                fedcheck: true,
-                xmlsec: false,
-            },
-            "xmlsec" => Engines {
-                fedcheck: false,
-                xmlsec: true,
-            },
-            other => {
-                return Err(invalid(format!(
-                    "settings.engines: \"{other}\" is not both, fedcheck or xmlsec"
-                )))
-            }
+        let engines = s.engines.as_deref().unwrap_or("both");
+        let engines = engines_named(engines).ok_or_else(|| {
+            invalid(format!(
+                "settings.engines: \"{engines}\" is not both, fedcheck or xmlsec"
+            ))
+        })?;
+        let t = &self.plan.trust;
+        let ResolvedTrust {
+            anchors,
+            metadata,
+            federation,
+        } = self.trust()?;
+        Ok(Settings {
+            anchors,
+            metadata,
+            expect_issuer: t.expect_issuer.clone(),
+            at,
+            at_issue_instant,
+            skew,
+            engines,
+            xml_limits: Limits::default(),
+            federation,
+            tenant_domain: s
+                .tenant_domain
+                .as_ref()
+                .map(|d| d.trim().trim_end_matches('.').to_ascii_lowercase()),
+            stand_in: None,
+        })
+    }
+
+    /// Resolves `[trust]`: the IdP certificates, the metadata (verified with `metadata_cert` when given) and the
+    /// federation settings, with the trust anchors they bring, each certificate once.
+    fn trust(&self) -> Result<ResolvedTrust, PlanError> {
+        let trust_err = |field, error| PlanError::Trust {
+            path: self.path.clone(),
+            field,
+            error,
         };
         let t = &self.plan.trust;
         let mut anchors: Vec<TrustAnchor> = Vec::new();
@@ -444,23 +460,33 @@ impl LoadedPlan {
             }
             None => None,
         };
-        Ok(Settings {
+        Ok(ResolvedTrust {
             anchors,
             metadata,
-            expect_issuer: t.expect_issuer.clone(),
-            at,
-            at_issue_instant,
-            skew,
-            engines,
-            xml_limits: Limits::default(),
             federation,
-            tenant_domain: s
-                .tenant_domain
-                .as_ref()
-                .map(|d| d.trim().trim_end_matches('.').to_ascii_lowercase()),
-            stand_in: None,
         })
     }
+}
+
+/// A plan's `[trust]`, resolved.
+struct ResolvedTrust {
+    /// Every trusted certificate, each once.
+    anchors: Vec<TrustAnchor>,
+    /// The metadata, when `trust.metadata` names it.
+    metadata: Option<Metadata>,
+    /// The federation settings, when `trust.federation_config` names them.
+    federation: Option<FederationSettings>,
+}
+
+/// The signature engines a plan's `settings.engines` names: `both`, `fedcheck` or `xmlsec`.
+fn engines_named(name: &str) -> Option<Engines> {
+    let (fedcheck, xmlsec) = match name {
+        "both" => (true, true),
+        "fedcheck" => (true, false),
+        "xmlsec" => (false, true),
+        _ => return None,
+    };
+    Some(Engines { fedcheck, xmlsec })
 }
 
 /// One case's outcome.
@@ -585,29 +611,7 @@ fn run_case(lp: &LoadedPlan, c: &Case, settings: &Settings) -> CaseResult {
 
 /// Every way the report differs from the case's expectations.
 fn compare(c: &Case, rep: &Report) -> Vec<String> {
-    let mut out = Vec::new();
-    let want = parse_verdict(&c.verdict).unwrap_or(Verdict::Error);
-    if rep.verdict != want {
-        let why: Vec<String> = rep
-            .tokens
-            .iter()
-            .flat_map(|t| t.checks.iter().filter(|k| k.status == Status::Fail))
-            .map(|k| format!("{}: {}", k.id, k.message))
-            .chain(rep.errors.iter().map(|e| e.message.clone()))
-            .take(3)
-            .collect();
-        out.push(format!(
-            "expected verdict {}, got {}{}{}",
-            c.verdict,
-            rep.verdict.as_str(),
-            if why.is_empty() { "" } else { " (" },
-            if why.is_empty() {
-                String::new()
-            } else {
-                why.join("; ") + ")"
-            }
-        ));
-    }
+    let mut out: Vec<String> = verdict_difference(c, rep).into_iter().collect();
     if rep.tokens.is_empty() && (c.mfa.is_some() || !c.claims.is_empty() || !c.checks.is_empty()) {
         out.push("no token found, so the MFA, claim and check expectations cannot hold".into());
         return out;
@@ -619,88 +623,137 @@ fn compare(c: &Case, rep: &Report) -> Vec<String> {
             String::new()
         };
         if let Some(loc) = &c.mfa {
-            let locations: Vec<&str> = t
-                .mfa
-                .evidence
-                .iter()
-                .map(|e| e.split(" = ").next().unwrap_or(e))
-                .collect();
-            if loc == "none" {
-                if t.mfa.satisfied {
-                    out.push(format!("{which}expected no MFA, found it at {}", locations.join(", ")));
-                }
-            } else if !t.mfa.satisfied
-                || !t
-                    .mfa
-                    .evidence
-                    .iter()
-                    .any(|e| e == loc || e.split(" = ").next() == Some(loc))
-            {
-                out.push(format!(
-                    "{which}expected MFA evidence at {loc}, found {}",
-                    if locations.is_empty() {
-                        "none".to_string()
-                    } else {
-                        locations.join(", ")
-                    }
-                ));
-            }
+            out.extend(mfa_difference(loc, t).map(|d| format!("{which}{d}")));
         }
         if !c.claims.is_empty() {
-            match &t.claims {
-                None => out.push(format!(
-                    "{which}expected claims, but no claims are signed by a trusted key"
-                )),
-                Some(cl) => {
-                    for (key, want) in &c.claims {
-                        let have: Vec<String> = match key.as_str() {
-                            "issuer" => cl.issuer.iter().cloned().collect(),
-                            "name_id" => cl.name_id.iter().map(|n| n.value.clone()).collect(),
-                            "name_id_format" => cl.name_id.iter().filter_map(|n| n.format.clone()).collect(),
-                            "audience" => cl.audiences.clone(),
-                            "authn_method" => cl.authn_methods.clone(),
-                            name => cl
-                                .attributes
-                                .iter()
-                                .filter(|a| {
-                                    a.name == name
-                                        || a.namespace.as_deref().is_some_and(|ns| {
-                                            format!("{}/{}", ns.trim_end_matches('/'), a.name) == name
-                                        })
-                                })
-                                .flat_map(|a| a.values.iter().cloned())
-                                .collect(),
-                        };
-                        for w in want.values() {
-                            if !have.iter().any(|h| h == w) {
-                                out.push(format!(
-                                    "{which}expected claim {key} = {w}, found {}",
-                                    if have.is_empty() {
-                                        "none".to_string()
-                                    } else {
-                                        have.join(", ")
-                                    }
-                                ));
-                            }
-                        }
-                    }
-                }
-            }
+            out.extend(
+                claim_differences(&c.claims, t)
+                    .into_iter()
+                    .map(|d| format!("{which}{d}")),
+            );
         }
-        for (id, want) in &c.checks {
-            let got = t.checks.iter().find(|k| k.id == id.as_str());
-            match got {
-                None => out.push(format!("{which}expected check {id} = {want}, but it was not reported")),
-                Some(k) if k.status.as_str() != want.as_str() => out.push(format!(
-                    "{which}expected check {id} = {want}, got {} ({})",
-                    k.status.as_str(),
-                    k.message
-                )),
-                Some(_) => {}
+        out.extend(
+            check_differences(&c.checks, t)
+                .into_iter()
+                .map(|d| format!("{which}{d}")),
+        );
+    }
+    out
+}
+
+/// The expected verdict against the report's, with the first reasons (failed checks, errors) for a difference.
+fn verdict_difference(c: &Case, rep: &Report) -> Option<String> {
+    let want = parse_verdict(&c.verdict).unwrap_or(Verdict::Error);
+    if rep.verdict == want {
+        return None;
+    }
+    let why: Vec<String> = rep
+        .tokens
+        .iter()
+        .flat_map(|t| t.checks.iter().filter(|k| k.status == Status::Fail))
+        .map(|k| format!("{}: {}", k.id, k.message))
+        .chain(rep.errors.iter().map(|e| e.message.clone()))
+        .take(3)
+        .collect();
+    Some(format!(
+        "expected verdict {}, got {}{}{}",
+        c.verdict,
+        rep.verdict.as_str(),
+        if why.is_empty() { "" } else { " (" },
+        if why.is_empty() {
+            String::new()
+        } else {
+            why.join("; ") + ")"
+        }
+    ))
+}
+
+/// The expected MFA location (`none` for no MFA) against the token's MFA evidence.
+fn mfa_difference(loc: &str, t: &TokenReport) -> Option<String> {
+    let locations: Vec<String> = t
+        .mfa
+        .evidence
+        .iter()
+        .map(|e| e.split(" = ").next().unwrap_or(e).to_string())
+        .collect();
+    if loc == "none" {
+        return t
+            .mfa
+            .satisfied
+            .then(|| format!("expected no MFA, found it at {}", locations.join(", ")));
+    }
+    let found = t
+        .mfa
+        .evidence
+        .iter()
+        .any(|e| e == loc || e.split(" = ").next() == Some(loc));
+    (!t.mfa.satisfied || !found).then(|| format!("expected MFA evidence at {loc}, found {}", found_list(&locations)))
+}
+
+/// Each expected claim value the token's signed claims lack.
+fn claim_differences(want: &BTreeMap<String, OneOrMany>, t: &TokenReport) -> Vec<String> {
+    let Some(claims) = &t.claims else {
+        return vec!["expected claims, but no claims are signed by a trusted key".into()];
+    };
+    let mut out = Vec::new();
+    for (key, values) in want {
+        let have = claim_values(claims, key);
+        for w in values.values() {
+            if !have.iter().any(|h| h == w) {
+                out.push(format!("expected claim {key} = {w}, found {}", found_list(&have)));
             }
         }
     }
     out
+}
+
+/// The values of a claim a plan names: `issuer`, `name_id`, `name_id_format`, `audience`, `authn_method`, or an
+/// attribute by its name or its namespace-qualified name.
+fn claim_values(claims: &Claims, key: &str) -> Vec<String> {
+    match key {
+        "issuer" => claims.issuer.iter().cloned().collect(),
+        "name_id" => claims.name_id.iter().map(|n| n.value.clone()).collect(),
+        "name_id_format" => claims.name_id.iter().filter_map(|n| n.format.clone()).collect(),
+        "audience" => claims.audiences.clone(),
+        "authn_method" => claims.authn_methods.clone(),
+        name => claims
+            .attributes
+            .iter()
+            .filter(|a| {
+                a.name == name
+                    || a.namespace
+                        .as_deref()
+                        .is_some_and(|ns| format!("{}/{}", ns.trim_end_matches('/'), a.name) == name)
+            })
+            .flat_map(|a| a.values.iter().cloned())
+            .collect(),
+    }
+}
+
+/// Each expected check status the token's checks do not have.
+fn check_differences(want: &BTreeMap<String, String>, t: &TokenReport) -> Vec<String> {
+    let mut out = Vec::new();
+    for (id, want) in want {
+        match t.checks.iter().find(|k| k.id == id.as_str()) {
+            None => out.push(format!("expected check {id} = {want}, but it was not reported")),
+            Some(k) if k.status.as_str() != want.as_str() => out.push(format!(
+                "expected check {id} = {want}, got {} ({})",
+                k.status.as_str(),
+                k.message
+            )),
+            Some(_) => {}
+        }
+    }
+    out
+}
+
+/// What was found, for a message: the values joined, or `none`.
+fn found_list(found: &[String]) -> String {
+    if found.is_empty() {
+        "none".to_string()
+    } else {
+        found.join(", ")
+    }
 }
 
 impl PlanResult {
