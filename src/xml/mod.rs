@@ -10,7 +10,7 @@
 pub mod c14n;
 mod scope;
 
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::{BytesDecl, BytesPI, BytesStart, Event};
 use quick_xml::Reader;
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -696,77 +696,100 @@ impl Parser {
             let ev = reader
                 .read_event()
                 .map_err(|e| Self::syntax(e, reader.error_position()))?;
-            match ev {
-                Event::Decl(d) => {
-                    if self.root.is_some() || !self.stack.is_empty() || before != 0 {
-                        return Err(XmlError::Structure(
-                            "XML declaration is not at the start of the document".into(),
-                        ));
-                    }
-                    if let Some(enc) = d.encoding() {
-                        let enc = enc.map_err(|e| Self::syntax(e, before as u64))?;
-                        let enc = String::from_utf8_lossy(&enc).to_string();
-                        if !enc.eq_ignore_ascii_case("utf-8") && !enc.eq_ignore_ascii_case("utf8") {
-                            return Err(XmlError::UnsupportedEncoding { encoding: enc });
-                        }
-                    }
+            if matches!(ev, Event::Eof) {
+                break;
+            }
+            self.event(ev, before)?;
+        }
+        self.finish()
+    }
+
+    /// One parser event at byte `before`, added to the tree.
+    fn event(&mut self, ev: Event, before: usize) -> Result<(), XmlError> {
+        let syntax = |e| Self::syntax(e, before as u64);
+        match ev {
+            Event::Decl(d) => self.declaration(&d, before)?,
+            Event::DocType(_) => return Err(XmlError::Doctype { offset: before }),
+            Event::Start(s) => self.start(&s, before, false)?,
+            Event::Empty(s) => self.start(&s, before, true)?,
+            Event::End(_) => {
+                self.flush_text()?;
+                self.end();
+            }
+            Event::Text(t) => {
+                let s = t.decode().map_err(syntax)?;
+                self.push_text(&s, before)?;
+            }
+            Event::CData(c) => {
+                let s = c.decode().map_err(syntax)?;
+                if self.stack.is_empty() {
+                    return Err(XmlError::Structure("CDATA outside the root element".into()));
                 }
-                Event::DocType(_) => return Err(XmlError::Doctype { offset: before }),
-                Event::Start(s) => self.start(&s, before, false)?,
-                Event::Empty(s) => self.start(&s, before, true)?,
-                Event::End(_) => {
+                self.text.push_str(&s);
+            }
+            Event::GeneralRef(r) => {
+                let name = r.decode().map_err(syntax)?;
+                let ch = resolve_reference(&name, before)?;
+                if self.stack.is_empty() {
+                    return Err(XmlError::Structure("character data outside the root element".into()));
+                }
+                self.text.push_str(ch.as_ref());
+            }
+            Event::Comment(c) => {
+                if !self.stack.is_empty() {
                     self.flush_text()?;
-                    self.end();
+                    let s = c.decode().map_err(syntax)?;
+                    self.push_child(Node::Comment(s.into_owned()))?;
                 }
-                Event::Text(t) => {
-                    let s = t.decode().map_err(|e| Self::syntax(e, before as u64))?;
-                    self.push_text(&s, before)?;
-                }
-                Event::CData(c) => {
-                    let s = c.decode().map_err(|e| Self::syntax(e, before as u64))?;
-                    if self.stack.is_empty() {
-                        return Err(XmlError::Structure("CDATA outside the root element".into()));
-                    }
-                    self.text.push_str(&s);
-                }
-                Event::GeneralRef(r) => {
-                    let name = r.decode().map_err(|e| Self::syntax(e, before as u64))?;
-                    let ch = resolve_reference(&name, before)?;
-                    if self.stack.is_empty() {
-                        return Err(XmlError::Structure("character data outside the root element".into()));
-                    }
-                    self.text.push_str(ch.as_ref());
-                }
-                Event::Comment(c) => {
-                    if !self.stack.is_empty() {
-                        self.flush_text()?;
-                        let s = c.decode().map_err(|e| Self::syntax(e, before as u64))?;
-                        self.push_child(Node::Comment(s.into_owned()))?;
-                    }
-                }
-                Event::PI(p) => {
-                    let target = std::str::from_utf8(p.target())
-                        .map_err(|e| Self::syntax(e, before as u64))?
-                        .to_string();
-                    if target.eq_ignore_ascii_case("xml") {
-                        return Err(XmlError::Structure(
-                            "XML declaration is not at the start of the document".into(),
-                        ));
-                    }
-                    if self.stack.is_empty() {
-                        self.top_level_pis += 1;
-                    } else {
-                        self.flush_text()?;
-                        let data = std::str::from_utf8(p.content())
-                            .map_err(|e| Self::syntax(e, before as u64))?
-                            .trim_start_matches([' ', '\t', '\n'])
-                            .to_string();
-                        self.push_child(Node::Pi { target, data })?;
-                    }
-                }
-                Event::Eof => break,
+            }
+            Event::PI(p) => self.processing_instruction(&p, before)?,
+            Event::Eof => {}
+        }
+        Ok(())
+    }
+
+    /// The XML declaration: only at the very start, and only for UTF-8 (the text was decoded to UTF-8 before).
+    fn declaration(&self, d: &BytesDecl, before: usize) -> Result<(), XmlError> {
+        if self.root.is_some() || !self.stack.is_empty() || before != 0 {
+            return Err(XmlError::Structure(
+                "XML declaration is not at the start of the document".into(),
+            ));
+        }
+        if let Some(enc) = d.encoding() {
+            let enc = enc.map_err(|e| Self::syntax(e, before as u64))?;
+            let enc = String::from_utf8_lossy(&enc).to_string();
+            if !enc.eq_ignore_ascii_case("utf-8") && !enc.eq_ignore_ascii_case("utf8") {
+                return Err(XmlError::UnsupportedEncoding { encoding: enc });
             }
         }
+        Ok(())
+    }
+
+    /// A processing instruction: counted outside the root element, kept as a node inside it; `<?xml` is refused.
+    fn processing_instruction(&mut self, p: &BytesPI, before: usize) -> Result<(), XmlError> {
+        let target = std::str::from_utf8(p.target())
+            .map_err(|e| Self::syntax(e, before as u64))?
+            .to_string();
+        if target.eq_ignore_ascii_case("xml") {
+            return Err(XmlError::Structure(
+                "XML declaration is not at the start of the document".into(),
+            ));
+        }
+        if self.stack.is_empty() {
+            self.top_level_pis += 1;
+        } else {
+            self.flush_text()?;
+            let data = std::str::from_utf8(p.content())
+                .map_err(|e| Self::syntax(e, before as u64))?
+                .trim_start_matches([' ', '\t', '\n'])
+                .to_string();
+            self.push_child(Node::Pi { target, data })?;
+        }
+        Ok(())
+    }
+
+    /// The end of input: every element closed, a root element found.
+    fn finish(self) -> Result<Document, XmlError> {
         if !self.stack.is_empty() {
             return Err(XmlError::Structure(format!(
                 "truncated XML: {} element(s) not closed at end of input",
@@ -855,60 +878,7 @@ impl Parser {
         let name = s.name();
         let qname = std::str::from_utf8(name.as_ref()).map_err(|e| Self::syntax(e, offset as u64))?;
         let (prefix, local) = split_qname(qname, offset)?;
-
-        let mut ns_decls = Vec::new();
-        let mut raw_attrs: Vec<(Option<String>, String, String)> = Vec::new();
-        check_attribute_spacing(s.attributes_raw(), offset)?;
-        for (count, a) in s.attributes().with_checks(true).enumerate() {
-            if count >= self.limits.max_attributes {
-                return Err(XmlError::TooManyAttributes {
-                    limit: self.limits.max_attributes,
-                    offset,
-                });
-            }
-            let a = a.map_err(|e| match e {
-                quick_xml::events::attributes::AttrError::Duplicated(_, _) => XmlError::DuplicateAttribute {
-                    name: "(see element)".into(),
-                    offset,
-                },
-                other => Self::syntax(other, offset as u64),
-            })?;
-            let key = std::str::from_utf8(a.key.as_ref()).map_err(|e| Self::syntax(e, offset as u64))?;
-            let raw = std::str::from_utf8(&a.value).map_err(|e| Self::syntax(e, offset as u64))?;
-            let value = normalize_attr_value(raw, offset)?;
-            if key == "xmlns" {
-                if value == XML_NS || value == "http://www.w3.org/2000/xmlns/" {
-                    return Err(XmlError::InvalidNamespaceDeclaration {
-                        prefix: String::new(),
-                        offset,
-                    });
-                }
-                ns_decls.push(NsDecl {
-                    prefix: None,
-                    uri: value,
-                });
-            } else if let Some(p) = key.strip_prefix("xmlns:") {
-                let bad = !is_ncname(p)
-                    || p == "xmlns"
-                    || value.is_empty()
-                    || (p == "xml") != (value == XML_NS)
-                    || value == "http://www.w3.org/2000/xmlns/";
-                if bad {
-                    return Err(XmlError::InvalidNamespaceDeclaration {
-                        prefix: p.to_string(),
-                        offset,
-                    });
-                }
-                ns_decls.push(NsDecl {
-                    prefix: Some(p.to_string()),
-                    uri: value,
-                });
-            } else {
-                let (ap, al) = split_qname(key, offset)?;
-                raw_attrs.push((ap, al, value));
-            }
-        }
-
+        let (ns_decls, raw_attrs) = self.read_attributes(s, offset)?;
         self.scope_marks.push(self.scope.mark());
         for d in &ns_decls {
             if d.prefix.as_deref() == Some("xml") {
@@ -918,31 +888,10 @@ impl Parser {
                 .bind(d.prefix.clone().unwrap_or_default(), Arc::from(d.uri.as_str()));
         }
         let ns = match &prefix {
-            Some(p) => Some(self.resolve(Some(p)).ok_or_else(|| XmlError::UnboundPrefix {
-                prefix: p.clone(),
-                offset,
-            })?),
+            Some(p) => Some(self.resolve_bound(p, offset)?),
             None => self.resolve(None),
         };
-        let mut attrs: Vec<Attribute> = Vec::with_capacity(raw_attrs.len());
-        for (ap, al, value) in raw_attrs {
-            let ans = match &ap {
-                Some(p) => Some(self.resolve(Some(p)).ok_or_else(|| XmlError::UnboundPrefix {
-                    prefix: p.clone(),
-                    offset,
-                })?),
-                None => None,
-            };
-            if attrs.iter().any(|x| x.local == al && x.ns == ans) {
-                return Err(XmlError::DuplicateAttribute { name: al, offset });
-            }
-            attrs.push(Attribute {
-                prefix: ap,
-                local: al,
-                ns: ans,
-                value,
-            });
-        }
+        let attrs = self.resolve_attributes(raw_attrs, offset)?;
         let el = Element {
             prefix,
             local,
@@ -961,6 +910,70 @@ impl Parser {
             self.end();
         }
         Ok(())
+    }
+
+    /// A start tag's attributes, within the limit: the namespace declarations, and the other attributes as
+    /// (prefix, local name, normalized value).
+    fn read_attributes(&self, s: &BytesStart, offset: usize) -> Result<(Vec<NsDecl>, Vec<RawAttribute>), XmlError> {
+        let mut ns_decls = Vec::new();
+        let mut raw_attrs: Vec<RawAttribute> = Vec::new();
+        check_attribute_spacing(s.attributes_raw(), offset)?;
+        for (count, a) in s.attributes().with_checks(true).enumerate() {
+            if count >= self.limits.max_attributes {
+                return Err(XmlError::TooManyAttributes {
+                    limit: self.limits.max_attributes,
+                    offset,
+                });
+            }
+            let a = a.map_err(|e| match e {
+                quick_xml::events::attributes::AttrError::Duplicated(_, _) => XmlError::DuplicateAttribute {
+                    name: "(see element)".into(),
+                    offset,
+                },
+                other => Self::syntax(other, offset as u64),
+            })?;
+            let key = std::str::from_utf8(a.key.as_ref()).map_err(|e| Self::syntax(e, offset as u64))?;
+            let raw = std::str::from_utf8(&a.value).map_err(|e| Self::syntax(e, offset as u64))?;
+            let value = normalize_attr_value(raw, offset)?;
+            match namespace_declaration(key, value, offset)? {
+                StartAttribute::Namespace(decl) => ns_decls.push(decl),
+                StartAttribute::Plain(value) => {
+                    let (ap, al) = split_qname(key, offset)?;
+                    raw_attrs.push((ap, al, value));
+                }
+            }
+        }
+        Ok((ns_decls, raw_attrs))
+    }
+
+    /// A prefix's namespace in scope, or the error naming the unbound prefix.
+    fn resolve_bound(&self, prefix: &str, offset: usize) -> Result<Arc<str>, XmlError> {
+        self.resolve(Some(prefix)).ok_or_else(|| XmlError::UnboundPrefix {
+            prefix: prefix.to_string(),
+            offset,
+        })
+    }
+
+    /// Attributes with their namespaces resolved (unprefixed ones have none); the same expanded name twice is
+    /// refused.
+    fn resolve_attributes(&self, raw_attrs: Vec<RawAttribute>, offset: usize) -> Result<Vec<Attribute>, XmlError> {
+        let mut attrs: Vec<Attribute> = Vec::with_capacity(raw_attrs.len());
+        for (ap, al, value) in raw_attrs {
+            let ans = match &ap {
+                Some(p) => Some(self.resolve_bound(p, offset)?),
+                None => None,
+            };
+            if attrs.iter().any(|x| x.local == al && x.ns == ans) {
+                return Err(XmlError::DuplicateAttribute { name: al, offset });
+            }
+            attrs.push(Attribute {
+                prefix: ap,
+                local: al,
+                ns: ans,
+                value,
+            });
+        }
+        Ok(attrs)
     }
 
     fn end(&mut self) {
@@ -999,6 +1012,49 @@ pub(crate) fn is_ncname(s: &str) -> bool {
     }
     let mut chars = s.chars();
     chars.next().is_some_and(is_name_start) && chars.all(is_name_char)
+}
+/// An attribute of a start tag, as written: its prefix, local name and normalized value.
+type RawAttribute = (Option<String>, String, String);
+
+/// What an attribute of a start tag is: a namespace declaration, or an attribute with this value.
+enum StartAttribute {
+    Namespace(NsDecl),
+    Plain(String),
+}
+
+/// An attribute as a namespace declaration (`xmlns` or `xmlns:p`, checked against the Namespaces in XML
+/// constraints) or a plain attribute.
+fn namespace_declaration(key: &str, value: String, offset: usize) -> Result<StartAttribute, XmlError> {
+    if key == "xmlns" {
+        if value == XML_NS || value == "http://www.w3.org/2000/xmlns/" {
+            return Err(XmlError::InvalidNamespaceDeclaration {
+                prefix: String::new(),
+                offset,
+            });
+        }
+        return Ok(StartAttribute::Namespace(NsDecl {
+            prefix: None,
+            uri: value,
+        }));
+    }
+    let Some(p) = key.strip_prefix("xmlns:") else {
+        return Ok(StartAttribute::Plain(value));
+    };
+    let bad = !is_ncname(p)
+        || p == "xmlns"
+        || value.is_empty()
+        || (p == "xml") != (value == XML_NS)
+        || value == "http://www.w3.org/2000/xmlns/";
+    if bad {
+        return Err(XmlError::InvalidNamespaceDeclaration {
+            prefix: p.to_string(),
+            offset,
+        });
+    }
+    Ok(StartAttribute::Namespace(NsDecl {
+        prefix: Some(p.to_string()),
+        uri: value,
+    }))
 }
 
 /// Refuses attributes not separated by whitespace (`a=""b=""`), which quick-xml accepts and libxml2 does not.
