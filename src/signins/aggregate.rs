@@ -623,6 +623,35 @@ pub fn to_text(r: &SigninsReport) -> String {
     if r.inputs.is_empty() {
         return partner_text(r);
     }
+    inputs_text(&mut s, r);
+    users_text(&mut s, r);
+    s.push_str(&partner_text(r));
+    if !r.unlisted_mfa_results.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nMFA result strings not in the rule's lists (counted as single_factor):"
+        );
+        for u in &r.unlisted_mfa_results {
+            let _ = writeln!(s, "  \"{}\": {} sign-in(s)", u.result, u.signins);
+        }
+    }
+    for n in &r.notes {
+        let _ = writeln!(s, "Note: {n}");
+    }
+    let _ = writeln!(
+        s,
+        "\nVerdict: {} of {} user(s) signed in without MFA; {} of {} user(s) with a successful sign-in were satisfied by \
+         the IdP's claim on every one.",
+        r.summary.users_without_mfa,
+        r.summary.users,
+        r.summary.users_mfa_claim_only,
+        r.summary.users_with_successful_signins
+    );
+    s
+}
+
+/// The first lines: what was read, from which inputs, through which filters.
+fn inputs_text(s: &mut String, r: &SigninsReport) {
     let _ = writeln!(
         s,
         "fedcheck signins: {} input(s), {} sign-in(s) read, {} counted, {} user(s), {} without MFA",
@@ -636,33 +665,30 @@ pub fn to_text(r: &SigninsReport) -> String {
         let _ = writeln!(s, "  {}: {}, {} record(s)", i.file, i.shape.describe(), i.records);
     }
     let f = &r.filters;
-    if f.since.is_some() || f.until.is_some() || f.app.is_some() || f.federated_only {
-        let mut parts = Vec::new();
-        if let Some(x) = &f.since {
-            parts.push(format!("since {x}"));
-        }
-        if let Some(x) = &f.until {
-            parts.push(format!("until {x}"));
-        }
-        if let Some(x) = &f.app {
-            parts.push(format!("app {x}"));
-        }
-        if f.federated_only {
-            parts.push("federated sign-ins only".into());
-        }
+    let mut parts = Vec::new();
+    if let Some(x) = &f.since {
+        parts.push(format!("since {x}"));
+    }
+    if let Some(x) = &f.until {
+        parts.push(format!("until {x}"));
+    }
+    if let Some(x) = &f.app {
+        parts.push(format!("app {x}"));
+    }
+    if f.federated_only {
+        parts.push("federated sign-ins only".into());
+    }
+    if !parts.is_empty() {
         let _ = writeln!(s, "Filters: {}", parts.join(", "));
     }
+}
+
+/// The users in three groups: without MFA, with MFA on every successful sign-in, and with no successful sign-in.
+fn users_text(s: &mut String, r: &SigninsReport) {
+    let counted = |u: &&UserReport| u.mfa_claim + u.mfa_entra > 0;
     let without: Vec<&UserReport> = r.users.iter().filter(|u| u.without_mfa).collect();
-    let with: Vec<&UserReport> = r
-        .users
-        .iter()
-        .filter(|u| !u.without_mfa && u.mfa_claim + u.mfa_entra > 0)
-        .collect();
-    let none: Vec<&UserReport> = r
-        .users
-        .iter()
-        .filter(|u| !u.without_mfa && u.mfa_claim + u.mfa_entra == 0)
-        .collect();
+    let with: Vec<&UserReport> = r.users.iter().filter(|u| !u.without_mfa && counted(u)).collect();
+    let none: Vec<&UserReport> = r.users.iter().filter(|u| !u.without_mfa && !counted(u)).collect();
     if !without.is_empty() {
         let _ = writeln!(s, "\nWithout MFA (at least one single-factor sign-in):");
         for u in without {
@@ -705,29 +731,6 @@ pub fn to_text(r: &SigninsReport) -> String {
             let _ = writeln!(s, "  -       {}  {}", u.user, counts(u));
         }
     }
-    s.push_str(&partner_text(r));
-    if !r.unlisted_mfa_results.is_empty() {
-        let _ = writeln!(
-            s,
-            "\nMFA result strings not in the rule's lists (counted as single_factor):"
-        );
-        for u in &r.unlisted_mfa_results {
-            let _ = writeln!(s, "  \"{}\": {} sign-in(s)", u.result, u.signins);
-        }
-    }
-    for n in &r.notes {
-        let _ = writeln!(s, "Note: {n}");
-    }
-    let _ = writeln!(
-        s,
-        "\nVerdict: {} of {} user(s) signed in without MFA; {} of {} user(s) with a successful sign-in were satisfied by \
-         the IdP's claim on every one.",
-        r.summary.users_without_mfa,
-        r.summary.users,
-        r.summary.users_mfa_claim_only,
-        r.summary.users_with_successful_signins
-    );
-    s
 }
 
 /// The Partner Center section of the text output.

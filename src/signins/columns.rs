@@ -61,15 +61,89 @@ pub enum HeaderProblem {
 
 const AUTH_DETAILS_HINT: &str = "; this looks like the admin center's AuthDetails file (InteractiveSignIns_AuthDetails_*.csv): give the main sign-ins file (InteractiveSignIns_*.csv), whose Multifactor authentication result column fedcheck reads";
 
+/// The header names of one CSV shape, each field's candidates in order of preference.
+struct ShapeColumns {
+    /// The shape, as messages name it.
+    name: &'static str,
+    user: &'static [&'static str],
+    time: &'static [&'static str],
+    app_name: &'static [&'static str],
+    app_id: &'static [&'static str],
+    error: &'static [&'static str],
+    status: &'static [&'static str],
+    mfa_result: &'static [&'static str],
+    auth_details: &'static [&'static str],
+    token_issuer_type: &'static [&'static str],
+    incoming_token_type: &'static [&'static str],
+    /// The personal fields (for redaction), by the key [`ColumnMap::personal`] gives them.
+    personal: &'static [(&'static str, &'static [&'static str])],
+}
+
+/// The Entra admin center's sign-ins download.
+const PORTAL_COLUMNS: ShapeColumns = ShapeColumns {
+    name: "the admin center's sign-ins CSV",
+    user: &["Username"],
+    time: &["Date"],
+    app_name: &["Application"],
+    app_id: &["Application ID"],
+    error: &["Sign-in error code"],
+    status: &["Status"],
+    mfa_result: &["Multifactor authentication result"],
+    auth_details: &[],
+    token_issuer_type: &["Token issuer type"],
+    incoming_token_type: &["Incoming token type"],
+    personal: &[
+        ("upn", &["Username", "Sign-in identifier"]),
+        ("name", &["User"]),
+        ("userid", &["User ID"]),
+        ("ip", &["IP address", "IP address (seen by resource)"]),
+    ],
+};
+
+/// A Log Analytics `SigninLogs` export.
+const LOG_ANALYTICS_COLUMNS: ShapeColumns = ShapeColumns {
+    name: "a Log Analytics SigninLogs CSV",
+    user: &["UserPrincipalName"],
+    time: &["CreatedDateTime", "TimeGenerated"],
+    app_name: &["AppDisplayName"],
+    app_id: &["AppId"],
+    error: &["ResultType"],
+    status: &["Status"],
+    mfa_result: &[],
+    auth_details: &["AuthenticationDetails"],
+    token_issuer_type: &["TokenIssuerType"],
+    incoming_token_type: &["IncomingTokenType"],
+    personal: &[
+        ("upn", &["UserPrincipalName", "SignInIdentifier", "AlternateSignInName"]),
+        ("name", &["UserDisplayName"]),
+        ("userid", &["UserId"]),
+        ("ip", &["IPAddress", "IPAddressFromResourceProvider"]),
+    ],
+};
+
 /// Recognises the header row; `forced` skips recognition and maps the named shape's columns.
 pub fn map_headers(headers: &[String], forced: Option<Shape>) -> Result<ColumnMap, HeaderProblem> {
+    let shape = recognise(headers, forced)?;
+    let columns = if shape == Shape::PortalCsv {
+        &PORTAL_COLUMNS
+    } else {
+        &LOG_ANALYTICS_COLUMNS
+    };
+    let m = ColumnMap::locate(shape, columns, headers);
+    m.check_needed(columns)?;
+    Ok(m)
+}
+
+/// The CSV shape of a header row (or the forced one), or why it is none fedcheck reads, with a hint for near
+/// misses.
+fn recognise(headers: &[String], forced: Option<Shape>) -> Result<Shape, HeaderProblem> {
     let has = |n: &str| headers.iter().any(|h| norm(h) == n);
     let portal = has("date") && has("username") && (has("sign-in error code") || has("status"));
     let la = has("userprincipalname") && (has("resulttype") || has("authenticationdetails"));
-    let shape = match forced {
-        Some(s @ (Shape::PortalCsv | Shape::LogAnalyticsCsv)) => s,
-        Some(_) | None if portal => Shape::PortalCsv,
-        Some(_) | None if la => Shape::LogAnalyticsCsv,
+    match forced {
+        Some(s @ (Shape::PortalCsv | Shape::LogAnalyticsCsv)) => Ok(s),
+        Some(_) | None if portal => Ok(Shape::PortalCsv),
+        Some(_) | None if la => Ok(Shape::LogAnalyticsCsv),
         _ => {
             let hint = if has("request id") && has("succeeded") && !has("username") {
                 AUTH_DETAILS_HINT.to_string()
@@ -78,103 +152,60 @@ pub fn map_headers(headers: &[String], forced: Option<Shape>) -> Result<ColumnMa
             } else {
                 String::new()
             };
-            return Err(HeaderProblem::Unknown { hint });
+            Err(HeaderProblem::Unknown { hint })
         }
-    };
-    let m = match shape {
-        Shape::PortalCsv => ColumnMap {
+    }
+}
+
+impl ColumnMap {
+    /// Where the shape's columns are in the header row.
+    fn locate(shape: Shape, columns: &ShapeColumns, headers: &[String]) -> ColumnMap {
+        ColumnMap {
             shape,
-            user: find(headers, &["Username"]),
-            time: find(headers, &["Date"]),
-            app_name: find(headers, &["Application"]),
-            app_id: find(headers, &["Application ID"]),
-            error: find(headers, &["Sign-in error code"]),
-            status: find(headers, &["Status"]),
-            mfa_result: find(headers, &["Multifactor authentication result"]),
-            auth_details: vec![],
-            token_issuer_type: find(headers, &["Token issuer type"]),
-            incoming_token_type: find(headers, &["Incoming token type"]),
-            personal: [
-                ("upn", find(headers, &["Username", "Sign-in identifier"])),
-                ("name", find(headers, &["User"])),
-                ("userid", find(headers, &["User ID"])),
-                ("ip", find(headers, &["IP address", "IP address (seen by resource)"])),
-            ]
-            .into_iter()
-            .flat_map(|(k, v)| v.into_iter().map(move |i| (k, i)))
-            .collect(),
-        },
-        _ => ColumnMap {
-            shape,
-            user: find(headers, &["UserPrincipalName"]),
-            time: find(headers, &["CreatedDateTime", "TimeGenerated"]),
-            app_name: find(headers, &["AppDisplayName"]),
-            app_id: find(headers, &["AppId"]),
-            error: find(headers, &["ResultType"]),
-            status: find(headers, &["Status"]),
-            mfa_result: vec![],
-            auth_details: find(headers, &["AuthenticationDetails"]),
-            token_issuer_type: find(headers, &["TokenIssuerType"]),
-            incoming_token_type: find(headers, &["IncomingTokenType"]),
-            personal: [
-                (
-                    "upn",
-                    find(
-                        headers,
-                        &["UserPrincipalName", "SignInIdentifier", "AlternateSignInName"],
-                    ),
-                ),
-                ("name", find(headers, &["UserDisplayName"])),
-                ("userid", find(headers, &["UserId"])),
-                ("ip", find(headers, &["IPAddress", "IPAddressFromResourceProvider"])),
-            ]
-            .into_iter()
-            .flat_map(|(k, v)| v.into_iter().map(move |i| (k, i)))
-            .collect(),
-        },
-    };
-    let name = if shape == Shape::PortalCsv {
-        "the admin center's sign-ins CSV"
-    } else {
-        "a Log Analytics SigninLogs CSV"
-    };
-    if m.user.is_empty() {
-        return Err(HeaderProblem::Missing(
-            name,
-            if shape == Shape::PortalCsv {
-                "Username"
-            } else {
-                "UserPrincipalName"
-            },
-            "sign-ins are counted per user principal name",
-        ));
+            user: find(headers, columns.user),
+            time: find(headers, columns.time),
+            app_name: find(headers, columns.app_name),
+            app_id: find(headers, columns.app_id),
+            error: find(headers, columns.error),
+            status: find(headers, columns.status),
+            mfa_result: find(headers, columns.mfa_result),
+            auth_details: find(headers, columns.auth_details),
+            token_issuer_type: find(headers, columns.token_issuer_type),
+            incoming_token_type: find(headers, columns.incoming_token_type),
+            personal: columns
+                .personal
+                .iter()
+                .flat_map(|&(key, names)| find(headers, names).into_iter().map(move |i| (key, i)))
+                .collect(),
+        }
     }
-    if m.error.is_empty() && m.status.is_empty() {
-        return Err(HeaderProblem::Missing(
-            name,
-            if shape == Shape::PortalCsv {
-                "Sign-in error code"
-            } else {
-                "ResultType"
-            },
-            "a failed sign-in cannot be told from a successful one",
-        ));
+
+    /// The columns without which the file cannot be judged.
+    fn check_needed(&self, columns: &ShapeColumns) -> Result<(), HeaderProblem> {
+        let missing = |column, why| Err(HeaderProblem::Missing(columns.name, column, why));
+        if self.user.is_empty() {
+            return missing(columns.user[0], "sign-ins are counted per user principal name");
+        }
+        if self.error.is_empty() && self.status.is_empty() {
+            return missing(
+                columns.error[0],
+                "a failed sign-in cannot be told from a successful one",
+            );
+        }
+        if self.shape == Shape::PortalCsv && self.mfa_result.is_empty() {
+            return missing(
+                "Multifactor authentication result",
+                "it is the only place this file says how MFA was satisfied",
+            );
+        }
+        if self.shape == Shape::LogAnalyticsCsv && self.auth_details.is_empty() && self.status.is_empty() {
+            return missing(
+                "AuthenticationDetails",
+                "it (or Status) is where the log says how MFA was satisfied; export all columns",
+            );
+        }
+        Ok(())
     }
-    if shape == Shape::PortalCsv && m.mfa_result.is_empty() {
-        return Err(HeaderProblem::Missing(
-            name,
-            "Multifactor authentication result",
-            "it is the only place this file says how MFA was satisfied",
-        ));
-    }
-    if shape == Shape::LogAnalyticsCsv && m.auth_details.is_empty() && m.status.is_empty() {
-        return Err(HeaderProblem::Missing(
-            name,
-            "AuthenticationDetails",
-            "it (or Status) is where the log says how MFA was satisfied; export all columns",
-        ));
-    }
-    Ok(m)
 }
 
 fn first(row: &[String], idx: &[usize]) -> Option<String> {

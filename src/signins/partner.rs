@@ -196,53 +196,11 @@ fn read_csv(file: &str, r: impl BufRead, limits: &Limits) -> Result<PartnerRepor
             None => break,
         }
     }
-    let mut found_by = "header";
-    let user_col = match headers.iter().position(|h| upn_header(h)) {
-        Some(i) => i,
-        None => {
-            found_by = "values";
-            (0..headers.len())
-                .find(|&i| {
-                    let vals: Vec<&String> = buffered.iter().filter_map(|r| r.get(i)).filter(|v| !v.is_empty()).collect();
-                    !vals.is_empty() && vals.iter().all(|v| v.contains('@') && !v.contains(' '))
-                })
-                .ok_or_else(|| SigninsError::NotSignins {
-                    file: file.into(),
-                    why: format!(
-                        "no user column in the Partner Center report: no header names a UPN or e-mail ({}) and no column \
-                         holds user@domain values",
-                        headers.iter().take(8).map(|h| h.trim()).collect::<Vec<_>>().join(", ")
-                    ),
-                })?
-        }
-    };
-    let time_col = headers
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| *i != user_col)
-        .find(|(_, h)| norm(h).contains("nonmfa"))
-        .or_else(|| {
-            headers
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| *i != user_col)
-                .find(|(_, h)| time_header(h))
-        })
-        .map(|(i, _)| i)
-        .or_else(|| {
-            // No header names a time: the column whose values all read as times.
-            (0..headers.len()).filter(|&i| i != user_col).find(|&i| {
-                let vals: Vec<&String> = buffered
-                    .iter()
-                    .filter_map(|r| r.get(i))
-                    .filter(|v| !v.is_empty())
-                    .collect();
-                !vals.is_empty() && vals.iter().all(|v| super::time::parse(v).is_some())
-            })
-        });
+    let (user_col, found_by) = user_column(file, &headers, &buffered)?;
+    let time_col = time_column(&headers, &buffered, user_col);
     let mut users = Vec::new();
     let mut take = |row: &[String]| -> Result<(), SigninsError> {
-        let Some(u) = row.get(user_col).map(|s| s.trim()).filter(|s| !s.is_empty()) else {
+        let Some(user) = csv_user(row, user_col, time_col) else {
             return Ok(());
         };
         if users.len() >= limits.max_users {
@@ -251,20 +209,7 @@ fn read_csv(file: &str, r: impl BufRead, limits: &Limits) -> Result<PartnerRepor
                 what: format!("more than {} users", limits.max_users),
             });
         }
-        let when = time_col
-            .and_then(|i| row.get(i))
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty());
-        push(
-            &mut users,
-            PartnerUser {
-                user: u.to_lowercase(),
-                last_visit: when.as_deref().and_then(super::time::parse),
-                last_visit_without_mfa: when,
-                object_id: None,
-                tenant_id: None,
-            },
-        );
+        push(&mut users, user);
         Ok(())
     };
     for r in &buffered {
@@ -282,6 +227,69 @@ fn read_csv(file: &str, r: impl BufRead, limits: &Limits) -> Result<PartnerRepor
             found_by,
         },
         users,
+    })
+}
+
+/// The user column: the one whose header names a UPN or e-mail, else the one whose values are all `user@domain`;
+/// with how it was found (`header` or `values`).
+fn user_column(file: &str, headers: &[String], rows: &[Vec<String>]) -> Result<(usize, &'static str), SigninsError> {
+    if let Some(i) = headers.iter().position(|h| upn_header(h)) {
+        return Ok((i, "header"));
+    }
+    let by_values = column_where_all(headers, rows, None, |v| v.contains('@') && !v.contains(' '));
+    let i = by_values.ok_or_else(|| SigninsError::NotSignins {
+        file: file.into(),
+        why: format!(
+            "no user column in the Partner Center report: no header names a UPN or e-mail ({}) and no column \
+             holds user@domain values",
+            headers.iter().take(8).map(|h| h.trim()).collect::<Vec<_>>().join(", ")
+        ),
+    })?;
+    Ok((i, "values"))
+}
+
+/// The last-visit column other than the user's: the one named for non-MFA visits, else one whose header names a
+/// time, else the column whose values all read as times.
+fn time_column(headers: &[String], rows: &[Vec<String>], user_col: usize) -> Option<usize> {
+    let named = |pred: &dyn Fn(&String) -> bool| {
+        headers
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != user_col)
+            .find(|(_, h)| pred(h))
+            .map(|(i, _)| i)
+    };
+    named(&|h| norm(h).contains("nonmfa"))
+        .or_else(|| named(&|h| time_header(h)))
+        .or_else(|| column_where_all(headers, rows, Some(user_col), |v| super::time::parse(v).is_some()))
+}
+
+/// The first column (other than `skip`) with a value in some row whose every non-empty value satisfies `pred`.
+fn column_where_all(
+    headers: &[String],
+    rows: &[Vec<String>],
+    skip: Option<usize>,
+    pred: impl Fn(&str) -> bool,
+) -> Option<usize> {
+    (0..headers.len()).filter(|&i| Some(i) != skip).find(|&i| {
+        let vals: Vec<&String> = rows.iter().filter_map(|r| r.get(i)).filter(|v| !v.is_empty()).collect();
+        !vals.is_empty() && vals.iter().all(|v| pred(v))
+    })
+}
+
+/// One CSV row's user and last non-MFA visit; `None` for a row without a user.
+fn csv_user(row: &[String], user_col: usize, time_col: Option<usize>) -> Option<PartnerUser> {
+    let user = row.get(user_col).map(|s| s.trim()).filter(|s| !s.is_empty())?;
+    let when = time_col
+        .and_then(|i| row.get(i))
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    Some(PartnerUser {
+        user: user.to_lowercase(),
+        last_visit: when.as_deref().and_then(super::time::parse),
+        last_visit_without_mfa: when,
+        object_id: None,
+        tenant_id: None,
     })
 }
 
