@@ -679,6 +679,32 @@ fn sso_value(conf: &Conf, sso: &Sso, name: &str) -> Result<Option<String>, Strin
     }
 }
 
+/// A SAML2.SSO property's value ([`sso_value`]), or the warning finding `id` when fedcheck cannot tell it: the
+/// profile itself is unresolved (fedcheck cannot tell whether Shibboleth `does` it), or the property is set in a
+/// way fedcheck cannot read.
+fn sso_property(
+    conf: &Conf,
+    sso: &Sso,
+    id: &'static str,
+    name: &str,
+    does: &str,
+) -> Result<Option<String>, Box<Finding>> {
+    if let Some(why) = &sso.unresolved {
+        return Err(Box::new(Finding::new(
+            id,
+            Status::Warn,
+            format!("fedcheck cannot tell whether Shibboleth {does}: {why}"),
+        )));
+    }
+    sso_value(conf, sso, name).map_err(|why| {
+        Box::new(Finding::new(
+            id,
+            Status::Warn,
+            format!("fedcheck cannot read {name}: {why}"),
+        ))
+    })
+}
+
 fn sso_profile(sso: &Sso) -> Finding {
     let f = if let Some(why) = &sso.unresolved {
         Finding::new(
@@ -723,15 +749,9 @@ fn assertion_signature(conf: &Conf, sso: &Sso) -> Finding {
     let honor = conf.prop("idp.saml.honorWantAssertionsSigned");
     let honored = honor.is_none_or(|v| !v.eq_ignore_ascii_case("false"));
     let fix = "Set p:signAssertions=\"true\" on the SAML2.SSO profile of Entra's override";
-    let f = match sso_value(conf, sso, "signAssertions") {
-        _ if sso.unresolved.is_some() => Finding::new(
-            ids::SHIBBOLETH_ASSERTION_SIGNATURE,
-            Status::Warn,
-            format!(
-                "fedcheck cannot tell whether Shibboleth signs the assertion: {}",
-                sso.unresolved.as_deref().unwrap_or("")
-            ),
-        ),
+    let signing = "signs the assertion";
+    let f = match sso_property(conf, sso, ids::SHIBBOLETH_ASSERTION_SIGNATURE, "signAssertions", signing) {
+        Err(unknown) => *unknown,
         Ok(Some(v)) if v.eq_ignore_ascii_case("true") => Finding::new(
             ids::SHIBBOLETH_ASSERTION_SIGNATURE,
             Status::Pass,
@@ -761,11 +781,6 @@ idp.saml.honorWantAssertionsSigned is false); Entra requires the assertion itsel
         )
         .value_opt(v)
         .fix(fix),
-        Err(why) => Finding::new(
-            ids::SHIBBOLETH_ASSERTION_SIGNATURE,
-            Status::Warn,
-            format!("fedcheck cannot read signAssertions: {why}"),
-        ),
     };
     f.setting(setting)
         .docs(&[docs::SHIB_SAML_ASSERTION, docs::SHIB_SAML2_SSO, docs::ENTRA_SAML_IDP])
@@ -773,15 +788,9 @@ idp.saml.honorWantAssertionsSigned is false); Entra requires the assertion itsel
 
 fn encryption(conf: &Conf, sso: &Sso) -> Finding {
     let setting = sso_setting(conf, sso, "encryptAssertions");
-    let f = match sso_value(conf, sso, "encryptAssertions") {
-        _ if sso.unresolved.is_some() => Finding::new(
-            ids::SHIBBOLETH_ENCRYPTION,
-            Status::Warn,
-            format!(
-                "fedcheck cannot tell whether Shibboleth encrypts the assertion: {}",
-                sso.unresolved.as_deref().unwrap_or("")
-            ),
-        ),
+    let encrypting = "encrypts the assertion";
+    let f = match sso_property(conf, sso, ids::SHIBBOLETH_ENCRYPTION, "encryptAssertions", encrypting) {
+        Err(unknown) => *unknown,
         Ok(Some(v)) if v.eq_ignore_ascii_case("false") => Finding::new(
             ids::SHIBBOLETH_ENCRYPTION,
             Status::Pass,
@@ -800,11 +809,6 @@ settings hold no decryption key and Microsoft does not document encrypted assert
         )
         .value_opt(v)
         .fix("Set p:encryptAssertions=\"false\" on the SAML2.SSO profile of Entra's override"),
-        Err(why) => Finding::new(
-            ids::SHIBBOLETH_ENCRYPTION,
-            Status::Warn,
-            format!("fedcheck cannot read encryptAssertions: {why}"),
-        ),
     };
     f.setting(setting)
         .docs(&[docs::SHIB_SAML2_SSO_OPTIONS, docs::GRAPH_FEDERATION])
