@@ -909,35 +909,26 @@ fn applies_to_entra(x: &Xml, rule: NodeId, depth: usize) -> Option<bool> {
     match x.xsi_type(rule)? {
         "ANY" => Some(true),
         "Requester" | "AttributeRequesterString" => Some(x.attr(rule, "value") == Some(ENTRA_AUDIENCE)),
-        "OR" => {
-            let subs: Vec<Option<bool>> = x
-                .children(rule)
-                .into_iter()
-                .map(|c| applies_to_entra(x, c, depth + 1))
-                .collect();
-            if subs.contains(&Some(true)) {
-                Some(true)
-            } else if subs.iter().all(|s| *s == Some(false)) {
-                Some(false)
-            } else {
-                None
-            }
-        }
-        "AND" => {
-            let subs: Vec<Option<bool>> = x
-                .children(rule)
-                .into_iter()
-                .map(|c| applies_to_entra(x, c, depth + 1))
-                .collect();
-            if subs.contains(&Some(false)) {
-                Some(false)
-            } else if subs.iter().all(|s| *s == Some(true)) {
-                Some(true)
-            } else {
-                None
-            }
-        }
+        "OR" => three_valued(x, rule, depth, true),
+        "AND" => three_valued(x, rule, depth, false),
         _ => None,
+    }
+}
+
+/// An `OR` (`decisive` true) or `AND` (`decisive` false) of the rule's children, in three-valued logic: one child
+/// with the decisive value decides; all children with the other value give it; otherwise fedcheck cannot tell.
+fn three_valued(x: &Xml, rule: NodeId, depth: usize, decisive: bool) -> Option<bool> {
+    let subs: Vec<Option<bool>> = x
+        .children(rule)
+        .into_iter()
+        .map(|c| applies_to_entra(x, c, depth + 1))
+        .collect();
+    if subs.contains(&Some(decisive)) {
+        Some(decisive)
+    } else if subs.iter().all(|s| *s == Some(!decisive)) {
+        Some(!decisive)
+    } else {
+        None
     }
 }
 
