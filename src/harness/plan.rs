@@ -223,11 +223,31 @@ pub fn load(path: &str) -> Result<LoadedPlan, PlanError> {
     })
 }
 
+/// A TOML error on one line: `line L, column C: message` (the parser's own rendering spans several lines, with the
+/// offending line quoted and a caret under it).
+fn toml_message(text: &str, e: &toml::de::Error) -> String {
+    let message = e
+        .message()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    match e.span().and_then(|span| text.get(..span.start)) {
+        Some(before) => {
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().unwrap_or_default().chars().count() + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
+    }
+}
+
 /// Parses plan text (`path` names it in errors) and validates its values.
 pub fn parse(path: &str, text: &str) -> Result<Plan, PlanError> {
     let plan: Plan = toml::from_str(text).map_err(|e| PlanError::Syntax {
         path: path.into(),
-        message: e.to_string().trim_end().replace('\n', " "),
+        message: toml_message(text, &e),
     })?;
     let invalid = |message: String| PlanError::Invalid {
         path: path.into(),
