@@ -270,7 +270,7 @@ pub fn parse(path: &str, text: &str) -> Result<Plan, PlanError> {
         if let Some(f) = &c.input_format {
             parse_format(f).ok_or_else(|| {
                 invalid(format!(
-                    "{label}: input_format \"{f}\" is not auto, xml, base64, form, har or saml-tracer"
+                    "{label}: input_format \"{f}\" is not auto, xml, base64, form, har, saml-tracer or html-form"
                 ))
             })?;
         }
@@ -341,6 +341,7 @@ fn parse_format(s: &str) -> Option<InputFormat> {
         "form" => InputFormat::Form,
         "har" => InputFormat::Har,
         "saml-tracer" => InputFormat::SamlTracer,
+        "html-form" => InputFormat::HtmlForm,
         _ => return None,
     })
 }
@@ -837,6 +838,24 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("checks.\"audience\""), "{e}");
+        // A TOML syntax error is one line with its position, not the parser's caret drawing.
+        let e = parse("p.toml", "name = \"x\"\n[trust\n").unwrap_err().to_string();
+        assert!(e.starts_with("p.toml: line 2, column 7: "), "{e}");
+        assert!(!e.contains('\n') && !e.contains('^'), "{e}");
+    }
+
+    #[test]
+    fn a_case_may_name_every_input_format_check_reads() {
+        for f in ["auto", "xml", "base64", "form", "har", "saml-tracer", "html-form"] {
+            let text = format!("[[case]]\ninput = \"x\"\nverdict = \"pass\"\ninput_format = \"{f}\"\n");
+            assert!(parse("p.toml", &text).is_ok(), "{f}");
+        }
+        let e = parse(
+            "p.toml",
+            "[[case]]\ninput = \"x\"\nverdict = \"pass\"\ninput_format = \"pdf\"\n",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("html-form"), "{e}");
     }
 
     #[test]
