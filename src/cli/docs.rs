@@ -2,6 +2,7 @@
 //! clap definition as `--help`, so they never drift from the options.
 
 use super::outcome::Outcome;
+use anyhow::Context as _;
 use clap::{Args, CommandFactory, ValueEnum};
 use std::io::Write;
 
@@ -57,8 +58,10 @@ pub(super) fn man(a: ManArgs) -> anyhow::Result<Outcome> {
             super::args::write_stdout(&out, "man page")?;
         }
         Some(dir) => {
-            std::fs::create_dir_all(&dir)?;
-            clap_mangen::generate_to(cmd, &dir)?;
+            let shown = dir.display();
+            std::fs::create_dir_all(&dir).with_context(|| format!("--out {shown}: cannot create the folder"))?;
+            clap_mangen::generate_to(cmd, &dir)
+                .with_context(|| format!("--out {shown}: cannot write the man pages"))?;
             let mut err = std::io::stderr();
             let _ = writeln!(err, "fedcheck: man pages written to {}", dir.display());
         }

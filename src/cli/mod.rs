@@ -49,6 +49,9 @@ use verify_bundle::VerifyBundleArgs;
     about,
     long_about,
     propagate_version = true,
+    // Help wraps at the terminal's width (clap's wrap_help: the terminal, else COLUMNS), at most 100 columns so a
+    // wide terminal keeps lines readable.
+    max_term_width = 100,
     after_help = "Start with: fedcheck check <TOKEN|HAR|DIR> --idp-cert <CERT> (or --metadata <FILE|URL>); \
 --engines both|fedcheck|xmlsec picks the signature engines. See `fedcheck check --help`."
 )]

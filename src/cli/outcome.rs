@@ -120,28 +120,101 @@ pub(super) enum Failure {
 }
 
 impl Failure {
-    /// Tells the user (one line on stderr, or clap's own text) and gives the outcome.
+    /// Tells the user (one line on stderr; help and version as clap prints them) and gives the outcome.
     pub(super) fn explain(self) -> Outcome {
         match self {
             Failure::CommandLine(e) => {
-                let _ = e.print();
                 if e.use_stderr() {
+                    eprintln!("{}", clap_one_line(&e));
                     Outcome::Usage
                 } else {
+                    let _ = e.print();
                     Outcome::Pass
                 }
             }
             Failure::Unusable(e) => {
-                eprintln!("fedcheck: error: {e:#}");
+                eprintln!("{}", one_line(&e));
                 Outcome::Usage
             }
             Failure::BundleNotWritten(e) => {
-                eprintln!("fedcheck: error: {e:#}");
+                eprintln!("{}", one_line(&e));
                 eprintln!("fedcheck: no bundle was written");
                 Outcome::Usage
             }
         }
     }
+}
+
+/// `fedcheck: error: <input>: <problem>` on one line: the error and its causes joined by ": ", a cause whose text
+/// the line already holds left out (a message that quotes its source), line breaks folded into spaces.
+pub(super) fn one_line(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let cause = fold(&cause.to_string());
+        if cause.is_empty() || text.contains(&cause) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&cause);
+    }
+    format!("fedcheck: error: {text}")
+}
+
+/// A text's lines, trimmed and joined by single spaces.
+fn fold(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// clap's refusal of a command line on one line: its message, tips, the usage and where help is, e.g.
+/// `fedcheck: error: unexpected argument '--bogus' found (tip: ...); usage: fedcheck check [OPTIONS] <INPUT>...;
+/// try 'fedcheck check --help'`.
+fn clap_one_line(e: &clap::Error) -> String {
+    let rendered = e.render().to_string();
+    let mut message = Vec::new();
+    let mut tips = Vec::new();
+    let mut usage: Vec<&str> = Vec::new();
+    let mut more = None;
+    for line in rendered.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(tip) = line.strip_prefix("tip: ") {
+            tips.push(tip);
+        } else if let Some(u) = line.strip_prefix("Usage: ") {
+            usage.push(u);
+        } else if line.starts_with("For more information") {
+            more = Some(line);
+        } else if !usage.is_empty() && more.is_none() {
+            usage.push(line);
+        } else {
+            message.push(line.strip_prefix("error: ").unwrap_or(line));
+        }
+    }
+    let mut out = format!("fedcheck: error: {}", message.join(" "));
+    if !tips.is_empty() {
+        out.push_str(&format!(" (tip: {})", tips.join("; tip: ")));
+    }
+    if !usage.is_empty() {
+        out.push_str(&format!("; usage: {}", usage.join(" | ")));
+    }
+    // The subcommand whose help to read: the usage's leading words (`fedcheck check`), else clap's own hint.
+    let command: Vec<&str> = usage
+        .first()
+        .map(|u| {
+            u.split_whitespace()
+                .take_while(|w| !w.starts_with(['[', '<', '-']))
+                .collect()
+        })
+        .unwrap_or_default();
+    if !command.is_empty() {
+        out.push_str(&format!("; try '{} --help'", command.join(" ")));
+    } else if let Some(more) = more {
+        out.push_str(&format!("; {}", more.trim_end_matches('.').replacen("For", "for", 1)));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -330,7 +330,7 @@ pub enum SignatureError {
         anchors: usize,
     },
     /// No trust anchor was given.
-    #[error("no trusted certificate given (--idp-cert or --metadata), so the signature cannot be verified")]
+    #[error("no trusted certificate given (--idp-cert, --metadata or --federation-config), so the signature cannot be verified")]
     NoTrustAnchors,
     /// The signature method does not fit the key type.
     #[error("signature method {alg} does not fit a {key} key")]

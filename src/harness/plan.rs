@@ -225,11 +225,31 @@ pub fn load(path: &str) -> Result<LoadedPlan, PlanError> {
     })
 }
 
+/// A TOML error on one line: `line L, column C: message` (the parser's own rendering spans several lines, with the
+/// offending line quoted and a caret under it).
+fn toml_message(text: &str, e: &toml::de::Error) -> String {
+    let message = e
+        .message()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    match e.span().and_then(|span| text.get(..span.start)) {
+        Some(before) => {
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().unwrap_or_default().chars().count() + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
+    }
+}
+
 /// Parses plan text (`path` names it in errors) and validates its values.
 pub fn parse(path: &str, text: &str) -> Result<Plan, PlanError> {
     let plan: Plan = toml::from_str(text).map_err(|e| PlanError::Syntax {
         path: path.into(),
-        message: e.to_string().trim_end().replace('\n', " "),
+        message: toml_message(text, &e),
     })?;
     let invalid = |message: String| PlanError::Invalid {
         path: path.into(),
@@ -252,7 +272,7 @@ pub fn parse(path: &str, text: &str) -> Result<Plan, PlanError> {
         if let Some(f) = &c.input_format {
             parse_format(f).ok_or_else(|| {
                 invalid(format!(
-                    "{label}: input_format \"{f}\" is not auto, xml, base64, form, har or saml-tracer"
+                    "{label}: input_format \"{f}\" is not auto, xml, base64, form, har, saml-tracer or html-form"
                 ))
             })?;
         }
@@ -323,6 +343,7 @@ fn parse_format(s: &str) -> Option<InputFormat> {
         "form" => InputFormat::Form,
         "har" => InputFormat::Har,
         "saml-tracer" => InputFormat::SamlTracer,
+        "html-form" => InputFormat::HtmlForm,
         _ => return None,
     })
 }
@@ -870,6 +891,24 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("checks.\"audience\""), "{e}");
+        // A TOML syntax error is one line with its position, not the parser's caret drawing.
+        let e = parse("p.toml", "name = \"x\"\n[trust\n").unwrap_err().to_string();
+        assert!(e.starts_with("p.toml: line 2, column 7: "), "{e}");
+        assert!(!e.contains('\n') && !e.contains('^'), "{e}");
+    }
+
+    #[test]
+    fn a_case_may_name_every_input_format_check_reads() {
+        for f in ["auto", "xml", "base64", "form", "har", "saml-tracer", "html-form"] {
+            let text = format!("[[case]]\ninput = \"x\"\nverdict = \"pass\"\ninput_format = \"{f}\"\n");
+            assert!(parse("p.toml", &text).is_ok(), "{f}");
+        }
+        let e = parse(
+            "p.toml",
+            "[[case]]\ninput = \"x\"\nverdict = \"pass\"\ninput_format = \"pdf\"\n",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("html-form"), "{e}");
     }
 
     #[test]

@@ -89,7 +89,7 @@ fn trust_text(out: &mut String, r: &Report, style: Style) {
             "{}",
             style.paint(
                 "33;1",
-                "No trusted certificate given: claims below are UNVERIFIED (use --idp-cert or --metadata)."
+                "No trusted certificate given: claims below are UNVERIFIED (use --idp-cert, --metadata or --federation-config)."
             )
         );
     }

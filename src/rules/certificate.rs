@@ -61,7 +61,7 @@ pub(super) fn certificate_checks(primary: &SignatureReport, ctx: &Context, out: 
             ids::CERTIFICATE_TRUSTED,
             Status::Fail,
             "no trusted certificate was given, so the claims below are UNVERIFIED",
-            Some("pass the IdP's token-signing certificate (--idp-cert) or its metadata (--metadata)"),
+            Some("pass the IdP's token-signing certificate (--idp-cert), its metadata (--metadata), or Entra's federation settings (--federation-config)"),
         ));
         return;
     }

@@ -152,8 +152,79 @@ fn explain_value(v: &str, saml2: bool) -> String {
     }
 }
 
-/// `mfa.signal`: the finding, with the near misses and the fix for the protocol.
-pub(super) fn mfa_check(token: &Token, mfa: &Mfa) -> Check {
+/// Why a token's claims could not be verified: the state the `mfa.signal` fix has to fit.
+enum Unverified {
+    /// No trust anchor was given (no `--idp-cert`, `--metadata` or `--federation-config`).
+    NoAnchor,
+    /// The signature verifies with the certificate in KeyInfo, which is not a trust anchor.
+    UntrustedKey { subject: String, sha256: String },
+    /// No signature, or one that does not verify (or covers no assertion Entra reads): see `signature.valid`.
+    Broken,
+}
+
+impl Unverified {
+    fn of(token: &Token, ctx: &Context) -> Self {
+        use crate::dsig::SignatureError as E;
+        if ctx.anchors.is_empty() {
+            return Unverified::NoAnchor;
+        }
+        let primary = token.signature_verdict().primary.map(|i| &token.signatures[i]);
+        match primary.map(|s| &s.check.outcome) {
+            Some(Err(E::NoTrustAnchors)) => Unverified::NoAnchor,
+            Some(Err(E::UntrustedKey { subject, sha256 })) => Unverified::UntrustedKey {
+                subject: subject.clone(),
+                sha256: sha256.clone(),
+            },
+            _ => Unverified::Broken,
+        }
+    }
+
+    /// Why the claims do not count, in words.
+    fn reason(&self) -> String {
+        match self {
+            Unverified::NoAnchor => "no trust anchor was given with --idp-cert, --metadata or --federation-config, so fedcheck cannot tell whether the IdP signed it".into(),
+            Unverified::UntrustedKey { subject, sha256 } => format!(
+                "the signature verifies only with the certificate the token carries itself ({subject}, SHA-256 {sha256}), which is not among the trusted certificates"
+            ),
+            Unverified::Broken => "no verified signature covers it (see signature.valid)".into(),
+        }
+    }
+
+    /// What gives the claims a verified signature, when they carry the MFA signal.
+    fn remedy(&self) -> String {
+        match self {
+            Unverified::NoAnchor => format!(
+                "the token already carries the MFA claim (the IdP's claim rules need no change if it then verifies); to verify it, {TRUST_ANCHOR_HOW}"
+            ),
+            Unverified::UntrustedKey { sha256, .. } => format!(
+                "the MFA claim is there, but a certificate the token carries itself proves nothing (anyone can make one with the same subject): compare its SHA-256 thumbprint {sha256} with the IdP's current token-signing certificate and with Entra's signingCertificate; if it is the IdP's, give it as the trust anchor ({TRUST_ANCHOR_OPTIONS}), else this token was not signed by your IdP"
+            ),
+            Unverified::Broken => "make the signature verify first (see signature.valid); a claim counts only in content covered by a signature that verifies with the trusted key; until then whether the IdP issued that MFA claim is unknown (an altered or injected claim looks the same)".into(),
+        }
+    }
+
+    /// What else to do, besides emitting the claim, when the unverified claims carry no MFA signal either.
+    fn and_also(&self) -> String {
+        match self {
+            Unverified::NoAnchor => format!("then, to verify the token, {TRUST_ANCHOR_HOW}"),
+            Unverified::UntrustedKey { sha256, .. } => format!(
+                "and find why the token is signed by a key that is not trusted (KeyInfo certificate SHA-256 {sha256}): compare it with the IdP's current token-signing certificate, Entra's signingCertificate and the trust anchors given ({TRUST_ANCHOR_OPTIONS})"
+            ),
+            Unverified::Broken => "and make the signature verify (see signature.valid)".into(),
+        }
+    }
+}
+
+/// The options that give fedcheck a trust anchor.
+const TRUST_ANCHOR_OPTIONS: &str = "--idp-cert, --metadata or --federation-config";
+
+/// How to give fedcheck the IdP's token-signing certificate.
+const TRUST_ANCHOR_HOW: &str = "give fedcheck the IdP's token-signing certificate: --idp-cert FILE (PEM, DER, or the base64 Entra stores), --metadata FILE|URL (the IdP's federation metadata), or --federation-config FILE (Entra's federation settings, e.g. from `fedcheck fetch-config`: its signingCertificate is the one Entra trusts)";
+
+/// `mfa.signal`: the finding, with the near misses and a fix that fits the state: a missing signal gets the
+/// protocol's rule to emit it; a signal present in claims that could not be verified gets how to verify them
+/// (the trust anchor, or the signature), never a rule to emit what is already there.
+pub(super) fn mfa_check(token: &Token, mfa: &Mfa, ctx: &Context) -> Check {
     if mfa.satisfied {
         return check(
             ids::MFA_SIGNAL,
@@ -162,20 +233,51 @@ pub(super) fn mfa_check(token: &Token, mfa: &Mfa) -> Check {
             None,
         );
     }
-    let mut msg = if token.claims.is_none() {
-        "no signed MFA signal (no verified claims)".to_string()
-    } else {
-        "the signed token does not carry Entra's MFA signal".to_string()
-    };
-    if !mfa.near_misses.is_empty() {
-        msg.push_str(": ");
-        msg.push_str(&mfa.near_misses.join("; "));
-    }
-    let fix = match token.protocol {
+    let emit = match token.protocol {
         Protocol::Saml2 => "emit exactly one AuthnContextClassRef, http://schemas.microsoft.com/claims/multipleauthn, when the user completed MFA (PingOne: the Microsoft 365 authentication claim; Keycloak: map the ACR to that URI)",
         Protocol::WsfedSaml11 => "issue http://schemas.microsoft.com/claims/authnmethodsreferences = http://schemas.microsoft.com/claims/multipleauthn when MFA was done (AD FS: add the pass-through rule c:[Type == \"http://schemas.microsoft.com/claims/authnmethodsreferences\"] => issue(claim = c); Okta: 'Use Okta MFA to satisfy Entra ID MFA')",
     };
-    check(ids::MFA_SIGNAL, Status::Fail, msg, Some(fix))
+    if token.claims.is_some() {
+        let mut msg = "the signed token does not carry Entra's MFA signal".to_string();
+        if !mfa.near_misses.is_empty() {
+            msg.push_str(": ");
+            msg.push_str(&mfa.near_misses.join("; "));
+        }
+        return check(ids::MFA_SIGNAL, Status::Fail, msg, Some(emit));
+    }
+    let state = Unverified::of(token, ctx);
+    let (evidence, near) = token
+        .unverified_claims
+        .as_ref()
+        .map(|u| locate(token.protocol, u))
+        .unwrap_or_default();
+    if !evidence.is_empty() {
+        // The claim is there, unverified: what to do is verify it, not emit it again.
+        return check(
+            ids::MFA_SIGNAL,
+            Status::Fail,
+            format!(
+                "MFA signal present but unverified: the token carries {}, but {}; it counts only once a signature that verifies with the trusted key covers it",
+                evidence.join("; "),
+                state.reason()
+            ),
+            Some(&state.remedy()),
+        );
+    }
+    let mut msg = format!("no signed MFA signal: no claims verified, since {}", state.reason());
+    if token.unverified_claims.is_some() {
+        msg.push_str("; the unverified claims carry no MFA signal either");
+        if !near.is_empty() {
+            msg.push_str(": ");
+            msg.push_str(&near.join("; "));
+        }
+    }
+    check(
+        ids::MFA_SIGNAL,
+        Status::Fail,
+        msg,
+        Some(&format!("{emit}; {}", state.and_also())),
+    )
 }
 
 /// The authentication instant a token carries: its value, where it was read, and what Entra does with it.

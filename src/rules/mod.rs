@@ -159,7 +159,7 @@ pub fn evaluate(token: &Token, ctx: &Context) -> (Vec<Check>, Mfa) {
     let mut out = Vec::new();
     signature::signature_checks(token, ctx, &mut out);
     let mfa = mfa::mfa(token);
-    out.push(mfa::mfa_check(token, &mfa));
+    out.push(mfa::mfa_check(token, &mfa, ctx));
     match &token.claims {
         Some(c) => {
             out.push(mfa::instant_check(token.protocol, c, ctx));
@@ -169,7 +169,7 @@ pub fn evaluate(token: &Token, ctx: &Context) -> (Vec<Check>, Mfa) {
             ids::CLAIMS_SIGNED,
             Status::Fail,
             "no claims could be read from signed content, so none of the token's claims count",
-            Some("make the IdP sign the assertion with its trusted signing certificate, and give fedcheck that certificate (--idp-cert or --metadata)"),
+            Some("make the IdP sign the assertion with its trusted signing certificate, and give fedcheck that certificate (--idp-cert, --metadata or --federation-config)"),
         )),
     }
     envelope::envelope_checks(token, ctx, &mut out);

@@ -318,7 +318,7 @@ fn failure(sig: &SignatureReport) -> (String, &'static str) {
     let fix = match &sig.check.outcome {
         Err(E::DigestMismatch { .. }) => "the signed content was altered after signing; capture the token exactly as the IdP posted it (no reformatting, no edits)",
         Err(E::UntrustedKey { .. }) => "the token was signed by a different key than the trusted one: check the IdP's current token-signing certificate and the one Entra has (signingCertificate), or pass the right --idp-cert",
-        Err(E::NoTrustAnchors) => "give the IdP's token-signing certificate with --idp-cert, or its metadata with --metadata",
+        Err(E::NoTrustAnchors) => "give the IdP's token-signing certificate with --idp-cert, its metadata with --metadata, or Entra's federation settings with --federation-config",
         Err(E::AlgorithmUriTypo { .. }) => "use the exact algorithm identifiers http://www.w3.org/2001/04/xmldsig-more#rsa-sha256 and http://www.w3.org/2001/04/xmlenc#sha256",
         _ => "sign the assertion with an enveloped, exclusive-c14n RSA-SHA256 signature over its ID, with the trusted signing key",
     };
