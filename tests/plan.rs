@@ -224,3 +224,97 @@ checks = {{ "conditions.time" = "fail" }}
         out.describe()
     );
 }
+
+/// Captures made through `fedcheck serve` are addressed to the stand-in (its ACS URL, its test realm): a plan
+/// judges them as serve did with `[settings] stand_in` / `stand_in_realm`, or `test --stand-in URL
+/// --stand-in-realm URI`; without them the same captures fail for Entra, as they should.
+#[test]
+fn stand_in_captures_are_judged_as_serve_judged_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let td = common::testdata();
+    let cases = format!(
+        r#"
+[[case]]
+name = "addressed to the stand-in's ACS"
+input = "{td}/saml2/wrong-recipient.xml"
+verdict = "pass"
+checks = {{ "subject.confirmation" = "info" }}
+
+[[case]]
+name = "for the stand-in's test realm"
+input = "{td}/saml2/wrong-audience.xml"
+verdict = "pass"
+checks = {{ "audience" = "info" }}
+"#,
+        td = td.display()
+    );
+    let head = format!(
+        "[trust]\nidp_cert = [\"{}/keys/idp-signing.crt\"]\n[settings]\nat = \"issue-instant\"\n",
+        td.display()
+    );
+    let in_plan = write_plan(
+        dir.path(),
+        &format!("{head}stand_in = \"https://evil.example/acs\"\nstand_in_realm = \"https://wrong.example\"\n{cases}"),
+    );
+    let out = common::run(&["test", &in_plan]);
+    assert_eq!(out.code, 0, "{}", out.describe());
+    assert!(out.stdout.contains("2 as expected, 0 unexpected"), "{}", out.describe());
+
+    let plain = write_plan(dir.path(), &format!("{head}{cases}"));
+    let out = common::run(&["test", &plain]);
+    assert_eq!(out.code, 1, "{}", out.describe());
+    assert!(out.stdout.contains("0 as expected, 2 unexpected"), "{}", out.describe());
+    let out = common::run(&[
+        "test",
+        &plain,
+        "--stand-in",
+        "https://evil.example/acs",
+        "--stand-in-realm",
+        "https://wrong.example",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.describe());
+
+    let realm_alone = write_plan(
+        dir.path(),
+        &format!("{head}stand_in_realm = \"https://wrong.example\"\n{cases}"),
+    );
+    let out = common::run(&["test", &realm_alone]);
+    assert_eq!(out.code, 2, "{}", out.describe());
+    assert!(
+        out.stderr.contains("settings.stand_in_realm needs settings.stand_in"),
+        "{}",
+        out.describe()
+    );
+}
+
+/// `check --stand-in-realm`: an audience equal to the stand-in's realm is info, not a failure.
+#[test]
+fn check_takes_the_stand_ins_realm() {
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "check",
+            "saml2/wrong-audience.xml",
+            "--idp-cert",
+            "keys/idp-signing.crt",
+            "--at",
+            "issue-instant",
+        ];
+        args.extend_from_slice(extra);
+        common::run(&args)
+    };
+    let plain = run(&["--stand-in", "https://evil.example/acs"]);
+    assert_eq!(plain.code, 1, "{}", plain.describe());
+    let with_realm = run(&[
+        "--stand-in",
+        "https://evil.example/acs",
+        "--stand-in-realm",
+        "https://wrong.example",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(with_realm.code, 0, "{}", with_realm.describe());
+    let audience = common::find_check(&with_realm.json()["tokens"][0], "audience")
+        .cloned()
+        .unwrap();
+    assert_eq!(audience["status"], "info", "{audience}");
+}

@@ -206,6 +206,11 @@ pub(super) struct EvalArgs {
     #[arg(long, value_name = "URL")]
     stand_in: Option<String>,
 
+    /// With --stand-in: the realm the stand-in sent (serve's --realm, e.g. urn:federation:MicrosoftOnline:fedcheck
+    /// for a test relying party): an audience equal to it is reported as info, as serve reports it.
+    #[arg(long, value_name = "URI", requires = "stand_in")]
+    stand_in_realm: Option<String>,
+
     /// Allowed clock skew for NotBefore / NotOnOrAfter, e.g. 5m, 300s, 0s.
     #[arg(long, default_value = "5m", value_name = "DURATION")]
     skew: String,
@@ -235,18 +240,9 @@ pub(super) struct EvalArgs {
 }
 
 impl EvalArgs {
-    /// `--stand-in URL`: the stand-in's ACS, with Entra's realm.
+    /// `--stand-in URL` (and `--stand-in-realm URI`, default Entra's realm).
     fn stand_in(&self) -> anyhow::Result<Option<fedcheck::rules::StandIn>> {
-        let Some(url) = &self.stand_in else { return Ok(None) };
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(anyhow!(
-                "--stand-in: \"{url}\" is not an http(s) URL (the ACS URL serve printed)"
-            ));
-        }
-        Ok(Some(fedcheck::rules::StandIn {
-            acs: url.clone(),
-            realm: "urn:federation:MicrosoftOnline".into(),
-        }))
+        stand_in(self.stand_in.as_deref(), self.stand_in_realm.as_deref())
     }
 
     /// The XML work budget from the flags.
@@ -437,4 +433,15 @@ pub(super) fn parse_skew(s: &str) -> anyhow::Result<chrono::Duration> {
         ));
     }
     Ok(chrono::Duration::seconds(secs))
+}
+
+/// `--stand-in URL` and `--stand-in-realm URI` (check, bundle and test alike).
+pub(super) fn stand_in(url: Option<&str>, realm: Option<&str>) -> anyhow::Result<Option<fedcheck::rules::StandIn>> {
+    let Some(url) = url else { return Ok(None) };
+    if realm.is_some_and(|r| r.trim().is_empty()) {
+        return Err(anyhow!("--stand-in-realm: the realm is empty"));
+    }
+    fedcheck::rules::StandIn::at(url, realm)
+        .map(Some)
+        .ok_or_else(|| anyhow!("--stand-in: \"{url}\" is not an http(s) URL (the ACS URL serve printed)"))
 }

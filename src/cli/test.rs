@@ -17,6 +17,15 @@ pub(super) struct TestArgs {
     #[arg(long, value_name = "FILE")]
     junit: Option<std::path::PathBuf>,
 
+    /// Judge Recipient and Destination as addressed to this local stand-in's ACS URL (what `fedcheck serve`
+    /// printed), reported as info, as serve reports them; overrides the plan's `[settings] stand_in`.
+    #[arg(long, value_name = "URL")]
+    stand_in: Option<String>,
+
+    /// With --stand-in: the realm the stand-in sent (serve's --realm); overrides `[settings] stand_in_realm`.
+    #[arg(long, value_name = "URI", requires = "stand_in")]
+    stand_in_realm: Option<String>,
+
     #[command(flatten)]
     policy: PolicyArgs,
 }
@@ -24,7 +33,10 @@ pub(super) struct TestArgs {
 /// Runs `test`: 1 when a case is not as expected, or, under `--fail-on warn`, when a token warned.
 pub(super) fn run(a: TestArgs) -> anyhow::Result<Outcome> {
     let lp = plan::load(&a.plan)?;
-    let settings = lp.settings()?;
+    let mut settings = lp.settings()?;
+    if let Some(s) = args::stand_in(a.stand_in.as_deref(), a.stand_in_realm.as_deref())? {
+        settings.stand_in = Some(s);
+    }
     let result = plan::run(&lp, &settings);
     if let Some(path) = &a.junit {
         std::fs::write(path, result.junit()).with_context(|| format!("--junit {}", path.display()))?;

@@ -29,7 +29,7 @@ use crate::entra::FederationSettings;
 use crate::http::HttpPolicy;
 use crate::input::{self, InputFormat, InputLimits};
 use crate::report::{self, Report, Settings, TokenReport, Verdict};
-use crate::rules::Status;
+use crate::rules::{self, Status};
 use crate::saml::metadata::{load_metadata, Metadata, MetadataError};
 use crate::saml::Claims;
 use crate::saml::Engines;
@@ -131,6 +131,11 @@ pub struct PlanSettings {
     pub engines: Option<String>,
     /// The federated domain users belong to, like `--tenant-domain`.
     pub tenant_domain: Option<String>,
+    /// The local stand-in's ACS URL, like `--stand-in`: captures made through `fedcheck serve` are judged as
+    /// addressed to it.
+    pub stand_in: Option<String>,
+    /// The realm the stand-in sent (serve's `--realm`), like `--stand-in-realm`; default Entra's.
+    pub stand_in_realm: Option<String>,
 }
 
 /// One case.
@@ -428,8 +433,30 @@ impl LoadedPlan {
                 .tenant_domain
                 .as_ref()
                 .map(|d| d.trim().trim_end_matches('.').to_ascii_lowercase()),
-            stand_in: None,
+            stand_in: self.stand_in()?,
         })
+    }
+
+    /// `[settings] stand_in` and `stand_in_realm`.
+    fn stand_in(&self) -> Result<Option<rules::StandIn>, PlanError> {
+        let s = &self.plan.settings;
+        let Some(url) = &s.stand_in else {
+            return match s.stand_in_realm {
+                Some(_) => Err(PlanError::Invalid {
+                    path: self.path.clone(),
+                    message: "settings.stand_in_realm needs settings.stand_in".into(),
+                }),
+                None => Ok(None),
+            };
+        };
+        rules::StandIn::at(url, s.stand_in_realm.as_deref())
+            .map(Some)
+            .ok_or_else(|| PlanError::Invalid {
+                path: self.path.clone(),
+                message: format!(
+                    "settings.stand_in: \"{url}\" is not an http(s) URL (the ACS URL serve printed), or stand_in_realm is empty"
+                ),
+            })
     }
 
     /// Resolves `[trust]`: the IdP certificates, the metadata (verified with `metadata_cert` when given) and the

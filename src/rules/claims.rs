@@ -24,7 +24,7 @@ fn audience_check(c: &Claims, ctx: &Context) -> Check {
         check(
             ids::AUDIENCE,
             Status::Info,
-            format!("audience {realm}: the test relying party (--realm); for Entra it must be {ENTRA_AUDIENCE}"),
+            format!("audience {realm}: the stand-in's test realm (serve --realm, --stand-in-realm); for Entra it must be {ENTRA_AUDIENCE}"),
             None,
         )
     } else {

@@ -99,6 +99,20 @@ pub struct StandIn {
     pub realm: String,
 }
 
+impl StandIn {
+    /// A stand-in at `acs` (an http(s) URL, what `fedcheck serve` printed), sending `realm` (default Entra's,
+    /// `urn:federation:MicrosoftOnline`); `None` when `acs` is not an http(s) URL or `realm` is empty.
+    pub fn at(acs: &str, realm: Option<&str>) -> Option<StandIn> {
+        let acs = acs.trim();
+        let realm = realm.map(str::trim).unwrap_or(ENTRA_AUDIENCE);
+        let http = acs.starts_with("http://") || acs.starts_with("https://");
+        (http && acs.len() > "https://".len() && !realm.is_empty()).then(|| StandIn {
+            acs: acs.to_string(),
+            realm: realm.to_string(),
+        })
+    }
+}
+
 /// What the checks need besides the token.
 #[derive(Debug, Clone)]
 pub struct Context<'a> {
