@@ -54,7 +54,8 @@ pub(super) struct ServeArgs {
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     request_timeout: u64,
 
-    /// Connections open at the same time; one more is answered 503 at once and closed.
+    /// Connections open at the same time. At the cap, the oldest connection with no request in progress (a slow
+    /// header, an idle keep-alive) is closed to make room; when all are busy, one more is answered 503 and closed.
     #[arg(long, default_value_t = Limits::default().max_connections, value_name = "N")]
     max_connections: usize,
 

@@ -150,7 +150,8 @@ pub struct Limits {
     pub max_seen: usize,
     /// Tokens judged at the same time (default 4).
     pub max_concurrent: usize,
-    /// Connections open at the same time (default 256); one more is answered 503 at once and closed.
+    /// Connections open at the same time (default 256). At the cap, the oldest connection with no request in
+    /// progress is closed to make room; when all are busy with a request, one more is answered 503 at once and closed.
     pub max_connections: usize,
     /// How long a client may take to send a request's headers (default 10 s; a slowloris holds a connection no
     /// longer than this).
@@ -314,7 +315,8 @@ where
         shutdown.await;
         let _ = stop_tx.send(true);
     });
-    let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let open = Arc::new(OpenConnections::default());
+    let max_connections = limits.max_connections.max(1);
     let mut stop = stop_rx.clone();
     loop {
         let accepted = tokio::select! {
@@ -326,30 +328,136 @@ where
             tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
         };
-        let Ok(permit) = connections.clone().try_acquire_owned() else {
-            tokio::spawn(refuse_connection(stream));
-            continue;
-        };
-        let app = app.clone();
-        let stop = stop_rx.clone();
-        tokio::spawn(serve_connection(stream, app, limits, stop, permit));
+        // At the cap, the oldest connection with no request in progress (a slow header, an idle keep-alive) makes
+        // room, so idle connections cannot lock honest clients out; when every connection is busy with a request,
+        // the newcomer is refused.
+        match open.admit(max_connections) {
+            Some(admitted) => {
+                tokio::spawn(serve_connection(stream, app.clone(), limits, stop_rx.clone(), admitted));
+            }
+            None => {
+                tokio::spawn(refuse_connection(stream));
+            }
+        }
     }
     // Requests in flight get at most 10 seconds to finish.
-    let drained = connections.acquire_many(limits.max_connections.max(1) as u32);
+    let drained = async {
+        while !open.is_empty() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
     let _ = tokio::time::timeout(Duration::from_secs(10), drained).await;
     Ok(())
 }
 
-/// Serves one connection (HTTP/1.1, keep-alive) with the header read timeout, until it closes or the server stops;
-/// the permit counts it among the open connections.
+/// The open connections, oldest first, each with whether a request is in progress on it and how to close it.
+#[derive(Default)]
+struct OpenConnections {
+    next: std::sync::atomic::AtomicU64,
+    by_age: Mutex<std::collections::BTreeMap<u64, OpenConnection>>,
+}
+
+struct OpenConnection {
+    requests: Arc<std::sync::atomic::AtomicUsize>,
+    close: Arc<tokio::sync::Notify>,
+}
+
+impl OpenConnections {
+    /// Registers a new connection when fewer than `max` are open, or in the place of the oldest one with no request
+    /// in progress (which is told to close); `None` when all `max` are busy with a request.
+    fn admit(self: &Arc<Self>, max: usize) -> Option<Admitted> {
+        let mut by_age = lock(&self.by_age);
+        if by_age.len() >= max {
+            let idle = by_age
+                .iter()
+                .find(|(_, c)| c.requests.load(std::sync::atomic::Ordering::Acquire) == 0)
+                .map(|(id, _)| *id)?;
+            if let Some(evicted) = by_age.remove(&idle) {
+                evicted.close.notify_one();
+            }
+        }
+        let id = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let requests = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let close = Arc::new(tokio::sync::Notify::new());
+        let entry = OpenConnection {
+            requests: requests.clone(),
+            close: close.clone(),
+        };
+        by_age.insert(id, entry);
+        Some(Admitted {
+            _guard: OpenGuard { open: self.clone(), id },
+            requests,
+            close,
+        })
+    }
+
+    fn is_empty(&self) -> bool {
+        lock(&self.by_age).is_empty()
+    }
+}
+
+/// A connection counted among the open ones until this drops.
+struct Admitted {
+    _guard: OpenGuard,
+    requests: Arc<std::sync::atomic::AtomicUsize>,
+    close: Arc<tokio::sync::Notify>,
+}
+
+struct OpenGuard {
+    open: Arc<OpenConnections>,
+    id: u64,
+}
+
+impl Drop for OpenGuard {
+    fn drop(&mut self) {
+        lock(&self.open.by_age).remove(&self.id);
+    }
+}
+
+/// The map, even when a thread panicked holding it (the map stays consistent: each change is one insert or remove).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Counts a request in progress on its connection while alive.
+struct InRequest(Arc<std::sync::atomic::AtomicUsize>);
+
+impl InRequest {
+    fn enter(count: &Arc<std::sync::atomic::AtomicUsize>) -> InRequest {
+        count.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        InRequest(count.clone())
+    }
+}
+
+impl Drop for InRequest {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}
+
+/// Serves one connection (HTTP/1.1, keep-alive) with the header read timeout, until it closes, the server stops, or
+/// it is closed to make room (only while no request is in progress on it); `admitted` counts it among the open
+/// connections while it lives.
 async fn serve_connection(
     stream: tokio::net::TcpStream,
     app: Router,
     limits: Limits,
     mut stop: tokio::sync::watch::Receiver<bool>,
-    _permit: tokio::sync::OwnedSemaphorePermit,
+    admitted: Admitted,
 ) {
-    let service = hyper_util::service::TowerToHyperService::new(app);
+    let requests = admitted.requests.clone();
+    let close = admitted.close.clone();
+    let inner = hyper_util::service::TowerToHyperService::new(app);
+    // A request is in progress from the moment its headers are read until its answer is produced.
+    let service = hyper::service::service_fn(move |req| {
+        let busy = InRequest::enter(&requests);
+        let answer = hyper::service::Service::call(&inner, req);
+        async move {
+            let r = answer.await;
+            drop(busy);
+            r
+        }
+    });
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(hyper_util::rt::TokioTimer::new())
@@ -358,6 +466,7 @@ async fn serve_connection(
     tokio::pin!(conn);
     tokio::select! {
         _ = conn.as_mut() => {}
+        _ = close.notified() => {}
         _ = async { let _ = stop.wait_for(|s| *s).await; } => {
             conn.as_mut().graceful_shutdown();
             let _ = tokio::time::timeout(Duration::from_secs(10), conn).await;

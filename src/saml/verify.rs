@@ -89,7 +89,8 @@ pub(super) fn verify_all(
     }
     let mut opinions: Vec<Option<xmlsec::Opinion>> = checks.iter().map(|_| None).collect();
     if engines.xmlsec {
-        let over_budget = xmlsec_over_budget(doc, limits);
+        let handed = checks.iter().filter(|c| withheld_from_xmlsec(c).is_none()).count();
+        let over_budget = xmlsec_over_budget(doc, limits, handed);
         let withheld: Vec<Option<xmlsec::Opinion>> = checks
             .iter()
             .map(|c| withheld_from_xmlsec(c).or_else(|| over_budget.clone()))
@@ -112,9 +113,10 @@ pub(super) fn verify_all(
 
 /// libxml2's canonicalization searches the ancestor chain for every namespace it renders: a document with
 /// thousands of declarations in scope, or a long `InclusiveNamespaces` list over many elements, would keep it busy
-/// for seconds. Such a document gets no second opinion (and so no valid signature under the default engines): the
-/// opinion says why.
-fn xmlsec_over_budget(doc: &Document, limits: &Limits) -> Option<xmlsec::Opinion> {
+/// for seconds. And it canonicalizes the whole document once per signature (its node-set filter visits every node),
+/// so the work is counted once per signature handed to it. Such a document gets no second opinion (and so no valid
+/// signature under the default engines): the opinion says why.
+fn xmlsec_over_budget(doc: &Document, limits: &Limits, signatures: usize) -> Option<xmlsec::Opinion> {
     let inclusive = doc
         .find_all(doc.root(), crate::xml::c14n::EXC_C14N, "InclusiveNamespaces")
         .into_iter()
@@ -122,14 +124,19 @@ fn xmlsec_over_budget(doc: &Document, limits: &Limits) -> Option<xmlsec::Opinion
         .map(|l| l.split_ascii_whitespace().count())
         .max()
         .unwrap_or(0);
-    let work = doc.namespace_work(inclusive);
+    let work = doc.namespace_work(inclusive).saturating_mul(signatures.max(1) as u64);
+    let per = if signatures > 1 {
+        format!(" for its {signatures} signatures")
+    } else {
+        String::new()
+    };
     (work > limits.max_namespace_work).then(|| xmlsec::Opinion {
         valid: false,
         anchor: None,
         checked: false,
         unavailable: false,
         detail: format!(
-            "not run: canonicalizing this document would take libxmlsec1 about {work} namespace lookups, more than the {} allowed (--max-namespace-work)",
+            "not run: canonicalizing this document{per} would take libxmlsec1 about {work} namespace lookups, more than the {} allowed (--max-namespace-work)",
             limits.max_namespace_work
         ),
     })
