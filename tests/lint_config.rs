@@ -83,6 +83,11 @@ fn missing_passthrough_fails_with_the_rule_as_fix() {
         "{fix}"
     );
     assert_eq!(statuses(&r, "adfs.mfa-unconditional"), ["pass"]);
+    // Every finding on claim rules alone cites where Microsoft documents them, as the trust's findings do.
+    for c in r["checks"].as_array().unwrap() {
+        let docs = c["docs"].as_array().map(Vec::len).unwrap_or(0);
+        assert!(docs > 0, "{c}");
+    }
     snapshot("missing-passthrough", &out);
 }
 

@@ -284,3 +284,39 @@ fn an_html_page_without_a_token_says_so() {
         out.describe()
     );
 }
+
+/// The text report names the encoding a token arrived in when it was not plain UTF-8 XML, as the JSON does.
+#[test]
+fn the_text_report_names_the_encoding_found() {
+    let (at, files) = shapes();
+    let trust_of = |p: &str| {
+        files
+            .iter()
+            .find(|s| s.path == p)
+            .map(|s| s.trust.clone())
+            .unwrap_or_default()
+    };
+    for (path, expected) in [
+        ("shapes/latin1.xml", "Encoding: decoded from ISO-8859-1"),
+        ("shapes/utf16le-bom.xml", "Encoding: decoded from UTF-16LE"),
+        ("shapes/deflate.b64", "Encoding: base64 of deflate-compressed XML"),
+    ] {
+        let mut a = vec!["check".to_string(), path.to_string(), "--at".into(), at.clone()];
+        for t in trust_of(path) {
+            a.push("--idp-cert".into());
+            a.push(t);
+        }
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        let out = run(&refs);
+        assert!(out.stdout.contains(expected), "{path}: {}", out.describe());
+    }
+    let out = run(&[
+        "check",
+        "saml2/mfa-sha256.xml",
+        "--idp-cert",
+        "keys/idp-signing.crt",
+        "--at",
+        AT,
+    ]);
+    assert!(!out.stdout.contains("Encoding:"), "{}", out.describe());
+}

@@ -41,7 +41,17 @@ pub struct RulesReport {
     /// Rules not understood.
     pub unparsed: Vec<Unparsed>,
     /// Findings.
-    pub checks: Vec<LintCheck>,
+    pub checks: Vec<RuleFinding>,
+}
+
+/// One finding about the rules, with where Microsoft documents what it states.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleFinding {
+    /// The check, its rule and line.
+    #[serde(flatten)]
+    pub lint: LintCheck,
+    /// Where the rules and the behaviour the finding states are documented.
+    pub docs: Vec<&'static str>,
 }
 
 impl RulesReport {
@@ -72,8 +82,8 @@ impl RulesReport {
         }
         let _ = writeln!(s);
         for c in &self.checks {
-            write_check_line(&mut s, &c.check);
-            if let Some(fix) = &c.check.fix {
+            write_check_line(&mut s, &c.lint.check);
+            if let Some(fix) = &c.lint.check.fix {
                 write_labelled(&mut s, "fix: ", fix.lines());
             }
         }
@@ -101,8 +111,14 @@ pub fn run(file: &str, bytes: &[u8]) -> Result<RulesReport, LintError> {
             .unwrap_or_default();
         return Err(unrecognized(format!("not an AD FS claim rule set{first}; {SUPPORTED}")));
     }
-    let checks = adfs::lint(&set);
-    let verdict = if checks.iter().any(|c| c.check.status == Status::Fail) {
+    let checks: Vec<RuleFinding> = adfs::lint(&set)
+        .into_iter()
+        .map(|lint| RuleFinding {
+            docs: super::docs::adfs_rules(lint.check.id).to_vec(),
+            lint,
+        })
+        .collect();
+    let verdict = if checks.iter().any(|c| c.lint.check.status == Status::Fail) {
         "fail"
     } else {
         "pass"

@@ -115,6 +115,23 @@ fn trust_text(out: &mut String, r: &Report, style: Style) {
     }
 }
 
+/// How the token arrived, when it was not plain UTF-8 XML: the character encoding decoded and the compression
+/// undone (the JSON's `encoding` and `source.compression`).
+fn encoding_line(t: &TokenReport) -> Option<String> {
+    let charset = t.encoding.as_deref().filter(|e| !e.eq_ignore_ascii_case("UTF-8"));
+    let deflate = t.source.compression.as_deref();
+    let mut parts = Vec::new();
+    if let Some(c) = charset {
+        parts.push(format!("decoded from {c}"));
+    }
+    if let Some(z) = deflate {
+        parts.push(format!(
+            "base64 of {z}-compressed XML (the HTTP-Redirect binding's encoding), inflated"
+        ));
+    }
+    (!parts.is_empty()).then(|| format!("Encoding: {}", parts.join("; ")))
+}
+
 /// One token: its source and protocol, every check (with the fix of those that warn or fail), its claims and its
 /// verdict.
 fn token_text(out: &mut String, n: usize, t: &TokenReport, style: Style) {
@@ -124,6 +141,9 @@ fn token_text(out: &mut String, n: usize, t: &TokenReport, style: Style) {
         None => "unknown",
     };
     let _ = writeln!(out, "Token {n}: {}  [{}]", source_line(&t.source), proto);
+    if let Some(e) = encoding_line(t) {
+        let _ = writeln!(out, "  {e}");
+    }
     if let Some(e) = &t.error {
         let _ = writeln!(out, "  {}  {e}", style.verdict(Verdict::Error));
         return;

@@ -7,7 +7,7 @@ use super::document::{code, status_badge, t, Block, CardRow, Cell, Inline};
 use super::token::also_seen;
 use super::RenderOptions;
 use crate::report::{Report, TokenReport};
-use crate::rules::Status;
+use crate::rules::{ids, Status};
 use crate::saml::SignedBy;
 use crate::signins::aggregate::SigninsReport;
 use crate::trust::CertInfo;
@@ -60,7 +60,7 @@ pub(super) fn card(r: &Report, opts: &RenderOptions) -> Block {
             label: "Entra's signingCertificate",
             value: per_token_check(
                 r,
-                "entra.signing-certificate",
+                ids::ENTRA_SIGNING_CERTIFICATE,
                 "not compared (give --federation-config)",
             ),
         },
@@ -77,7 +77,7 @@ pub(super) fn card(r: &Report, opts: &RenderOptions) -> Block {
         CardRow {
             id: "outcome",
             label: "Predicted outcome",
-            value: per_token_check(r, "entra.outcome", "not predicted (give --federation-config)"),
+            value: per_token_check(r, ids::ENTRA_OUTCOME, "not predicted (give --federation-config)"),
         },
         CardRow {
             id: "period",
@@ -283,7 +283,7 @@ fn mfa_claim(tk: &TokenReport) -> Cell {
         let why = tk
             .checks
             .iter()
-            .find(|c| c.id == "mfa.signal")
+            .find(|c| c.id == ids::MFA_SIGNAL)
             .map(|c| c.message.clone())
             .unwrap_or_else(|| "no signed MFA signal".into());
         return vec![status_badge(Status::Fail), t(" "), t(why)];
