@@ -4,6 +4,7 @@
 #             openssl
 #   libclang-dev: bindgen, which generates the libxmlsec1 bindings at build time (build.rs, and samael's)
 #   xmlsec1: the xmlsec1 CLI, used by the tests' differential check and by testdata/generate.sh
+#   parallel: GNU parallel, to run the README's `parallel --pipe` recipe in tests/scale.rs
 #   chromium: headless browser that renders a bundle's report.html to PNG and PDF in tests/bundle.rs (required
 #             when CI is set; the test is skipped with a note without it). It is large (~100 MB with its libraries).
 #
@@ -12,7 +13,7 @@
 # FEDCHECK_DEPS_TIMEOUT: how long to wait for another apt/dpkg holding its lock (seconds, default 600); fresh cloud
 # machines often run unattended-upgrades at boot.
 set -euo pipefail
-packages=(libclang-dev libxmlsec1-dev libxml2-dev libssl-dev pkg-config xmlsec1 chromium)
+packages=(libclang-dev libxmlsec1-dev libxml2-dev libssl-dev pkg-config xmlsec1 parallel chromium)
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
   cat >&2 <<'MSG'

@@ -267,6 +267,65 @@ fn have(tool: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// The README's GNU parallel recipe as written (on this machine: no `-S`): blocks of lines to several processes,
+/// outputs in input order, one summary per block adding up to the whole run's. GNU parallel is installed by
+/// scripts/deps.sh; under CI its absence fails the test, elsewhere it is skipped with a note.
+#[test]
+fn the_readme_parallel_recipe_gives_the_same_tokens() {
+    if !have("parallel") {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "GNU parallel is required under CI (scripts/deps.sh)"
+        );
+        eprintln!("note: GNU parallel is not installed; skipping");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let all: String = (0..5).map(|_| token_lines()).collect();
+    std::fs::write(dir.path().join("tokens.txt"), &all).unwrap();
+    let whole = run_stdin(
+        &args(&["-"], &["--input-format", "lines", "--format", "ndjson"]),
+        all.as_bytes(),
+    );
+    let whole_lines = lines(&whole);
+    let (whole_tokens, _, whole_summary) = split(&whole_lines);
+    let bin = env!("CARGO_BIN_EXE_fedcheck");
+    let script = format!(
+        "parallel --will-cite --pipe -N 8 --keep-order -j 2 \"{bin}\" check - --input-format lines --idp-cert {CERT} \
+         --at {AT} --format ndjson --quiet < '{d}/tokens.txt' > '{d}/results.ndjson'; \
+         test $? -le 4 && cat '{d}/results.ndjson'",
+        d = dir.path().display(),
+    );
+    let out = run_cmd(
+        {
+            let mut c = Command::new("sh");
+            c.args(["-c", &script]).current_dir(testdata());
+            c
+        },
+        &["sh"],
+        None,
+    );
+    assert_eq!(out.code, 0, "{}", out.describe());
+    let parts: Vec<Value> = out.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let summaries: Vec<&Value> = parts.iter().filter(|l| l.get("summary").is_some()).collect();
+    assert_eq!(summaries.len(), 4, "30 lines in blocks of 8");
+    let tokens: Vec<&Value> = parts
+        .iter()
+        .filter(|l| l.get("summary").is_none() && l.get("input_error").is_none())
+        .collect();
+    assert_eq!(tokens.len(), whole_tokens.len());
+    for (a, b) in tokens.iter().zip(&whole_tokens) {
+        let (mut a, mut b) = ((*a).clone(), (*b).clone());
+        a["source"]["line"] = Value::Null;
+        b["source"]["line"] = Value::Null;
+        assert_eq!(a, b, "input order is kept");
+    }
+    for key in ["tokens", "pass", "fail"] {
+        let sum: u64 = summaries.iter().map(|s| s["summary"][key].as_u64().unwrap()).sum();
+        assert_eq!(sum, whole_summary["summary"][key].as_u64().unwrap(), "{key}");
+    }
+}
+
 #[test]
 fn a_lines_stream_split_over_processes_gives_the_same_tokens() {
     // The README's `parallel --pipe --keep-order -N 8` recipe, with coreutils and findutils instead of GNU
