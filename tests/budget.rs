@@ -36,6 +36,17 @@ fn check(name: &str, xml: &str, extra: &[&str]) -> (Out, Duration) {
     (out, start.elapsed())
 }
 
+/// The fixture with its signed assertion repeated `n` times, each copy with its own ID and a Reference to it (the
+/// signatures no longer verify: the work is done before that is known).
+fn with_assertions(n: usize) -> String {
+    let xml = fixture();
+    let start = xml.find("<saml:Assertion").expect("assertion");
+    let end = xml.find("</saml:Assertion>").expect("end") + "</saml:Assertion>".len();
+    let assertion = &xml[start..end];
+    let many: String = (0..n).map(|i| assertion.replace("_a0001", &format!("_s{i}"))).collect();
+    format!("{}{many}{}", &xml[..start], &xml[end..])
+}
+
 /// A 20 kB namespace URI declared once and used by 30 000 empty elements: exclusive c14n renders the declaration on
 /// each (600 MB of canonical bytes from 0.3 MB). Refused by the canonical-bytes budget, exit 2.
 #[test]
@@ -132,14 +143,7 @@ fn thousands_of_declarations_in_scope_stay_linear() {
 /// More `ds:Signature` elements than the limit: refused before any is verified, exit 2, naming the flag.
 #[test]
 fn too_many_signatures_are_refused() {
-    let xml = fixture();
-    let start = xml.find("<saml:Assertion").expect("assertion");
-    let end = xml.find("</saml:Assertion>").expect("end") + "</saml:Assertion>".len();
-    let assertion = &xml[start..end];
-    let many: String = (0..40)
-        .map(|i| assertion.replace("ID=\"_a0001\"", &format!("ID=\"_a{i:04}x\"")))
-        .collect();
-    let xml = format!("{}{many}{}", &xml[..start], &xml[end..]);
+    let xml = with_assertions(40);
     let (out, took) = check("many.xml", &xml, &[]);
     assert_eq!(out.code, 2, "{}", out.describe());
     assert!(
@@ -155,14 +159,7 @@ fn too_many_signatures_are_refused() {
 /// namespace-work budget counts each signature handed to libxmlsec1, and it is not asked: the report names the flag.
 #[test]
 fn many_signatures_do_not_make_libxmlsec1_quadratic() {
-    let xml = fixture();
-    let start = xml.find("<saml:Assertion").expect("assertion");
-    let end = xml.find("</saml:Assertion>").expect("end") + "</saml:Assertion>".len();
-    let assertion = &xml[start..end];
-    let many: String = (0..800)
-        .map(|i| assertion.replace("_a0001", &format!("_s{i}")))
-        .collect();
-    let xml = format!("{}{many}{}", &xml[..start], &xml[end..]);
+    let xml = with_assertions(800);
     let (out, took) = check("many-signed.xml", &xml, &["--max-signatures", "1000"]);
     assert_eq!(out.code, 1, "{}", out.describe());
     let engines = &out.json()["tokens"][0]["signature"]["engines"];

@@ -267,19 +267,10 @@ fn have(tool: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// The README's GNU parallel recipe as written (on this machine: no `-S`): blocks of lines to several processes,
-/// outputs in input order, one summary per block adding up to the whole run's. GNU parallel is installed by
-/// scripts/deps.sh; under CI its absence fails the test, elsewhere it is skipped with a note.
-#[test]
-fn the_readme_parallel_recipe_gives_the_same_tokens() {
-    if !have("parallel") {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "GNU parallel is required under CI (scripts/deps.sh)"
-        );
-        eprintln!("note: GNU parallel is not installed; skipping");
-        return;
-    }
+/// Runs `script` (in testdata/, with `{d}` standing for a folder holding `tokens.txt`: 30 lines) and checks that
+/// its output, the NDJSON of 4 blocks of 8 lines judged in separate processes, holds the same tokens in the same
+/// order as one process judging them all, with the blocks' summaries adding up to the whole run's.
+fn blocks_match_the_whole(script: &str) {
     let dir = tempfile::tempdir().unwrap();
     let all: String = (0..5).map(|_| token_lines()).collect();
     std::fs::write(dir.path().join("tokens.txt"), &all).unwrap();
@@ -288,14 +279,8 @@ fn the_readme_parallel_recipe_gives_the_same_tokens() {
         all.as_bytes(),
     );
     let whole_lines = lines(&whole);
-    let (whole_tokens, _, whole_summary) = split(&whole_lines);
-    let bin = env!("CARGO_BIN_EXE_fedcheck");
-    let script = format!(
-        "parallel --will-cite --pipe -N 8 --keep-order -j 2 \"{bin}\" check - --input-format lines --idp-cert {CERT} \
-         --at {AT} --format ndjson --quiet < '{d}/tokens.txt' > '{d}/results.ndjson'; \
-         test $? -le 4 && cat '{d}/results.ndjson'",
-        d = dir.path().display(),
-    );
+    let (whole_tokens, whole_errors, whole_summary) = split(&whole_lines);
+    let script = script.replace("{d}", &dir.path().display().to_string());
     let out = run_cmd(
         {
             let mut c = Command::new("sh");
@@ -315,64 +300,7 @@ fn the_readme_parallel_recipe_gives_the_same_tokens() {
         .collect();
     assert_eq!(tokens.len(), whole_tokens.len());
     for (a, b) in tokens.iter().zip(&whole_tokens) {
-        let (mut a, mut b) = ((*a).clone(), (*b).clone());
-        a["source"]["line"] = Value::Null;
-        b["source"]["line"] = Value::Null;
-        assert_eq!(a, b, "input order is kept");
-    }
-    for key in ["tokens", "pass", "fail"] {
-        let sum: u64 = summaries.iter().map(|s| s["summary"][key].as_u64().unwrap()).sum();
-        assert_eq!(sum, whole_summary["summary"][key].as_u64().unwrap(), "{key}");
-    }
-}
-
-#[test]
-fn a_lines_stream_split_over_processes_gives_the_same_tokens() {
-    // The README's `parallel --pipe --keep-order -N 8` recipe, with coreutils and findutils instead of GNU
-    // parallel (not installed in CI): split the lines into chunks, judge the chunks in two processes at a time,
-    // concatenate the outputs in chunk order.
-    for tool in ["split", "xargs"] {
-        assert!(have(tool), "{tool} is needed");
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let all: String = (0..5).map(|_| token_lines()).collect();
-    let tokens_file = dir.path().join("tokens.txt");
-    std::fs::write(&tokens_file, &all).unwrap();
-    let whole = run_stdin(
-        &args(&["-"], &["--input-format", "lines", "--format", "ndjson"]),
-        all.as_bytes(),
-    );
-    let whole_lines = lines(&whole);
-    let (whole_tokens, whole_errors, whole_summary) = split(&whole_lines);
-
-    let bin = env!("CARGO_BIN_EXE_fedcheck");
-    let script = format!(
-        "set -e; d='{dir}'; split -l 8 -d -a 3 \"$d/tokens.txt\" \"$d/chunk.\"; \
-         ls \"$d\"/chunk.* | xargs -P 2 -I{{}} sh -c '\"{bin}\" check - --input-format lines --idp-cert {CERT} \
-         --at {AT} --format ndjson --quiet < {{}} > {{}}.ndjson; test $? -le 2'; \
-         for c in $(ls \"$d\"/chunk.* | grep -v ndjson); do cat \"$c.ndjson\"; done",
-        dir = dir.path().display(),
-    );
-    let out = run_cmd(
-        {
-            let mut c = Command::new("sh");
-            c.args(["-c", &script]).current_dir(testdata());
-            c
-        },
-        &["sh"],
-        None,
-    );
-    assert_eq!(out.code, 0, "{}", out.describe());
-    let parts: Vec<Value> = out.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let summaries: Vec<&Value> = parts.iter().filter(|l| l.get("summary").is_some()).collect();
-    assert_eq!(summaries.len(), 4, "30 lines in chunks of 8");
-    let tokens: Vec<&Value> = parts
-        .iter()
-        .filter(|l| l.get("summary").is_none() && l.get("input_error").is_none())
-        .collect();
-    assert_eq!(tokens.len(), whole_tokens.len());
-    for (a, b) in tokens.iter().zip(&whole_tokens) {
-        // Line numbers count within each chunk; everything else is the same, in the same order.
+        // Line numbers count within each block; everything else is the same, in the same order.
         let (mut a, mut b) = ((*a).clone(), (*b).clone());
         a["source"]["line"] = Value::Null;
         b["source"]["line"] = Value::Null;
@@ -384,6 +312,42 @@ fn a_lines_stream_split_over_processes_gives_the_same_tokens() {
         let sum: u64 = summaries.iter().map(|s| s["summary"][key].as_u64().unwrap()).sum();
         assert_eq!(sum, whole_summary["summary"][key].as_u64().unwrap(), "{key}");
     }
+}
+
+/// The README's GNU parallel recipe as written (on this machine: no `-S`). GNU parallel is installed by
+/// scripts/deps.sh; under CI its absence fails the test, elsewhere it is skipped with a note.
+#[test]
+fn the_readme_parallel_recipe_gives_the_same_tokens() {
+    if !have("parallel") {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "GNU parallel is required under CI (scripts/deps.sh)"
+        );
+        eprintln!("note: GNU parallel is not installed; skipping");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_fedcheck");
+    blocks_match_the_whole(&format!(
+        "parallel --will-cite --pipe -N 8 --keep-order -j 2 \"{bin}\" check - --input-format lines --idp-cert {CERT} \
+         --at {AT} --format ndjson --quiet < '{{d}}/tokens.txt' > '{{d}}/results.ndjson'; \
+         test $? -le 4 && cat '{{d}}/results.ndjson'"
+    ));
+}
+
+/// The README's `parallel --pipe --keep-order -N 8` recipe, with coreutils and findutils instead of GNU parallel:
+/// split the lines into chunks, judge the chunks in two processes at a time, concatenate the outputs in chunk order.
+#[test]
+fn a_lines_stream_split_over_processes_gives_the_same_tokens() {
+    for tool in ["split", "xargs"] {
+        assert!(have(tool), "{tool} is needed");
+    }
+    let bin = env!("CARGO_BIN_EXE_fedcheck");
+    blocks_match_the_whole(&format!(
+        "set -e; d='{{d}}'; split -l 8 -d -a 3 \"$d/tokens.txt\" \"$d/chunk.\"; \
+         ls \"$d\"/chunk.* | xargs -P 2 -I{{}} sh -c '\"{bin}\" check - --input-format lines --idp-cert {CERT} \
+         --at {AT} --format ndjson --quiet < {{}} > {{}}.ndjson; test $? -le 2'; \
+         for c in $(ls \"$d\"/chunk.* | grep -v ndjson); do cat \"$c.ndjson\"; done"
+    ));
 }
 
 #[test]
