@@ -194,11 +194,7 @@ pub fn render(report: &Report) -> String {
     );
     let _ = writeln!(o, "# values redacted). Rewrite with --update-snapshots.");
     let _ = writeln!(o, "verdict: {}", r.verdict.as_str());
-    let _ = writeln!(
-        o,
-        "summary: {} token(s): {} pass, {} fail, {} error",
-        r.summary.tokens, r.summary.pass, r.summary.fail, r.summary.error
-    );
+    let _ = writeln!(o, "summary: {}", r.summary.counts());
     let _ = writeln!(o, "engines: {}", r.engines.join(", "));
     trust(&mut o, &r);
     for (i, t) in r.tokens.iter().enumerate() {
