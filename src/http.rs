@@ -208,7 +208,31 @@ impl From<CappedReadError> for std::io::Error {
 
 /// Opens and reads a file of at most `limit` bytes; a larger one is an I/O error "larger than `limit` bytes".
 pub fn read_file_capped(path: impl AsRef<std::path::Path>, limit: u64) -> std::io::Result<Vec<u8>> {
-    Ok(read_capped(std::fs::File::open(path)?, limit)?)
+    Ok(read_file_within(path, limit)?)
+}
+
+/// Opens and reads a file of at most `limit` bytes, telling a file over the limit ([`CappedReadError::TooLarge`])
+/// from one that cannot be read. A regular file over the limit is refused by its length before any byte is read;
+/// anything else (a pipe, a device such as `/dev/zero`, a file that grows) is refused once `limit + 1` bytes came.
+pub fn read_file_within(path: impl AsRef<std::path::Path>, limit: u64) -> Result<Vec<u8>, CappedReadError> {
+    let file = std::fs::File::open(path)?;
+    if let Ok(m) = file.metadata() {
+        if m.is_file() && m.len() > limit {
+            return Err(CappedReadError::TooLarge { limit });
+        }
+    }
+    read_capped(file, limit)
+}
+
+/// A byte count as the README's Limits table writes it: `8 MiB`, `512 KiB`, else `N bytes`.
+pub fn size_text(n: u64) -> String {
+    if n >= 1 << 20 && n % (1 << 20) == 0 {
+        format!("{} MiB", n >> 20)
+    } else if n >= 1 << 10 && n % (1 << 10) == 0 {
+        format!("{} KiB", n >> 10)
+    } else {
+        format!("{n} bytes")
+    }
 }
 
 /// Whether a URL may be fetched: https, or plain http to `localhost` or a loopback address (a local test server).

@@ -384,3 +384,119 @@ fn skew_and_not_yet_valid() {
         .unwrap()
         .contains("not yet valid"));
 }
+
+/// A token shaped like jwt/good.jwt with `edit` applied to its claims, signed RS256 with the test key
+/// (testdata/jwt/test-key-1.key, whose public half is in jwt/jwks.json), so only the edited claim can fail.
+fn signed_with(edit: impl FnOnce(&mut serde_json::Map<String, Value>)) -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let good = jwt_file("good.jwt");
+    let mut parts = good.split('.');
+    let header = parts.next().unwrap();
+    let mut claims: serde_json::Map<String, Value> =
+        serde_json::from_slice(&b64.decode(parts.next().unwrap()).unwrap()).unwrap();
+    edit(&mut claims);
+    let input = format!("{header}.{}", b64.encode(serde_json::to_vec(&claims).unwrap()));
+    let pem = std::fs::read(testdata().join("jwt/test-key-1.key")).unwrap();
+    let key = openssl::pkey::PKey::private_key_from_pem(&pem).unwrap();
+    let mut signer = openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &key).unwrap();
+    signer.update(input.as_bytes()).unwrap();
+    format!("{input}.{}", b64.encode(signer.sign_to_vec().unwrap()))
+}
+
+/// check-token on `token` (stdin) against jwt/jwks.json at the fixtures' instant.
+fn check_built(token: &str) -> Out {
+    run_stdin(&args("-", "jwt/jwks.json", &[]), token.as_bytes())
+}
+
+#[test]
+fn a_token_built_here_passes_unedited() {
+    let out = check_built(&signed_with(|_| {}));
+    assert_eq!(
+        out.code,
+        0,
+        "the helper signs tokens the JWKS accepts: {}",
+        out.describe()
+    );
+}
+
+#[test]
+fn nested_or_non_string_amr_entries_are_named() {
+    let out = check_built(&signed_with(|c| {
+        c.insert("amr".into(), serde_json::json!([["pwd"], ["mfa"]]));
+    }));
+    assert_eq!(out.code, 1, "{}", out.describe());
+    let r = out.json();
+    assert_eq!(the_check(&r, "jwt.signature")["status"], "pass", "{r:#}");
+    let amr = the_check(&r, "jwt.amr");
+    assert_eq!(amr["status"], "fail", "{r:#}");
+    let msg = amr["message"].as_str().unwrap();
+    assert!(
+        msg.starts_with("amr: entry 0 is an array, not a string; entry 1 is an array, not a string"),
+        "{msg}"
+    );
+    // One string entry among malformed ones: still named, even with mfa present.
+    let out = check_built(&signed_with(|c| {
+        c.insert("amr".into(), serde_json::json!(["mfa", 7, {"m": "x"}]));
+    }));
+    assert_eq!(out.code, 1, "{}", out.describe());
+    let msg = the_check(&out.json(), "jwt.amr")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        msg.contains("entry 1 is a number, not a string; entry 2 is an object, not a string"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn non_numeric_times_are_named() {
+    for (claim, value, expected) in [
+        (
+            "nbf",
+            serde_json::json!("tomorrow"),
+            "nbf: \"tomorrow\" is a string, not a NumericDate",
+        ),
+        (
+            "exp",
+            serde_json::json!("tomorrow"),
+            "exp: \"tomorrow\" is a string, not a NumericDate",
+        ),
+        (
+            "iat",
+            serde_json::json!(true),
+            "iat: true is a boolean, not a NumericDate",
+        ),
+        (
+            "exp",
+            serde_json::json!(1e300),
+            "exp: 1e+300 is out of the range of a time",
+        ),
+    ] {
+        let out = check_built(&signed_with(|c| {
+            c.insert(claim.into(), value.clone());
+        }));
+        assert_eq!(out.code, 1, "{claim} {value}: {}", out.describe());
+        let r = out.json();
+        assert_eq!(the_check(&r, "jwt.signature")["status"], "pass", "{r:#}");
+        let time = the_check(&r, "jwt.time");
+        assert_eq!(time["status"], "fail", "{claim} {value}: {r:#}");
+        let msg = time["message"].as_str().unwrap();
+        assert!(msg.contains(expected), "{claim} {value}: {msg}");
+    }
+    // The text output says it on the check's line too.
+    let token = signed_with(|c| {
+        c.insert("nbf".into(), serde_json::json!("tomorrow"));
+    });
+    let out = run_stdin(
+        &["check-token", "-", "--jwks", "jwt/jwks.json", "--at", AT],
+        token.as_bytes(),
+    );
+    assert_eq!(out.code, 1, "{}", out.describe());
+    assert!(
+        out.stdout.contains("nbf: \"tomorrow\" is a string"),
+        "{}",
+        out.describe()
+    );
+}

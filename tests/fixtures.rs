@@ -402,7 +402,7 @@ fn multiple_inputs_one_run() {
     assert_eq!(t[1]["verdict"], "fail");
     assert_eq!(
         r["summary"],
-        serde_json::json!({"tokens": 2, "pass": 1, "fail": 1, "error": 0})
+        serde_json::json!({"tokens": 2, "pass": 1, "fail": 1, "error": 0, "unusable_inputs": 0})
     );
 }
 

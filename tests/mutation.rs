@@ -481,6 +481,37 @@ fn mutants_of_saml2_form() {
     mutate("encoded/saml2-form.txt");
 }
 
+/// The `decoders` fuzz target's properties (`props::check_decoders`: HTML auto-post pages, lines and the line
+/// reader, DEFLATE, UTF-16) on the fixtures of those decoders, in each mode and with several line caps and
+/// compression levels: what `cargo fuzz run decoders` checks on mutants, here on a fixed set.
+#[test]
+fn decoders_on_their_fixtures() {
+    let modes = props::DECODER_MODES;
+    for fixture in [
+        "shapes/autopost-saml.html",
+        "shapes/autopost-wsfed.html",
+        "shapes/deflate.b64",
+        "shapes/utf16le-bom.xml",
+        "shapes/utf16be-bom.xml",
+        "encoded/mfa-sha256.b64",
+        "encoded/saml2-form.txt",
+        "saml2/mfa-sha256.xml",
+    ] {
+        let bytes = std::fs::read(testdata().join(fixture)).unwrap_or_else(|e| panic!("{fixture}: {e}"));
+        for mode in (0..modes * 3).chain([1 + modes * 9, 1 + modes * 40, 2 + modes * 9]) {
+            let input = [&[mode][..], &bytes].concat();
+            if let Err(p) = catch_unwind(AssertUnwindSafe(|| props::check_decoders(&input))) {
+                panic!("{fixture}, mode {mode}: {}", panic_message(&*p));
+            }
+        }
+    }
+    // Lines over a line break at every position of a short input, with every cap from 1 to 12.
+    let short = b"SAMLResponse=PD94\r\n\nabc\r\r\n x \n";
+    for cap in 0..12u8 {
+        props::check_decoders(&[&[1 + modes * cap][..], &short[..]].concat());
+    }
+}
+
 /// The known-good set is the fixtures' signed content, no more: a token signed by another key (or tampered) adds
 /// nothing, and a fixture's canonical bytes match the pre-digest bytes xmlsec1 wrote when it was generated.
 #[test]

@@ -189,7 +189,7 @@ fn lines_on_stdin_are_judged_one_token_per_line() {
     );
     assert_eq!(
         summary["summary"],
-        serde_json::json!({"tokens": 4, "pass": 3, "fail": 1, "error": 1})
+        serde_json::json!({"tokens": 4, "pass": 3, "fail": 1, "error": 0, "unusable_inputs": 1})
     );
     // The same token from a file and from a line: the same verdict, claims and checks.
     let file = run(&args(&["saml2/mfa-sha256.xml"], &["--format", "json"])).json();
@@ -308,7 +308,7 @@ fn blocks_match_the_whole(script: &str) {
     }
     let errors = parts.iter().filter(|l| l.get("input_error").is_some()).count();
     assert_eq!(errors, whole_errors.len());
-    for key in ["tokens", "pass", "fail", "error"] {
+    for key in ["tokens", "pass", "fail", "error", "unusable_inputs"] {
         let sum: u64 = summaries.iter().map(|s| s["summary"][key].as_u64().unwrap()).sum();
         assert_eq!(sum, whole_summary["summary"][key].as_u64().unwrap(), "{key}");
     }

@@ -1,5 +1,5 @@
-//! Input decoding: every format `load_bytes` accepts (auto-detection, XML, base64, form, HAR, SAML-tracer) returns
-//! tokens or a typed error for any bytes, never panics.
+//! Input decoding: every format `load_bytes` accepts (auto-detection, XML, base64, form, HAR, SAML-tracer, HTML
+//! auto-post page, lines) returns tokens or a typed error for any bytes, never panics.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -3,7 +3,7 @@
 
 mod props;
 
-pub use props::{check_bundle, check_c14n, check_input, Oracle, BUNDLE_LIMITS, FORMATS};
+pub use props::{check_bundle, check_c14n, check_decoders, check_input, Oracle, BUNDLE_LIMITS, DECODER_MODES, FORMATS};
 
 use std::path::Path;
 use std::sync::OnceLock;

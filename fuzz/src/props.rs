@@ -1,7 +1,8 @@
 //! The properties fedcheck is fuzzed against, shared by the cargo-fuzz targets (`fuzz/fuzz_targets/`) and the
 //! bounded mutation test that runs in every `cargo test` (`tests/mutation.rs` includes this file with `#[path]`).
 //!
-//! Depends only on `fedcheck` and the standard library, so it compiles in both crates.
+//! Depends only on `fedcheck`, `base64`, `flate2` and the standard library, which both crates have, so it
+//! compiles in both.
 //!
 //! * [`check_input`]: `input::load_bytes` returns tokens or a typed error for any bytes, in every format.
 //! * [`check_c14n`]: `xml::Document::parse` either fails or gives a tree whose every element canonicalizes to
@@ -12,8 +13,11 @@
 //! * [`check_bundle`]: `bundle::verify_zip_bytes`, `verify_tar_bytes` and `verify_tar_gz_bytes` return a
 //!   verification or a typed error for any bytes, within small limits, and a verification accounts for every file
 //!   the manifest lists exactly once.
+//! * [`check_decoders`]: the HTML auto-post page, `lines`, DEFLATE and UTF-16 decoders, each driven directly with
+//!   the fuzz bytes wrapped as that carrier, with a property each (see there).
 #![allow(dead_code)]
 
+use base64::Engine as _;
 use fedcheck::bundle::{self, SignatureCheck, VerifyOptions};
 use fedcheck::dsig::{self, Profile};
 use fedcheck::input::{self, InputFormat, InputLimits};
@@ -25,13 +29,15 @@ use std::collections::HashSet;
 use std::path::Path;
 
 /// Every input format, `Auto` first.
-pub const FORMATS: [InputFormat; 6] = [
+pub const FORMATS: [InputFormat; 8] = [
     InputFormat::Auto,
     InputFormat::Xml,
     InputFormat::Base64,
     InputFormat::Form,
     InputFormat::Har,
     InputFormat::SamlTracer,
+    InputFormat::HtmlForm,
+    InputFormat::Lines,
 ];
 
 /// Most elements whose subtree [`check_c14n`] canonicalizes, so a large input stays linear-ish.
@@ -273,4 +279,199 @@ fn trim_token(xml: &[u8]) -> &[u8] {
     let xml = xml.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(xml);
     let start = xml.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(xml.len());
     &xml[start..]
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The decoders added after `input_decode`: HTML auto-post pages, lines, DEFLATE, UTF-16
+
+/// How many ways [`check_decoders`] presents its input (the first byte, modulo this, picks one).
+pub const DECODER_MODES: u8 = 6;
+
+/// `load_bytes` in `format`: the tokens, never more than the limit, or `None` for a typed error.
+fn load(bytes: &[u8], format: InputFormat, limits: &InputLimits) -> Option<Vec<input::RawToken>> {
+    let tokens = input::load_bytes("fuzz", bytes, format, limits).ok()?;
+    if format != InputFormat::Lines {
+        assert!(
+            tokens.len() <= limits.max_tokens,
+            "{} tokens from one input",
+            tokens.len()
+        );
+    }
+    Some(tokens)
+}
+
+/// The decoders added after the first targets, each driven directly: the first byte picks how the rest is
+/// presented, so the fuzzer reaches each decoder's interior rather than stopping at format detection.
+///
+/// * 0: an HTML auto-post page whose `SAMLResponse` (or `wresult`) hidden input holds the rest, unescaped (so it
+///   can break out of the attribute): detection (`Auto`) and `HtmlForm` give the same tokens.
+/// * 1: the rest as a `lines` input: every token names a line that exists. And [`input::lines::LineReader`] over
+///   the rest, with a small line cap and reads of a few bytes, gives exactly the lines split at `\n` (one trailing
+///   `\r` dropped), a line over the cap as too long.
+/// * 2: base64 of the raw DEFLATE of the rest, alone and as a form body: a token taken as deflated is exactly the
+///   rest, and a rest that looks like XML (and does not compress to something that does) always comes back so.
+/// * 3: the rest itself as the DEFLATE stream (base64 of it): the inflater on arbitrary bytes; a token it gives
+///   looks like XML.
+/// * 4: the rest (as UTF-8, lossily) encoded as UTF-16 LE and BE, with and without a byte order mark, alone and in
+///   base64: `text::decode` gives the text back for the BOM forms, `xml::decode_document` gives the same text as
+///   UTF-8 (no declaration to drop), nothing panics.
+/// * 5: the rest as it is to the text and XML decoders and the HTML and lines formats.
+pub fn check_decoders(data: &[u8]) {
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    let limits = InputLimits::default();
+    match mode % DECODER_MODES {
+        0 => html_page(rest, mode / DECODER_MODES % 2 == 1, &limits),
+        1 => lines(rest, mode, &limits),
+        2 => deflated(rest, mode, &limits),
+        3 => {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(rest);
+            for format in [InputFormat::Base64, InputFormat::Auto] {
+                for t in load(b64.as_bytes(), format, &limits).unwrap_or_default() {
+                    if t.source.compression.is_some() {
+                        assert!(
+                            fedcheck::xml::looks_like_xml(&t.xml),
+                            "an inflated token that is not XML"
+                        );
+                    }
+                }
+            }
+        }
+        4 => utf16(rest, &limits),
+        _ => {
+            let _ = input::text::decode(rest);
+            let _ = input::text::decode_refusing_nul(rest);
+            let _ = fedcheck::xml::decode_document(rest);
+            for format in [InputFormat::HtmlForm, InputFormat::Lines] {
+                load(rest, format, &limits);
+            }
+        }
+    }
+}
+
+/// Mode 0: the rest inside an auto-post page.
+fn html_page(rest: &[u8], wresult: bool, limits: &InputLimits) {
+    let field: &[u8] = if wresult { b"wresult" } else { b"SAMLResponse" };
+    let page = [
+        &b"<html><head><title>Working...</title></head><body><form method=\"POST\" name=\"hiddenform\" \
+action=\"https://login.microsoftonline.com/login.srf\"><input type=\"hidden\" name=\""[..],
+        field,
+        b"\" value=\"",
+        rest,
+        b"\" /><noscript><p>Script is disabled. Click Submit to continue.</p><input type=\"submit\" value=\"Submit\" />\
+</noscript></form><script language=\"javascript\">window.setTimeout('document.forms[0].submit()', 0);</script>\
+</body></html>",
+    ]
+    .concat();
+    let by_form = load(&page, InputFormat::HtmlForm, limits);
+    let detected = load(&page, InputFormat::Auto, limits);
+    let xmls =
+        |t: &Option<Vec<input::RawToken>>| t.as_ref().map(|v| v.iter().map(|t| t.xml.clone()).collect::<Vec<_>>());
+    assert_eq!(
+        xmls(&by_form),
+        xmls(&detected),
+        "an auto-post page detected as another format"
+    );
+    load(rest, InputFormat::HtmlForm, limits);
+}
+
+/// Mode 1: the rest as lines, through `load_bytes` and through the line reader against a split at `\n`.
+fn lines(rest: &[u8], mode: u8, limits: &InputLimits) {
+    let count = rest.split(|b| *b == b'\n').count();
+    for t in load(rest, InputFormat::Lines, limits).unwrap_or_default() {
+        let line = t.source.line.expect("a token of a lines input names its line");
+        assert!(line >= 1 && line <= count, "line {line} of {count}");
+    }
+    // The reader, with a cap of 1 to 64 bytes and reads of 1 to 8 bytes, against the lines split here.
+    let cap = u64::from(mode / DECODER_MODES % 64 + 1);
+    let read_size = usize::from(mode % 8 + 1);
+    let mut reader = input::lines::LineReader::new(std::io::BufReader::with_capacity(read_size, rest), cap);
+    let mut expected: Vec<&[u8]> = rest.split(|b| *b == b'\n').collect();
+    if rest.is_empty() || rest.ends_with(b"\n") {
+        expected.pop();
+    }
+    for (i, want) in expected.iter().enumerate() {
+        let (number, line) = reader.next_line().expect("reading a slice").expect("a line");
+        assert_eq!(number, i + 1, "lines are numbered from 1");
+        if want.len() as u64 > cap {
+            assert_eq!(
+                line,
+                input::lines::Line::TooLong,
+                "line {number}: {} bytes over a cap of {cap}",
+                want.len()
+            );
+        } else {
+            let want = want.strip_suffix(b"\r").unwrap_or(want);
+            assert_eq!(line, input::lines::Line::Text(want.to_vec()), "line {number}");
+        }
+    }
+    assert_eq!(
+        reader.next_line().expect("reading a slice"),
+        None,
+        "more lines than the split"
+    );
+}
+
+/// Mode 2: base64 of the DEFLATE of the rest.
+fn deflated(rest: &[u8], mode: u8, limits: &InputLimits) {
+    use std::io::Write as _;
+    let level = u32::from(mode / DECODER_MODES % 10);
+    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(level));
+    e.write_all(rest).expect("compressing in memory");
+    let z = e.finish().expect("compressing in memory");
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&z);
+    let escaped = b64.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D");
+    let form = format!("SAMLResponse={escaped}&RelayState=fuzz");
+    for (bytes, format) in [
+        (b64.as_bytes(), InputFormat::Base64),
+        (b64.as_bytes(), InputFormat::Auto),
+        (form.as_bytes(), InputFormat::Form),
+        (form.as_bytes(), InputFormat::Auto),
+    ] {
+        for t in load(bytes, format, limits).unwrap_or_default() {
+            if t.source.compression.as_deref() == Some("deflate") {
+                assert_eq!(t.xml, rest, "a deflated token is not what was deflated");
+            }
+        }
+    }
+    if fedcheck::xml::looks_like_xml(rest) && !fedcheck::xml::looks_like_xml(&z) {
+        let tokens = load(b64.as_bytes(), InputFormat::Base64, limits).expect("base64 of deflated XML is a token");
+        assert_eq!(tokens.len(), 1);
+        assert_eq!(tokens[0].source.compression.as_deref(), Some("deflate"));
+        assert_eq!(tokens[0].xml, rest);
+    }
+}
+
+/// Mode 4: the rest as UTF-16 text.
+fn utf16(rest: &[u8], limits: &InputLimits) {
+    let text = String::from_utf8_lossy(rest);
+    let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    let with_le_bom = [&[0xFF, 0xFE][..], &le].concat();
+    let with_be_bom = [&[0xFE, 0xFF][..], &be].concat();
+    for (bytes, encoding) in [
+        (&with_le_bom, input::text::Encoding::Utf16le),
+        (&with_be_bom, input::text::Encoding::Utf16be),
+    ] {
+        assert_eq!(
+            input::text::decode(bytes),
+            Ok((text.to_string(), encoding)),
+            "UTF-16 with a BOM does not decode back"
+        );
+        if let Ok(d) = fedcheck::xml::decode_document(bytes) {
+            if !text.starts_with('\u{feff}') && !text.starts_with("<?xml") {
+                assert_eq!(&*d.utf8, text.as_bytes(), "{} decoded to other text", d.encoding);
+            }
+        }
+    }
+    for bytes in [&with_le_bom, &with_be_bom, &le, &be] {
+        let _ = fedcheck::xml::decode_document(bytes);
+        let _ = input::text::decode_refusing_nul(bytes);
+        for format in [InputFormat::Auto, InputFormat::Xml] {
+            load(bytes, format, limits);
+        }
+        let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+        load(b64.as_bytes(), InputFormat::Base64, limits);
+    }
 }

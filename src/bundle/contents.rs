@@ -437,7 +437,7 @@ fn add_trust(files: &mut Files, settings: &Settings, opts: &BundleOptions) {
 fn add_configs(files: &mut Files, opts: &BundleOptions) -> Result<request::FedFacts, BundleError> {
     let mut fed = request::FedFacts::default();
     if let Some(p) = &opts.federation_config {
-        let bytes = read("--federation-config", p)?;
+        let bytes = read_within("--federation-config", p, crate::entra::MAX_FEDERATION_CONFIG_BYTES)?;
         if let Ok(v) = serde_json::from_slice::<serde_json::Value>(strip_bom(&bytes)) {
             fed = request::FedFacts::of(&v);
         }
@@ -457,12 +457,33 @@ fn add_configs(files: &mut Files, opts: &BundleOptions) -> Result<request::FedFa
     Ok(fed)
 }
 
-/// Reads a file given with `flag`.
+/// Reads a file given with `flag`, within the size `verify-bundle` accepts for one file (so an endless file such as
+/// `/dev/zero`, or one that grew since it was checked, is refused rather than read whole).
 pub(super) fn read(flag: &'static str, p: &Path) -> Result<Vec<u8>, BundleError> {
-    std::fs::read(p).map_err(|error| BundleError::Unreadable {
-        flag,
-        path: p.to_path_buf(),
-        error,
+    let max = super::Limits::default().max_entry_bytes;
+    read_within(flag, p, max).map_err(|e| match e {
+        BundleError::FileTooLarge { .. } => BundleError::TooLarge(super::OverLimit::EntrySize {
+            entry: format!("{flag} {}", p.display()),
+            max,
+        }),
+        other => other,
+    })
+}
+
+/// Reads a file given with `flag`, of at most `max` bytes.
+pub(super) fn read_within(flag: &'static str, p: &Path, max: u64) -> Result<Vec<u8>, BundleError> {
+    use crate::http::{read_file_within, CappedReadError};
+    read_file_within(p, max).map_err(|e| match e {
+        CappedReadError::TooLarge { limit } => BundleError::FileTooLarge {
+            flag,
+            path: p.to_path_buf(),
+            limit,
+        },
+        CappedReadError::Io(error) => BundleError::Unreadable {
+            flag,
+            path: p.to_path_buf(),
+            error,
+        },
     })
 }
 

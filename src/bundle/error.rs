@@ -27,6 +27,16 @@ pub enum BundleError {
         /// Why.
         error: std::io::Error,
     },
+    /// A file given with an option is over the size fedcheck reads for it.
+    #[error("{flag} {}: larger than the {} limit", path.display(), crate::http::size_text(*limit))]
+    FileTooLarge {
+        /// The option (`--federation-config`, ...).
+        flag: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The limit, in bytes.
+        limit: u64,
+    },
     /// A file given with an option is not a regular file.
     #[error("{flag} {}: not a regular file", path.display())]
     NotAFile {

@@ -36,7 +36,7 @@ pub fn preflight(opts: &BundleOptions) -> Result<(), BundleError> {
     }
     if let Some(p) = &opts.federation_config {
         check_file("--federation-config", p)?;
-        let bytes = contents::read("--federation-config", p)?;
+        let bytes = contents::read_within("--federation-config", p, crate::entra::MAX_FEDERATION_CONFIG_BYTES)?;
         serde_json::from_slice::<serde_json::Value>(strip_bom(&bytes))
             .map_err(|error| BundleError::FederationConfigNotJson { path: p.clone(), error })?;
     }
@@ -90,7 +90,7 @@ fn parent_of(out: &Path) -> PathBuf {
 
 /// A folder holding a manifest.json written by fedcheck.
 fn is_bundle(dir: &Path) -> bool {
-    std::fs::read(dir.join(MANIFEST))
+    crate::http::read_file_within(dir.join(MANIFEST), super::verify::MAX_MANIFEST_BYTES)
         .ok()
         .and_then(|b| serde_json::from_slice::<Manifest>(&b).ok())
         .is_some_and(|m| m.tool.name == "fedcheck")

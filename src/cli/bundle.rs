@@ -214,11 +214,6 @@ fn print_written(written: &Written, signins: Option<&RunOutput>) {
         Verdict::Fail => "FAIL",
         Verdict::Error => "ERROR",
     };
-    let s = &rep.summary;
-    let _ = writeln!(
-        out,
-        "Summary: {} token(s): {} pass, {} fail, {} error. Verdict: {verdict}",
-        s.tokens, s.pass, s.fail, s.error
-    );
+    let _ = writeln!(out, "Summary: {}. Verdict: {verdict}", rep.summary.counts());
     let _ = out.flush();
 }

@@ -23,5 +23,5 @@ pub use select::{select, Selection};
 pub use settings::{
     add_config_anchors, json_date, load_federation_config, parse_federation_config, CertificateUpdateStatus,
     ConfigFlavor, FederationConfig, FederationConfigError, FederationSettings, MfaBehavior, PromptLogin, Setting,
-    SettingsProblem,
+    SettingsProblem, MAX_FEDERATION_CONFIG_BYTES,
 };

@@ -17,7 +17,8 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 /// The largest export read (bytes).
-const MAX_BYTES: usize = 1024 * 1024;
+pub const MAX_FEDERATION_CONFIG_BYTES: u64 = 8 << 20;
+const MAX_BYTES: u64 = MAX_FEDERATION_CONFIG_BYTES;
 /// The most configurations read from one file.
 const MAX_CONFIGS: usize = 1000;
 
@@ -47,8 +48,11 @@ pub enum FederationConfigError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SettingsProblem {
-    /// Over 1 MiB.
-    #[error("larger than 1 MiB; not a federation settings export")]
+    /// Over 8 MiB.
+    #[error(
+        "larger than the {} limit for a federation settings export",
+        crate::http::size_text(MAX_BYTES)
+    )]
     TooLarge,
     /// UTF-16 (by its byte order mark) with an odd number of bytes.
     #[error("UTF-16 text with an odd number of bytes")]
@@ -310,9 +314,16 @@ impl MfaBehavior {
 
 /// Reads a federation settings export (any of the shapes in the module documentation).
 pub fn load_federation_config(path: &str) -> Result<FederationSettings, FederationConfigError> {
-    let bytes = std::fs::read(path).map_err(|error| FederationConfigError::Io {
-        path: path.into(),
-        error,
+    use crate::http::{read_file_within, CappedReadError};
+    let bytes = read_file_within(path, MAX_BYTES).map_err(|e| match e {
+        CappedReadError::TooLarge { .. } => FederationConfigError::Invalid {
+            path: path.into(),
+            problem: SettingsProblem::TooLarge,
+        },
+        CappedReadError::Io(error) => FederationConfigError::Io {
+            path: path.into(),
+            error,
+        },
     })?;
     parse_federation_config(&bytes, path)
 }
@@ -624,7 +635,7 @@ pub fn parse_federation_config(bytes: &[u8], path: &str) -> Result<FederationSet
 
 /// The configurations of an export: decoded, parsed as JSON, collected from any of the shapes, each read.
 fn read_configs(bytes: &[u8], path: &str) -> Result<Vec<FederationConfig>, SettingsProblem> {
-    if bytes.len() > MAX_BYTES {
+    if bytes.len() as u64 > MAX_BYTES {
         return Err(SettingsProblem::TooLarge);
     }
     let text = decode_text(bytes)?;

@@ -201,14 +201,16 @@ pub fn load(path: &str) -> Result<LoadedPlan, PlanError> {
         path: path.to_string(),
         error,
     };
-    // Read through the cap, not by the size the file system reports: a pipe or a device reports none.
-    let file = std::fs::File::open(path).map_err(read_err)?;
-    let bytes = match crate::http::read_capped(file, MAX_PLAN_BYTES) {
+    // Read through the cap, not only by the size the file system reports: a pipe or a device reports none.
+    let bytes = match crate::http::read_file_within(path, MAX_PLAN_BYTES) {
         Ok(b) => b,
-        Err(crate::http::CappedReadError::TooLarge { .. }) => {
+        Err(crate::http::CappedReadError::TooLarge { limit }) => {
             return Err(PlanError::Invalid {
                 path: path.into(),
-                message: format!("the plan is over the {MAX_PLAN_BYTES}-byte limit"),
+                message: format!(
+                    "larger than the {} limit for a test plan; not a fedcheck test plan",
+                    crate::http::size_text(limit)
+                ),
             })
         }
         Err(crate::http::CappedReadError::Io(e)) => return Err(read_err(e)),

@@ -70,10 +70,12 @@ fn verdict_of(disagreement: bool, checks: &[Check], mfa: bool, signed_claims: bo
     }
 }
 
-/// Counts the token verdicts and derives the run's verdict (error when any input or token is unusable).
+/// Counts the token verdicts and the unusable inputs, and derives the run's verdict (error when any input or token
+/// is unusable).
 fn summarize(tokens: &[TokenReport], input_errors: usize) -> (Summary, Verdict) {
     let mut summary = Summary {
         tokens: tokens.len(),
+        unusable_inputs: input_errors,
         ..Summary::default()
     };
     for t in tokens {
@@ -83,14 +85,7 @@ fn summarize(tokens: &[TokenReport], input_errors: usize) -> (Summary, Verdict) 
             Verdict::Error => summary.error += 1,
         }
     }
-    summary.error += input_errors;
-    let verdict = if summary.error > 0 || tokens.is_empty() {
-        Verdict::Error
-    } else if summary.fail > 0 {
-        Verdict::Fail
-    } else {
-        Verdict::Pass
-    };
+    let verdict = summary.verdict();
     (summary, verdict)
 }
 
@@ -160,17 +155,50 @@ pub struct Tool {
     pub version: &'static str,
 }
 
-/// Counts by verdict.
-#[derive(Debug, Clone, Default, Serialize)]
+/// Counts by verdict: `tokens = pass + fail + error`; the inputs that yielded no token are counted apart.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
     /// Tokens judged.
     pub tokens: usize,
-    /// Passed.
+    /// Tokens that passed.
     pub pass: usize,
-    /// Failed.
+    /// Tokens that failed.
     pub fail: usize,
-    /// Errors (token-level and input-level).
+    /// Tokens whose verdict is `error` (not analyzable, or the engines disagree).
     pub error: usize,
+    /// Inputs that yielded no token (could not be read or decoded): the entries of `errors[]`.
+    pub unusable_inputs: usize,
+}
+
+impl Summary {
+    /// The run's verdict from the counts: `error` when any token or input was unusable (or there was no token at
+    /// all), `fail` when any token failed, else `pass`.
+    pub fn verdict(&self) -> Verdict {
+        if self.error > 0 || self.unusable_inputs > 0 || self.tokens == 0 {
+            Verdict::Error
+        } else if self.fail > 0 {
+            Verdict::Fail
+        } else {
+            Verdict::Pass
+        }
+    }
+
+    /// The counts as every output says them: `4 token(s): 3 pass, 1 fail, 0 error`, followed by
+    /// `; 1 unusable input` only when an input yielded no token.
+    pub fn counts(&self) -> String {
+        let mut s = format!(
+            "{} token(s): {} pass, {} fail, {} error",
+            self.tokens, self.pass, self.fail, self.error
+        );
+        match self.unusable_inputs {
+            0 => {}
+            1 => s.push_str("; 1 unusable input"),
+            n => {
+                let _ = write!(s, "; {n} unusable inputs");
+            }
+        }
+        s
+    }
 }
 
 /// The trust anchors and metadata in use.

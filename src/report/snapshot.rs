@@ -37,14 +37,28 @@ pub enum Outcome {
     Differs(String),
 }
 
+/// The largest snapshot file read (`--snapshot FILE`): a normalized verdict is a few KiB per token.
+pub const MAX_SNAPSHOT_BYTES: u64 = 64 << 20;
+
 /// Why a snapshot could not be read or written.
 #[derive(Debug, thiserror::Error)]
-#[error("snapshot {path}: {error}")]
-pub struct SnapshotError {
-    /// The file.
-    pub path: String,
-    /// Why.
-    pub error: std::io::Error,
+pub enum SnapshotError {
+    /// The file could not be read or written.
+    #[error("snapshot {path}: {error}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// The existing file is over [`MAX_SNAPSHOT_BYTES`]: not a snapshot fedcheck wrote.
+    #[error("--snapshot {path}: larger than the {} limit for a snapshot file; not a snapshot fedcheck wrote", crate::http::size_text(*limit))]
+    TooLarge {
+        /// The file.
+        path: String,
+        /// The limit, in bytes.
+        limit: u64,
+    },
 }
 
 /// Normalizes one value: known IDs, instants and signature bytes replaced, redaction hashes dropped.
@@ -194,11 +208,7 @@ pub fn render(report: &Report) -> String {
     );
     let _ = writeln!(o, "# values redacted). Rewrite with --update-snapshots.");
     let _ = writeln!(o, "verdict: {}", r.verdict.as_str());
-    let _ = writeln!(
-        o,
-        "summary: {} token(s): {} pass, {} fail, {} error",
-        r.summary.tokens, r.summary.pass, r.summary.fail, r.summary.error
-    );
+    let _ = writeln!(o, "summary: {}", r.summary.counts());
     let _ = writeln!(o, "engines: {}", r.engines.join(", "));
     trust(&mut o, &r);
     for (i, t) in r.tokens.iter().enumerate() {
@@ -327,7 +337,7 @@ fn claims(o: &mut String, c: &Claims, n: &Normalizer) {
 
 /// Compares `path` with `rendered`: writes it when missing or when `update` is set, else reports a difference.
 pub fn compare(path: &Path, rendered: &str, update: bool) -> Result<Outcome, SnapshotError> {
-    let err = |error| SnapshotError {
+    let err = |error| SnapshotError::Io {
         path: path.display().to_string(),
         error,
     };
@@ -337,12 +347,17 @@ pub fn compare(path: &Path, rendered: &str, update: bool) -> Result<Outcome, Sna
         }
         std::fs::write(path, rendered).map_err(err)
     };
-    match std::fs::read(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+    use crate::http::{read_file_within, CappedReadError};
+    match read_file_within(path, MAX_SNAPSHOT_BYTES) {
+        Err(CappedReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
             write()?;
             Ok(Outcome::Created)
         }
-        Err(e) => Err(err(e)),
+        Err(CappedReadError::Io(e)) => Err(err(e)),
+        Err(CappedReadError::TooLarge { limit }) => Err(SnapshotError::TooLarge {
+            path: path.display().to_string(),
+            limit,
+        }),
         Ok(old) => {
             let old = String::from_utf8_lossy(&old).replace("\r\n", "\n");
             if old == rendered {

@@ -46,7 +46,7 @@ pub const NAMED_WARNINGS: usize = 20;
 /// [`NAMED_WARNINGS`] named as `token N check.id`, as [`super::Report::warnings`] names them).
 #[derive(Debug, Clone, Default)]
 pub struct Tally {
-    /// Counts by verdict (input errors count as errors).
+    /// Counts by verdict, and the unusable inputs apart.
     pub summary: Summary,
     /// The engines disagreed about a signature.
     pub disagreement: bool,
@@ -76,19 +76,13 @@ impl Tally {
 
     /// Counts an input that yielded no token.
     pub fn input_error(&mut self) {
-        self.summary.error += 1;
+        self.summary.unusable_inputs += 1;
     }
 
     /// The run's verdict, as [`super::Report::verdict`] would be: `error` when any input or token was unusable (or
     /// there was no token at all), `fail` when any token failed, else `pass`.
     pub fn verdict(&self) -> Verdict {
-        if self.summary.error > 0 || self.summary.tokens == 0 {
-            Verdict::Error
-        } else if self.summary.fail > 0 {
-            Verdict::Fail
-        } else {
-            Verdict::Pass
-        }
+        self.summary.verdict()
     }
 }
 

@@ -63,11 +63,8 @@ pub fn to_text(r: &Report, style: Style) -> String {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "Summary: {} token(s): {} pass, {} fail, {} error. Verdict: {}",
-        r.summary.tokens,
-        r.summary.pass,
-        r.summary.fail,
-        r.summary.error,
+        "Summary: {}. Verdict: {}",
+        r.summary.counts(),
         style.verdict(r.verdict)
     );
     out

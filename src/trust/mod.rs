@@ -77,6 +77,14 @@ pub enum TrustError {
         /// The I/O error.
         error: std::io::Error,
     },
+    /// The file is over [`MAX_CERT_FILE`]: no certificate is that large.
+    #[error("{source_name}: larger than the {} limit for a certificate file; not a certificate", http::size_text(*limit))]
+    TooLarge {
+        /// The file.
+        source_name: String,
+        /// The limit, in bytes.
+        limit: u64,
+    },
     /// The bytes are not a certificate in any accepted form.
     #[error("{source_name}: not a certificate (expected PEM, DER, or base64 of DER): {problem}")]
     BadCertificate {
@@ -107,9 +115,15 @@ pub enum CertProblem {
 
 /// Loads a certificate file in PEM, DER, or bare base64 form (at most [`MAX_CERT_FILE`] bytes).
 pub fn load_cert_file(path: &str) -> Result<TrustAnchor, TrustError> {
-    let bytes = http::read_file_capped(path, MAX_CERT_FILE).map_err(|error| TrustError::Io {
-        source_name: path.to_string(),
-        error,
+    let bytes = http::read_file_within(path, MAX_CERT_FILE).map_err(|e| match e {
+        http::CappedReadError::TooLarge { limit } => TrustError::TooLarge {
+            source_name: path.to_string(),
+            limit,
+        },
+        http::CappedReadError::Io(error) => TrustError::Io {
+            source_name: path.to_string(),
+            error,
+        },
     })?;
     parse_cert(&bytes, path)
 }

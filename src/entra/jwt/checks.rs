@@ -68,8 +68,49 @@ pub(super) fn show(v: &Value) -> String {
     }
 }
 
-/// `jwt.time`: `exp` is required; `nbf` and `exp` hold at `--at` within the skew.
+/// Why a present time claim (`exp`, `nbf`, `iat`) is no usable NumericDate, naming the claim and its value; `None`
+/// when it is absent or a number of seconds within the range of a time.
+fn time_claim_problem(c: &ClaimMap, name: &str) -> Option<String> {
+    let v = c.get(name)?;
+    if !v.is_number() {
+        let kind = match v {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+            Value::Number(_) => "a number",
+        };
+        let mut shown = v.to_string();
+        if shown.len() > 64 {
+            let cut = (0..=61).rev().find(|i| shown.is_char_boundary(*i)).unwrap_or(0);
+            shown.truncate(cut);
+            shown.push_str("...");
+        }
+        return Some(format!(
+            "{name}: {shown} is {kind}, not a NumericDate (a number of seconds since 1970-01-01T00:00:00Z)"
+        ));
+    }
+    instant(Some(v))
+        .is_none()
+        .then(|| format!("{name}: {v} is out of the range of a time"))
+}
+
+/// `jwt.time`: `exp` is required; `nbf` and `exp` hold at `--at` within the skew; a present `exp`, `nbf` or `iat`
+/// that is not a NumericDate fails, named.
 pub(super) fn time_check(c: &ClaimMap, o: &Options) -> Check {
+    let malformed: Vec<String> = ["exp", "nbf", "iat"]
+        .iter()
+        .filter_map(|name| time_claim_problem(c, name))
+        .collect();
+    if !malformed.is_empty() {
+        return check(
+            ids::JWT_TIME,
+            Status::Fail,
+            malformed.join("; "),
+            Some("use the access token exactly as Entra issued it (its times are numbers of seconds)"),
+        );
+    }
     let exp = instant(c.get("exp"));
     let nbf = instant(c.get("nbf"));
     let skew = format!("skew {}s", o.skew.num_seconds());
@@ -77,7 +118,7 @@ pub(super) fn time_check(c: &ClaimMap, o: &Options) -> Check {
         return check(
             ids::JWT_TIME,
             Status::Fail,
-            "no exp claim (or not a number): Entra's access tokens always expire",
+            "no exp claim: Entra's access tokens always expire",
             Some("use the access token exactly as Entra issued it"),
         );
     };
@@ -125,6 +166,37 @@ Unauthorized - MFA required",
             Some(AMR_FIX),
         );
     };
+    let malformed: Vec<String> = list
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| {
+            let kind = match e {
+                Value::String(_) => return None,
+                Value::Null => "null",
+                Value::Bool(_) => "a boolean",
+                Value::Number(_) => "a number",
+                Value::Array(_) => "an array",
+                Value::Object(_) => "an object",
+            };
+            Some(format!("entry {i} is {kind}, not a string"))
+        })
+        .collect();
+    if !malformed.is_empty() {
+        let shown = if malformed.len() > 3 {
+            format!("{}; and {} more", malformed[..3].join("; "), malformed.len() - 3)
+        } else {
+            malformed.join("; ")
+        };
+        return check(
+            ids::JWT_AMR,
+            Status::Fail,
+            format!(
+                "amr: {shown}: amr is a list of method names (e.g. [\"pwd\", \"mfa\"]); Partner Center cannot see \
+mfa in this one"
+            ),
+            Some("use the access token exactly as Entra issued it (its amr is an array of strings)"),
+        );
+    }
     let vals: Vec<&str> = list.iter().filter_map(Value::as_str).collect();
     let shown = format!("[{}]", vals.join(", "));
     let fed = vals.contains(&"fed");

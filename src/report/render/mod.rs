@@ -116,8 +116,5 @@ pub fn summary_sentence(r: &Report) -> String {
         Verdict::Fail => "at least one token does not meet Entra's requirements (see the failed checks)",
         Verdict::Error => "at least one token could not be judged (unusable input, or the signature engines disagree)",
     };
-    format!(
-        "{} token(s): {} pass, {} fail, {} error; {what}.",
-        r.summary.tokens, r.summary.pass, r.summary.fail, r.summary.error
-    )
+    format!("{}; {what}.", r.summary.counts())
 }
