@@ -274,6 +274,28 @@ checks = {{ "audience" = "info" }}
     ]);
     assert_eq!(out.code, 0, "{}", out.describe());
 
+    // Each flag overrides only its own setting: --stand-in keeps the plan's realm, --stand-in-realm the plan's URL.
+    let in_plan = write_plan(
+        dir.path(),
+        &format!("{head}stand_in = \"https://evil.example/acs\"\nstand_in_realm = \"https://wrong.example\"\n{cases}"),
+    );
+    let out = common::run(&["test", &in_plan, "--stand-in", "https://evil.example/acs"]);
+    assert_eq!(out.code, 0, "{}", out.describe());
+    let url_only = write_plan(
+        dir.path(),
+        &format!("{head}stand_in = \"https://evil.example/acs\"\n{cases}"),
+    );
+    let out = common::run(&["test", &url_only, "--stand-in-realm", "https://wrong.example"]);
+    assert_eq!(out.code, 0, "{}", out.describe());
+    let plain = write_plan(dir.path(), &format!("{head}{cases}"));
+    let out = common::run(&["test", &plain, "--stand-in-realm", "https://wrong.example"]);
+    assert_eq!(out.code, 2, "{}", out.describe());
+    assert!(
+        out.stderr.contains("--stand-in-realm needs a stand-in URL"),
+        "{}",
+        out.describe()
+    );
+
     let realm_alone = write_plan(
         dir.path(),
         &format!("{head}stand_in_realm = \"https://wrong.example\"\n{cases}"),

@@ -22,8 +22,9 @@ pub(super) struct TestArgs {
     #[arg(long, value_name = "URL")]
     stand_in: Option<String>,
 
-    /// With --stand-in: the realm the stand-in sent (serve's --realm); overrides `[settings] stand_in_realm`.
-    #[arg(long, value_name = "URI", requires = "stand_in")]
+    /// The realm the stand-in sent (serve's --realm); overrides `[settings] stand_in_realm`. Needs a stand-in URL
+    /// from --stand-in or the plan's `[settings] stand_in`.
+    #[arg(long, value_name = "URI")]
     stand_in_realm: Option<String>,
 
     #[command(flatten)]
@@ -34,8 +35,20 @@ pub(super) struct TestArgs {
 pub(super) fn run(a: TestArgs) -> anyhow::Result<Outcome> {
     let lp = plan::load(&a.plan)?;
     let mut settings = lp.settings()?;
-    if let Some(s) = args::stand_in(a.stand_in.as_deref(), a.stand_in_realm.as_deref())? {
-        settings.stand_in = Some(s);
+    // Each flag overrides its own plan setting: --stand-in keeps the plan's realm, --stand-in-realm the plan's URL.
+    if a.stand_in.is_some() || a.stand_in_realm.is_some() {
+        let plan = settings.stand_in.take();
+        let url = a.stand_in.clone().or_else(|| plan.as_ref().map(|s| s.acs.clone()));
+        let realm = a
+            .stand_in_realm
+            .clone()
+            .or_else(|| plan.as_ref().map(|s| s.realm.clone()));
+        if url.is_none() {
+            return Err(anyhow::anyhow!(
+                "--stand-in-realm needs a stand-in URL: --stand-in URL, or stand_in in the plan's [settings]"
+            ));
+        }
+        settings.stand_in = args::stand_in(url.as_deref(), realm.as_deref())?;
     }
     let result = plan::run(&lp, &settings);
     if let Some(path) = &a.junit {

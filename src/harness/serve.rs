@@ -446,6 +446,7 @@ async fn serve_connection(
     admitted: Admitted,
 ) {
     let requests = admitted.requests.clone();
+    let in_progress = admitted.requests.clone();
     let close = admitted.close.clone();
     let inner = hyper_util::service::TowerToHyperService::new(app);
     // A request is in progress from the moment its headers are read until its answer is produced.
@@ -466,7 +467,15 @@ async fn serve_connection(
     tokio::pin!(conn);
     tokio::select! {
         _ = conn.as_mut() => {}
-        _ = close.notified() => {}
+        _ = close.notified() => {
+            // Closed to make room. The connection is polled only here, so no request can start meanwhile: one that
+            // started before the notice finishes (within its deadline); an idle one, or a response still being
+            // written, gets a second at most. Either way the connection takes no further request.
+            conn.as_mut().graceful_shutdown();
+            let busy = in_progress.load(std::sync::atomic::Ordering::Acquire) > 0;
+            let grace = if busy { limits.request_timeout } else { Duration::from_secs(1) };
+            let _ = tokio::time::timeout(grace, conn).await;
+        }
         _ = async { let _ = stop.wait_for(|s| *s).await; } => {
             conn.as_mut().graceful_shutdown();
             let _ = tokio::time::timeout(Duration::from_secs(10), conn).await;
