@@ -437,11 +437,10 @@ pub(super) fn parse_skew(s: &str) -> anyhow::Result<chrono::Duration> {
 
 /// `--stand-in URL` and `--stand-in-realm URI` (check, bundle and test alike).
 pub(super) fn stand_in(url: Option<&str>, realm: Option<&str>) -> anyhow::Result<Option<fedcheck::rules::StandIn>> {
+    use fedcheck::rules::{StandIn, StandInProblem};
     let Some(url) = url else { return Ok(None) };
-    if realm.is_some_and(|r| r.trim().is_empty()) {
-        return Err(anyhow!("--stand-in-realm: the realm is empty"));
-    }
-    fedcheck::rules::StandIn::at(url, realm)
-        .map(Some)
-        .ok_or_else(|| anyhow!("--stand-in: \"{url}\" is not an http(s) URL (the ACS URL serve printed)"))
+    StandIn::at(url, realm).map(Some).map_err(|p| match p {
+        StandInProblem::NotHttp(_) => anyhow!("--stand-in: {p}"),
+        StandInProblem::EmptyRealm => anyhow!("--stand-in-realm: {p}"),
+    })
 }

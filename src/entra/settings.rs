@@ -18,7 +18,6 @@ use std::collections::HashMap;
 
 /// The largest export read (bytes).
 pub const MAX_FEDERATION_CONFIG_BYTES: u64 = 8 << 20;
-const MAX_BYTES: u64 = MAX_FEDERATION_CONFIG_BYTES;
 /// The most configurations read from one file.
 const MAX_CONFIGS: usize = 1000;
 
@@ -51,7 +50,7 @@ pub enum SettingsProblem {
     /// Over 8 MiB.
     #[error(
         "larger than the {} limit for a federation settings export",
-        crate::http::size_text(MAX_BYTES)
+        crate::http::size_text(MAX_FEDERATION_CONFIG_BYTES)
     )]
     TooLarge,
     /// UTF-16 (by its byte order mark) with an odd number of bytes.
@@ -315,7 +314,7 @@ impl MfaBehavior {
 /// Reads a federation settings export (any of the shapes in the module documentation).
 pub fn load_federation_config(path: &str) -> Result<FederationSettings, FederationConfigError> {
     use crate::http::{read_file_within, CappedReadError};
-    let bytes = read_file_within(path, MAX_BYTES).map_err(|e| match e {
+    let bytes = read_file_within(path, MAX_FEDERATION_CONFIG_BYTES).map_err(|e| match e {
         CappedReadError::TooLarge { .. } => FederationConfigError::Invalid {
             path: path.into(),
             problem: SettingsProblem::TooLarge,
@@ -635,7 +634,7 @@ pub fn parse_federation_config(bytes: &[u8], path: &str) -> Result<FederationSet
 
 /// The configurations of an export: decoded, parsed as JSON, collected from any of the shapes, each read.
 fn read_configs(bytes: &[u8], path: &str) -> Result<Vec<FederationConfig>, SettingsProblem> {
-    if bytes.len() as u64 > MAX_BYTES {
+    if bytes.len() as u64 > MAX_FEDERATION_CONFIG_BYTES {
         return Err(SettingsProblem::TooLarge);
     }
     let text = decode_text(bytes)?;

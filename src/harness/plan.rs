@@ -453,11 +453,12 @@ impl LoadedPlan {
         };
         rules::StandIn::at(url, s.stand_in_realm.as_deref())
             .map(Some)
-            .ok_or_else(|| PlanError::Invalid {
+            .map_err(|p| PlanError::Invalid {
                 path: self.path.clone(),
-                message: format!(
-                    "settings.stand_in: \"{url}\" is not an http(s) URL (the ACS URL serve printed), or stand_in_realm is empty"
-                ),
+                message: match p {
+                    rules::StandInProblem::NotHttp(_) => format!("settings.stand_in: {p}"),
+                    rules::StandInProblem::EmptyRealm => format!("settings.stand_in_realm: {p}"),
+                },
             })
     }
 

@@ -445,9 +445,12 @@ async fn serve_connection(
     mut stop: tokio::sync::watch::Receiver<bool>,
     admitted: Admitted,
 ) {
-    let requests = admitted.requests.clone();
-    let in_progress = admitted.requests.clone();
-    let close = admitted.close.clone();
+    let Admitted {
+        _guard,
+        requests: in_progress,
+        close,
+    } = admitted;
+    let requests = in_progress.clone();
     let inner = hyper_util::service::TowerToHyperService::new(app);
     // A request is in progress from the moment its headers are read until its answer is produced.
     let service = hyper::service::service_fn(move |req| {

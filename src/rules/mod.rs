@@ -99,14 +99,31 @@ pub struct StandIn {
     pub realm: String,
 }
 
+/// Why a stand-in's URL or realm cannot be used; the caller names the flag or setting it came from.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StandInProblem {
+    /// The ACS URL is not http(s).
+    #[error("\"{0}\" is not an http(s) URL (the ACS URL serve printed)")]
+    NotHttp(String),
+    /// The realm is empty.
+    #[error("the realm is empty")]
+    EmptyRealm,
+}
+
 impl StandIn {
     /// A stand-in at `acs` (an http(s) URL, what `fedcheck serve` printed), sending `realm` (default Entra's,
-    /// `urn:federation:MicrosoftOnline`); `None` when `acs` is not an http(s) URL or `realm` is empty.
-    pub fn at(acs: &str, realm: Option<&str>) -> Option<StandIn> {
+    /// `urn:federation:MicrosoftOnline`).
+    pub fn at(acs: &str, realm: Option<&str>) -> Result<StandIn, StandInProblem> {
         let acs = acs.trim();
         let realm = realm.map(str::trim).unwrap_or(ENTRA_AUDIENCE);
         let http = acs.starts_with("http://") || acs.starts_with("https://");
-        (http && acs.len() > "https://".len() && !realm.is_empty()).then(|| StandIn {
+        if !http || acs.len() <= "https://".len() {
+            return Err(StandInProblem::NotHttp(acs.to_string()));
+        }
+        if realm.is_empty() {
+            return Err(StandInProblem::EmptyRealm);
+        }
+        Ok(StandIn {
             acs: acs.to_string(),
             realm: realm.to_string(),
         })

@@ -89,12 +89,13 @@ pub(super) fn verify_all(
     }
     let mut opinions: Vec<Option<xmlsec::Opinion>> = checks.iter().map(|_| None).collect();
     if engines.xmlsec {
-        let handed = checks.iter().filter(|c| withheld_from_xmlsec(c).is_none()).count();
-        let over_budget = xmlsec_over_budget(doc, limits, handed);
-        let withheld: Vec<Option<xmlsec::Opinion>> = checks
-            .iter()
-            .map(|c| withheld_from_xmlsec(c).or_else(|| over_budget.clone()))
-            .collect();
+        let mut withheld: Vec<Option<xmlsec::Opinion>> = checks.iter().map(withheld_from_xmlsec).collect();
+        let handed = withheld.iter().filter(|w| w.is_none()).count();
+        if let Some(over) = (handed > 0).then(|| xmlsec_over_budget(doc, limits, handed)).flatten() {
+            for w in withheld.iter_mut().filter(|w| w.is_none()) {
+                *w = Some(over.clone());
+            }
+        }
         let wanted: Vec<bool> = withheld.iter().map(Option::is_none).collect();
         let judged = xmlsec::verify_document(xml, Some(checks.len()), &wanted, anchors);
         opinions = withheld.into_iter().zip(judged).map(|(w, j)| w.or(j)).collect();

@@ -68,19 +68,24 @@ pub(super) fn show(v: &Value) -> String {
     }
 }
 
+/// What kind of JSON value `v` is, as a message says it ("a string", "an array", ...).
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 /// Why a present time claim (`exp`, `nbf`, `iat`) is no usable NumericDate, naming the claim and its value; `None`
 /// when it is absent or a number of seconds within the range of a time.
 fn time_claim_problem(c: &ClaimMap, name: &str) -> Option<String> {
     let v = c.get(name)?;
     if !v.is_number() {
-        let kind = match v {
-            Value::Null => "null",
-            Value::Bool(_) => "a boolean",
-            Value::String(_) => "a string",
-            Value::Array(_) => "an array",
-            Value::Object(_) => "an object",
-            Value::Number(_) => "a number",
-        };
+        let kind = json_kind(v);
         let mut shown = v.to_string();
         if shown.len() > 64 {
             let cut = (0..=61).rev().find(|i| shown.is_char_boundary(*i)).unwrap_or(0);
@@ -169,17 +174,8 @@ Unauthorized - MFA required",
     let malformed: Vec<String> = list
         .iter()
         .enumerate()
-        .filter_map(|(i, e)| {
-            let kind = match e {
-                Value::String(_) => return None,
-                Value::Null => "null",
-                Value::Bool(_) => "a boolean",
-                Value::Number(_) => "a number",
-                Value::Array(_) => "an array",
-                Value::Object(_) => "an object",
-            };
-            Some(format!("entry {i} is {kind}, not a string"))
-        })
+        .filter(|(_, e)| !e.is_string())
+        .map(|(i, e)| format!("entry {i} is {}, not a string", json_kind(e)))
         .collect();
     if !malformed.is_empty() {
         let shown = if malformed.len() > 3 {
