@@ -94,7 +94,10 @@ where
         if moved {
             f.sink.idle();
             drop(f);
-            handed.notify_all();
+            // Only other workers wait on `handed`; alone, a notification would be a wasted futex call per item.
+            if jobs > 1 {
+                handed.notify_all();
+            }
         }
     };
     if jobs == 1 {
