@@ -1196,17 +1196,39 @@ fn verify_with(key: &PKey<Public>, anchor: Option<&[u8]>, alg: &SigAlg, data: &[
     }
 }
 
-/// A digest of `data`: SHA-1 and SHA-2 through openssl's one-shot functions (an EVP digest looks its algorithm up
-/// again on every call, which costs about as much as hashing a token's assertion), anything else through EVP.
+/// A digest of `data`: SHA-1 and SHA-2 through openssl's low-level hashers, anything else through EVP. In OpenSSL 3
+/// both an EVP digest and the one-shot `SHA256()` (which is `EVP_Q_digest`) look the algorithm up in the provider
+/// again on every call, which costs about four times as much as hashing a token's assertion; `SHA256_Init`/`Update`/
+/// `Final` hash directly (the same implementation, with the CPU's SHA extensions).
 fn digest(md: MessageDigest, data: &[u8]) -> Result<Vec<u8>, openssl::error::ErrorStack> {
     use openssl::nid::Nid;
     use openssl::sha;
     Ok(match md.type_() {
-        Nid::SHA1 => sha::sha1(data).to_vec(),
-        Nid::SHA224 => sha::sha224(data).to_vec(),
-        Nid::SHA256 => sha::sha256(data).to_vec(),
-        Nid::SHA384 => sha::sha384(data).to_vec(),
-        Nid::SHA512 => sha::sha512(data).to_vec(),
+        Nid::SHA1 => {
+            let mut h = sha::Sha1::new();
+            h.update(data);
+            h.finish().to_vec()
+        }
+        Nid::SHA224 => {
+            let mut h = sha::Sha224::new();
+            h.update(data);
+            h.finish().to_vec()
+        }
+        Nid::SHA256 => {
+            let mut h = sha::Sha256::new();
+            h.update(data);
+            h.finish().to_vec()
+        }
+        Nid::SHA384 => {
+            let mut h = sha::Sha384::new();
+            h.update(data);
+            h.finish().to_vec()
+        }
+        Nid::SHA512 => {
+            let mut h = sha::Sha512::new();
+            h.update(data);
+            h.finish().to_vec()
+        }
         _ => hash(md, data)?.to_vec(),
     })
 }

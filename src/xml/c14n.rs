@@ -250,7 +250,7 @@ impl<'a> Canonicalizer<'a> {
         self.attributes(id, e);
         self.out.push(b'>');
         self.within_budget()?;
-        for &child in &e.children {
+        for child in self.doc.children(id) {
             self.node(child)?;
         }
         self.out.extend_from_slice(b"</");

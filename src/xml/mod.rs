@@ -351,8 +351,6 @@ pub struct Element {
     pub ns_decls: Vec<NsDecl>,
     /// Attributes, in document order.
     pub attrs: Vec<Attribute>,
-    /// Child nodes, in document order.
-    pub children: Vec<NodeId>,
     /// Byte offset of the start tag in the parsed text.
     pub offset: usize,
 }
@@ -471,15 +469,18 @@ impl Document {
         self.slots.is_empty()
     }
 
+    /// Child nodes of `id`, in order. Nodes are stored in document order, so the first child is the node right
+    /// after `id` and each next one starts where the previous one's subtree ends: no per-element list is kept.
+    pub fn children(&self, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+        let end = self.slots[id].end;
+        std::iter::successors(Some(id + 1).filter(|c| *c < end), move |c| {
+            Some(self.slots[*c].end).filter(|n| *n < end)
+        })
+    }
+
     /// Child elements of `id`, in order.
     pub fn child_elements(&self, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
-        let children: &[NodeId] = match &self.slots[id].node {
-            Node::Element(e) => &e.children,
-            _ => &[],
-        };
-        children
-            .iter()
-            .copied()
+        self.children(id)
             .filter(move |c| matches!(self.slots[*c].node, Node::Element(_)))
     }
 
@@ -848,13 +849,7 @@ impl Parser {
 
     fn push_child(&mut self, node: Node) -> Result<NodeId, XmlError> {
         let parent = self.stack.last().copied();
-        let id = self.alloc(node, parent)?;
-        if let Some(p) = parent {
-            if let Node::Element(e) = &mut self.slots[p].node {
-                e.children.push(id);
-            }
-        }
-        Ok(id)
+        self.alloc(node, parent)
     }
 
     fn resolve(&self, prefix: Option<&str>) -> Option<Arc<str>> {
@@ -898,7 +893,6 @@ impl Parser {
             ns,
             ns_decls,
             attrs,
-            children: Vec::new(),
             offset,
         };
         let id = self.push_child(Node::Element(el))?;
@@ -1003,16 +997,38 @@ fn is_name_char(c: char) -> bool {
 /// Whether `s` is an XML NCName (a name without a colon). quick-xml does not check name syntax, and a
 /// parser that accepts `<1a/>` or `<x<y/>` sees a different tree than libxml2 would.
 pub(crate) fn is_ncname(s: &str) -> bool {
-    // Names in tokens are ASCII: checked byte by byte; anything else takes the full character classes.
+    // Names in tokens are ASCII: checked byte by byte against a table. A name with any other character takes the
+    // full character classes.
     let b = s.as_bytes();
-    if b.is_ascii() {
-        let start = |c: u8| c.is_ascii_alphabetic() || c == b'_';
-        let rest = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.');
-        return b.first().is_some_and(|&c| start(c)) && b[1..].iter().all(rest);
+    let ascii_name = b.first().is_some_and(|&c| ASCII_NAME[usize::from(c)] == NAME_START)
+        && b[1..].iter().all(|&c| ASCII_NAME[usize::from(c)] != 0);
+    if ascii_name || b.is_ascii() {
+        return ascii_name;
     }
     let mut chars = s.chars();
     chars.next().is_some_and(is_name_start) && chars.all(is_name_char)
 }
+
+/// [`ASCII_NAME`] marks: an ASCII character that may start a name, one that may only continue it, and (0) any
+/// other byte.
+const NAME_START: u8 = 2;
+const NAME_REST: u8 = 1;
+static ASCII_NAME: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        t[c] = if b.is_ascii_alphabetic() || b == b'_' {
+            NAME_START
+        } else if b.is_ascii_digit() || b == b'-' || b == b'.' {
+            NAME_REST
+        } else {
+            0
+        };
+        c += 1;
+    }
+    t
+};
 /// An attribute of a start tag, as written: its prefix, local name and normalized value.
 type RawAttribute = (Option<String>, String, String);
 
@@ -1059,33 +1075,31 @@ fn namespace_declaration(key: &str, value: String, offset: usize) -> Result<Star
 
 /// Refuses attributes not separated by whitespace (`a=""b=""`), which quick-xml accepts and libxml2 does not.
 fn check_attribute_spacing(raw: &[u8], offset: usize) -> Result<(), XmlError> {
-    let mut quote: Option<u8> = None;
+    // Jump from an opening quote to its closing one and look at the byte after it.
     let mut i = 0;
-    while i < raw.len() {
-        let b = raw[i];
-        match quote {
-            Some(q) if b == q => {
-                quote = None;
-                if let Some(&next) = raw.get(i + 1) {
-                    if !matches!(next, b' ' | b'\t' | b'\n' | b'\r' | b'/') {
-                        return Err(XmlError::Syntax {
-                            message: "attributes must be separated by whitespace".into(),
-                            offset,
-                        });
-                    }
-                }
+    while let Some(open) = memchr::memchr2(b'"', b'\'', &raw[i..]) {
+        let open = i + open;
+        let Some(len) = memchr::memchr(raw[open], &raw[open + 1..]) else {
+            // An unterminated value: quick-xml reports it.
+            return Ok(());
+        };
+        let close = open + 1 + len;
+        if let Some(&next) = raw.get(close + 1) {
+            if !matches!(next, b' ' | b'\t' | b'\n' | b'\r' | b'/') {
+                return Err(XmlError::Syntax {
+                    message: "attributes must be separated by whitespace".into(),
+                    offset,
+                });
             }
-            Some(_) => {}
-            None if b == b'"' || b == b'\'' => quote = Some(b),
-            None => {}
         }
-        i += 1;
+        i = close + 1;
     }
     Ok(())
 }
 
 fn split_qname(qname: &str, offset: usize) -> Result<(Option<String>, String), XmlError> {
-    match qname.split_once(':') {
+    let split = memchr::memchr(b':', qname.as_bytes()).map(|i| (&qname[..i], &qname[i + 1..]));
+    match split {
         None if is_ncname(qname) => Ok((None, qname.to_string())),
         Some((p, l)) if is_ncname(p) && is_ncname(l) => Ok((Some(p.to_string()), l.to_string())),
         _ => Err(XmlError::Syntax {
@@ -1274,5 +1288,24 @@ mod tests {
             assert!(Document::parse(bad.as_bytes(), &l).is_err(), "accepted {bad}");
         }
         assert!(Document::parse("<r a=\"1\" b='2'><é.x-y_z/></r>".as_bytes(), &l).is_ok());
+    }
+
+    #[test]
+    fn the_ascii_name_table_agrees_with_the_character_classes() {
+        let by_classes = |s: &str| {
+            let mut chars = s.chars();
+            chars.next().is_some_and(is_name_start) && chars.all(is_name_char)
+        };
+        let mut names: Vec<String> = [
+            "", "a", "a-", "-a", "1a", "_", "a.b", "a b", "a:b", "aé", "é", "a\u{b7}", "\u{b7}a",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        names.extend((0u8..128).map(|c| format!("{}", c as char)));
+        names.extend((0u8..128).map(|c| format!("x{}", c as char)));
+        for n in &names {
+            assert_eq!(is_ncname(n), by_classes(n), "{n:?}");
+        }
     }
 }
