@@ -1203,32 +1203,20 @@ fn verify_with(key: &PKey<Public>, anchor: Option<&[u8]>, alg: &SigAlg, data: &[
 fn digest(md: MessageDigest, data: &[u8]) -> Result<Vec<u8>, openssl::error::ErrorStack> {
     use openssl::nid::Nid;
     use openssl::sha;
+    // The hashers share no trait: the same three calls for each.
+    macro_rules! direct {
+        ($hasher:ty) => {{
+            let mut h = <$hasher>::new();
+            h.update(data);
+            h.finish().to_vec()
+        }};
+    }
     Ok(match md.type_() {
-        Nid::SHA1 => {
-            let mut h = sha::Sha1::new();
-            h.update(data);
-            h.finish().to_vec()
-        }
-        Nid::SHA224 => {
-            let mut h = sha::Sha224::new();
-            h.update(data);
-            h.finish().to_vec()
-        }
-        Nid::SHA256 => {
-            let mut h = sha::Sha256::new();
-            h.update(data);
-            h.finish().to_vec()
-        }
-        Nid::SHA384 => {
-            let mut h = sha::Sha384::new();
-            h.update(data);
-            h.finish().to_vec()
-        }
-        Nid::SHA512 => {
-            let mut h = sha::Sha512::new();
-            h.update(data);
-            h.finish().to_vec()
-        }
+        Nid::SHA1 => direct!(sha::Sha1),
+        Nid::SHA224 => direct!(sha::Sha224),
+        Nid::SHA256 => direct!(sha::Sha256),
+        Nid::SHA384 => direct!(sha::Sha384),
+        Nid::SHA512 => direct!(sha::Sha512),
         _ => hash(md, data)?.to_vec(),
     })
 }
@@ -1325,6 +1313,23 @@ mod tests {
     use super::*;
     use crate::trust::load_cert_file;
     use crate::xml::Limits;
+
+    #[test]
+    fn direct_hashers_agree_with_evp_for_every_sha() {
+        let data: Vec<u8> = (0..5000u32).map(|i| (i * 31 % 251) as u8).collect();
+        for md in [
+            MessageDigest::sha1(),
+            MessageDigest::sha224(),
+            MessageDigest::sha256(),
+            MessageDigest::sha384(),
+            MessageDigest::sha512(),
+            MessageDigest::sha3_256(),
+        ] {
+            let evp = openssl::hash::hash(md, &data).unwrap().to_vec();
+            assert_eq!(digest(md, &data).unwrap(), evp, "{:?}", md.type_());
+            assert_eq!(digest(md, b"").unwrap(), openssl::hash::hash(md, b"").unwrap().to_vec());
+        }
+    }
 
     const FIXTURE: &str = include_str!("../../testdata/saml2/mfa-sha256.xml");
 
