@@ -620,4 +620,21 @@ fn too_many_tokens_in_one_input() {
     let out = run(&with(base(&path), &["--format", "json", "--engines", "fedcheck"]));
     assert_eq!(out.code, 0, "{}", out.describe());
     assert_eq!(out.json()["summary"]["pass"], 1000);
+
+    // --max-tokens-per-input moves the cap both ways, and names itself when it refuses.
+    let (_dir3, path) = scratch("many.har", &make(1001));
+    let capped = |n| ["--format", "json", "--engines", "fedcheck", "--max-tokens-per-input", n];
+    let out = run(&with(base(&path), &capped("1001")));
+    assert_eq!(out.code, 0, "{}", out.describe());
+    assert_eq!(out.json()["summary"]["pass"], 1001);
+    let out = run(&with(base(&path), &capped("1000")));
+    assert_eq!(out.code, 2, "{}", out.describe());
+    let message = out.json()["errors"][0]["message"].as_str().unwrap().to_string();
+    assert!(
+        message.contains("more than 1000 tokens (--max-tokens-per-input)"),
+        "{message}"
+    );
+    let out = run(&with(base(&path), &["--max-tokens-per-input", "0"]));
+    assert_eq!(out.code, 2, "{}", out.describe());
+    assert!(out.stderr.contains("--max-tokens-per-input"), "{}", out.describe());
 }

@@ -73,6 +73,11 @@ pub(super) struct InputArgs {
     /// Largest input accepted, in bytes (suffixes k, M, G allowed); with --input-format lines, the longest line.
     #[arg(long, default_value = "20M", value_name = "BYTES")]
     max_input_size: String,
+
+    /// The most tokens taken from one input (a HAR or SAML-tracer export); an input holding more is refused. Each
+    /// line of a lines input is an input of its own. The tokens of one input are held in memory together.
+    #[arg(long, default_value_t = 1000, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_tokens_per_input: u64,
 }
 
 impl InputArgs {
@@ -99,7 +104,7 @@ impl InputArgs {
         })?;
         let limits = InputLimits {
             max_input_bytes: max_input,
-            ..InputLimits::default()
+            max_tokens: usize::try_from(self.max_tokens_per_input).unwrap_or(usize::MAX),
         };
         let inputs = input::Inputs::new(self.inputs.clone(), self.input_format, limits);
         Ok((inputs, self.input_format, limits))

@@ -131,7 +131,8 @@ pub struct RawToken {
 pub struct InputLimits {
     /// The largest input read, in bytes (default 20 MiB).
     pub max_input_bytes: u64,
-    /// The most tokens taken from one input (default 1000; each line of a lines input is an input of its own).
+    /// The most tokens taken from one input (default 1000, `--max-tokens-per-input`; each line of a lines input is an
+    /// input of its own).
     pub max_tokens: usize,
 }
 
@@ -242,7 +243,7 @@ pub enum InputErrorKind {
     #[error("SAML-tracer export has no POST carrying SAMLResponse or wresult")]
     TracerNoTokens,
     /// One input holds more tokens than allowed.
-    #[error("input holds more than {limit} tokens")]
+    #[error("input holds more than {limit} tokens (--max-tokens-per-input)")]
     TooManyTokens {
         /// The limit.
         limit: usize,
