@@ -430,3 +430,70 @@ fn the_progress_bar_shows_on_a_terminal_only_and_never_with_quiet() {
         None => eprintln!("note: util-linux `script` is not installed; the terminal half of this test did not run"),
     }
 }
+
+/// A HAR of `n` copies of capture.har's SAML 2.0 POST.
+fn har_of(n: usize) -> Vec<u8> {
+    let har: Value =
+        serde_json::from_slice(&std::fs::read(testdata().join("encoded/capture.har")).expect("har")).expect("har json");
+    let entry = har["log"]["entries"][3].clone();
+    assert_eq!(entry["request"]["method"], "POST");
+    let mut h = har.clone();
+    h["log"]["entries"] = Value::Array(vec![entry; n]);
+    serde_json::to_vec(&h).expect("json")
+}
+
+#[test]
+fn a_big_har_is_judged_token_by_token_in_entry_order_whatever_the_jobs() {
+    // Well over 256 KiB, so its tokens become work items of their own (input::stream::FAN_OUT_BYTES): the lines
+    // must be exactly the same, in entry order, with one job or several, from a file or from stdin.
+    let n = 400;
+    let bytes = har_of(n);
+    assert!(bytes.len() > 256 * 1024, "{} bytes", bytes.len());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("big.har");
+    std::fs::write(&path, &bytes).expect("write");
+    let path = path.display().to_string();
+    let extra = |jobs| {
+        [
+            "--format",
+            "ndjson",
+            "--engines",
+            "fedcheck",
+            "--max-tokens-per-input",
+            "400",
+            "--jobs",
+            jobs,
+        ]
+    };
+    let one = run(&args(&[&path], &extra("1")));
+    assert_eq!(one.code, 0, "{}", one.describe());
+    let all = lines(&one);
+    let (tokens, errors, summary) = split(&all);
+    assert!(errors.is_empty(), "{}", one.describe());
+    assert_eq!(summary["summary"]["tokens"], n);
+    let entries: Vec<u64> = tokens
+        .iter()
+        .map(|t| t["source"]["har_entry"].as_u64().expect("har_entry"))
+        .collect();
+    assert_eq!(entries, (0..n as u64).collect::<Vec<_>>());
+    for jobs in ["2", "3"] {
+        let many = run(&args(&[&path], &extra(jobs)));
+        assert_eq!(many.stdout, one.stdout, "--jobs {jobs}");
+    }
+    let stdin = run_stdin(&args(&["-"], &extra("2")), &bytes);
+    assert_eq!(stdin.code, 0, "{}", stdin.describe());
+    let from_stdin = lines(&stdin);
+    assert_eq!(from_stdin.len(), all.len());
+    assert_eq!(from_stdin[n - 1]["source"]["har_entry"], n as u64 - 1);
+    assert_eq!(from_stdin[n - 1]["source"]["input"], "<stdin>");
+
+    // Over the cap, the input is refused as a whole, as a small one is: one input error, no token lines.
+    let refused = run(&args(
+        &[&path],
+        &["--format", "ndjson", "--max-tokens-per-input", "399"],
+    ));
+    assert_eq!(refused.code, 2, "{}", refused.describe());
+    let all = lines(&refused);
+    let (tokens, errors, _) = split(&all);
+    assert!(tokens.is_empty() && errors.len() == 1, "{}", refused.describe());
+}
