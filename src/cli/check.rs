@@ -82,7 +82,8 @@ pub(super) fn run(a: CheckArgs, env: &Environment) -> anyhow::Result<Outcome> {
     // NDJSON lines on a terminal show the progress themselves (and a bar would be drawn over them).
     let streaming_to_terminal = a.format == CheckFormat::Ndjson && std::io::stdout().is_terminal();
     let progress = Progress::new(a.quiet || streaming_to_terminal, env);
-    let work = |item: Item| judge_item(&judge, item, format, &limits);
+    let helpers = pool::Helpers::new(jobs - 1);
+    let work = |item: Item| judge_item(&judge, item, format, &limits, &helpers);
     if a.format == CheckFormat::Ndjson {
         let mut sink = NdjsonSink::new(progress);
         pool::ordered(inputs, jobs, |item| to_lines(work(item)), &mut sink);
@@ -122,12 +123,30 @@ enum Judged {
     Problem(InputProblem),
 }
 
-/// Reads, decodes and judges one input.
-fn judge_item(judge: &Judge, item: Item, format: InputFormat, limits: &InputLimits) -> Judged {
-    match item.load(format, limits).result {
-        Ok(tokens) => Judged::Tokens(tokens.into_iter().map(|t| judge.token(t)).collect()),
-        Err(e) => Judged::Problem(InputProblem::from(e)),
+/// From this many tokens in one input (a HAR or SAML-tracer export with many SAML posts), the thread that read it
+/// borrows idle threads to judge them; fewer are judged where they were read.
+const SPLIT_TOKENS: usize = 16;
+
+/// Reads, decodes and judges one input. Inputs are read and decoded on every thread; an input with many tokens is
+/// also judged on as many threads as are free (its reports in token order), so one big capture does not leave the
+/// other cores idle.
+fn judge_item(judge: &Judge, item: Item, format: InputFormat, limits: &InputLimits, helpers: &pool::Helpers) -> Judged {
+    let tokens = match item.load(format, limits).result {
+        Ok(tokens) => tokens,
+        Err(e) => return Judged::Problem(InputProblem::from(e)),
+    };
+    let borrowed = if tokens.len() >= SPLIT_TOKENS {
+        helpers.borrow(tokens.len() - 1)
+    } else {
+        0
+    };
+    if borrowed == 0 {
+        return Judged::Tokens(tokens.into_iter().map(|t| judge.token(t)).collect());
     }
+    let mut reports = Vec::with_capacity(tokens.len());
+    pool::ordered(tokens.into_iter(), borrowed + 1, |t| judge.token(t), &mut reports);
+    helpers.give_back(borrowed);
+    Judged::Tokens(reports)
 }
 
 /// The whole report's parts, in input order (`--format text|json`).

@@ -5,25 +5,15 @@
 //!
 //! Order is deterministic: the inputs in the order given; a directory's files in sorted order (each directory's
 //! names are read and sorted when the walk enters it), hidden entries skipped; lines in file order.
-//!
-//! A big input (a file of [`FAN_OUT_BYTES`] or more, or standard input) is read and decoded where the inputs are
-//! walked instead, and each token it holds becomes an item of its own ([`Item::Token`]), in order: the tokens of a
-//! big HAR or SAML-tracer export are then judged on every core and their lines streamed as they are judged, rather
-//! than by one thread that holds every line until the last. Only where the work happens depends on this; the tokens,
-//! their order and the report do not.
 
 use super::lines::{self, Line, LineReader};
-use super::{load_bytes_kind, read_file, InputError, InputErrorKind, InputFormat, InputLimits, Loaded, RawToken};
+use super::{load_bytes_kind, read_file, InputError, InputErrorKind, InputFormat, InputLimits, Loaded};
 use crate::http::read_capped;
 use std::io::{BufReader, Read};
 use std::path::PathBuf;
 
 /// The name standard input (`-`) has in reports.
 pub const STDIN: &str = "<stdin>";
-
-/// The size from which a file's tokens become items of their own (see the module documentation): a file of one
-/// token is a few kilobytes, a HAR with a few dozen SAML posts already more.
-pub const FAN_OUT_BYTES: u64 = 256 * 1024;
 
 /// One unit of input: a file, standard input, one line of a lines input, or a problem met while finding inputs.
 #[derive(Debug)]
@@ -46,13 +36,6 @@ pub enum Item {
         /// Its bytes, line break removed.
         bytes: Vec<u8>,
     },
-    /// One token of a big input, already read and decoded (see the module documentation).
-    Token {
-        /// The input the token belongs to.
-        input: String,
-        /// The token.
-        token: Box<RawToken>,
-    },
     /// An input that could not be walked or read.
     Failed(InputError),
 }
@@ -61,7 +44,7 @@ impl Item {
     /// The input this item belongs to, as reports name it.
     pub fn input(&self) -> &str {
         match self {
-            Item::File { input, .. } | Item::Line { input, .. } | Item::Token { input, .. } => input,
+            Item::File { input, .. } | Item::Line { input, .. } => input,
             Item::Stdin => STDIN,
             Item::Failed(e) => &e.input,
         }
@@ -79,12 +62,6 @@ impl Item {
             Item::Line { input, line, bytes } => {
                 lines::load_line(&input, line, &bytes, limits).map_err(|e| lines::line_error(line, e))
             }
-            Item::Token { token, .. } => {
-                return Loaded {
-                    input,
-                    result: Ok(vec![*token]),
-                }
-            }
             Item::Failed(e) => return Loaded { input, result: Err(e) },
         };
         let result = result.map_err(|kind| InputError {
@@ -94,9 +71,6 @@ impl Item {
         Loaded { input, result }
     }
 }
-
-/// A file found by a walk: the name reports use, where to read it, and its size when known.
-type Found = (String, PathBuf, Option<u64>);
 
 /// A walk over a directory, sorted by file name, hidden entries skipped.
 struct DirWalk {
@@ -118,18 +92,16 @@ impl DirWalk {
         }
     }
 
-    /// The next file (with its size, when known) or walk error under the directory; a directory without any file is
-    /// an error of its own.
-    fn next(&mut self) -> Option<Result<Found, InputError>> {
+    /// The next file (or walk error) under the directory; a directory without any is an error of its own.
+    fn next(&mut self) -> Option<Result<(String, PathBuf), InputError>> {
         for entry in self.entries.by_ref() {
             match entry {
                 Ok(e) => {
                     let is_file = e.file_type().is_file() || (e.path_is_symlink() && e.path().is_file());
                     if is_file {
                         self.found = true;
-                        let size = e.metadata().ok().map(|m| m.len());
                         let path = e.into_path();
-                        return Some(Ok((path.display().to_string(), path, size)));
+                        return Some(Ok((path.display().to_string(), path)));
                     }
                 }
                 Err(err) => {
@@ -222,8 +194,6 @@ pub struct Inputs {
     limits: InputLimits,
     dir: Option<DirWalk>,
     lines: Option<LineSource>,
-    /// The tokens of a big input not handed on yet.
-    fanned: std::vec::IntoIter<Item>,
 }
 
 impl Inputs {
@@ -235,20 +205,13 @@ impl Inputs {
             limits,
             dir: None,
             lines: None,
-            fanned: Vec::new().into_iter(),
         }
     }
 
-    /// A file to hand on: an item, its tokens when it is big (`size` is a hint: where the work happens depends on
-    /// it, not what is found), or, for a lines input, the start of its lines.
-    fn file(&mut self, input: String, path: PathBuf, size: Option<u64>) -> Option<Item> {
+    /// A file to hand on: an item, or, for a lines input, the start of its lines.
+    fn file(&mut self, input: String, path: PathBuf) -> Option<Item> {
         if self.format != InputFormat::Lines {
-            let item = Item::File { input, path };
-            return if size.is_some_and(|s| s >= FAN_OUT_BYTES) {
-                self.fan_out(item)
-            } else {
-                Some(item)
-            };
+            return Some(Item::File { input, path });
         }
         match std::fs::File::open(&path) {
             Ok(f) => {
@@ -263,33 +226,11 @@ impl Inputs {
     }
 }
 
-impl Inputs {
-    /// Reads and decodes a big input now: its first token (or why it has none); the others follow it.
-    fn fan_out(&mut self, item: Item) -> Option<Item> {
-        let loaded = item.load(self.format, &self.limits);
-        let items: Vec<Item> = match loaded.result {
-            Ok(tokens) => tokens
-                .into_iter()
-                .map(|t| Item::Token {
-                    input: loaded.input.clone(),
-                    token: Box::new(t),
-                })
-                .collect(),
-            Err(e) => vec![Item::Failed(e)],
-        };
-        self.fanned = items.into_iter();
-        self.fanned.next()
-    }
-}
-
 impl Iterator for Inputs {
     type Item = Item;
 
     fn next(&mut self) -> Option<Item> {
         loop {
-            if let Some(item) = self.fanned.next() {
-                return Some(item);
-            }
             if let Some(lines) = &mut self.lines {
                 match lines.next() {
                     Some(item) => return Some(item),
@@ -298,7 +239,7 @@ impl Iterator for Inputs {
             }
             if let Some(dir) = &mut self.dir {
                 match dir.next() {
-                    Some(Ok((input, path, size))) => match self.file(input, path, size) {
+                    Some(Ok((input, path))) => match self.file(input, path) {
                         Some(item) => return Some(item),
                         None => continue,
                     },
@@ -316,71 +257,17 @@ impl Iterator for Inputs {
                     self.lines = Some(LineSource::new(STDIN.into(), stdin, self.limits.max_input_bytes));
                     continue;
                 }
-                // Standard input is read whole anyway: its tokens are handed on one by one.
-                match self.fan_out(Item::Stdin) {
-                    Some(item) => return Some(item),
-                    None => continue,
-                }
+                return Some(Item::Stdin);
             }
             match std::fs::metadata(&spec) {
                 Ok(meta) if meta.is_dir() => self.dir = Some(DirWalk::new(spec)),
-                meta => {
-                    let size = meta.ok().map(|m| m.len());
+                _ => {
                     let path = PathBuf::from(&spec);
-                    if let Some(item) = self.file(spec, path, size) {
+                    if let Some(item) = self.file(spec, path) {
                         return Some(item);
                     }
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn har(entries: usize) -> Vec<u8> {
-        let har: serde_json::Value =
-            serde_json::from_slice(include_bytes!("../../testdata/encoded/capture.har")).expect("har");
-        let mut h = har.clone();
-        h["log"]["entries"] = serde_json::Value::Array(vec![har["log"]["entries"][3].clone(); entries]);
-        serde_json::to_vec(&h).expect("json")
-    }
-
-    #[test]
-    fn a_big_file_is_handed_on_token_by_token_and_a_small_one_whole() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let small = dir.path().join("a-small.har");
-        let big = dir.path().join("b-big.har");
-        std::fs::write(&small, har(2)).expect("write");
-        std::fs::write(&big, har(50)).expect("write");
-        assert!(std::fs::metadata(&big).expect("meta").len() >= FAN_OUT_BYTES);
-        for specs in [
-            vec![dir.path().display().to_string()],
-            vec![small.display().to_string(), big.display().to_string()],
-        ] {
-            let items: Vec<Item> = Inputs::new(specs, InputFormat::Auto, InputLimits::default()).collect();
-            assert_eq!(items.len(), 51, "{items:?}");
-            assert!(matches!(&items[0], Item::File { path, .. } if *path == small));
-            for item in &items[1..] {
-                assert!(
-                    matches!(item, Item::Token { input, .. } if input.ends_with("b-big.har")),
-                    "{item:?}"
-                );
-            }
-        }
-        // A big input that holds no usable token is one failed item, named.
-        std::fs::write(&big, vec![b'x'; FAN_OUT_BYTES as usize]).expect("write");
-        let items: Vec<Item> = Inputs::new(
-            vec![big.display().to_string()],
-            InputFormat::Auto,
-            InputLimits::default(),
-        )
-        .collect();
-        assert!(
-            matches!(&items[..], [Item::Failed(e)] if e.input.ends_with("b-big.har")),
-            "{items:?}"
-        );
     }
 }

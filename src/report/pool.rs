@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 /// Where results go, in input order.
@@ -22,6 +22,44 @@ pub trait Sink<R> {
 
     /// Called when no further result is ready yet (the time to flush buffered output).
     fn idle(&mut self) {}
+}
+
+/// A sink that keeps every result, in order.
+impl<R> Sink<R> for Vec<R> {
+    fn put(&mut self, result: R) -> ControlFlow<()> {
+        self.push(result);
+        ControlFlow::Continue(())
+    }
+}
+
+/// Threads that workers may borrow to split a big item of their own (an input with many tokens) over several
+/// threads, at most `free` at a time: a run never has more than its workers plus these.
+pub struct Helpers {
+    free: AtomicUsize,
+}
+
+impl Helpers {
+    /// `n` threads to lend.
+    pub fn new(n: usize) -> Helpers {
+        Helpers {
+            free: AtomicUsize::new(n),
+        }
+    }
+
+    /// Borrows up to `want` threads (none when all are lent); give them back with [`Helpers::give_back`].
+    pub fn borrow(&self, want: usize) -> usize {
+        let mut got = 0;
+        let _ = self.free.fetch_update(Ordering::AcqRel, Ordering::Acquire, |free| {
+            got = free.min(want);
+            Some(free - got)
+        });
+        got
+    }
+
+    /// Returns `n` borrowed threads.
+    pub fn give_back(&self, n: usize) {
+        self.free.fetch_add(n, Ordering::AcqRel);
+    }
 }
 
 /// How many items may be started ahead of the oldest result not yet handed on, per worker.
@@ -133,6 +171,16 @@ mod tests {
     fn uneven(i: usize) -> usize {
         std::thread::sleep(std::time::Duration::from_micros(((i * 7919) % 13) as u64 * 50));
         i * 2
+    }
+
+    #[test]
+    fn helpers_are_lent_at_most_as_many_as_there_are() {
+        let h = Helpers::new(3);
+        assert_eq!(h.borrow(2), 2);
+        assert_eq!(h.borrow(5), 1);
+        assert_eq!(h.borrow(1), 0);
+        h.give_back(3);
+        assert_eq!(h.borrow(8), 3);
     }
 
     #[test]
