@@ -105,6 +105,7 @@ impl InputArgs {
         let limits = InputLimits {
             max_input_bytes: max_input,
             max_tokens: usize::try_from(self.max_tokens_per_input).unwrap_or(usize::MAX),
+            max_tokens_option: Some("--max-tokens-per-input"),
         };
         let inputs = input::Inputs::new(self.inputs.clone(), self.input_format, limits);
         Ok((inputs, self.input_format, limits))

@@ -1014,6 +1014,7 @@ async fn consume(
     let limits = InputLimits {
         max_input_bytes: st.cfg.limits.max_body as u64,
         max_tokens: 4,
+        max_tokens_option: None,
     };
     let tokens: Vec<RawToken> = match input::load_bytes(POST_INPUT, &body, InputFormat::Form, &limits) {
         Ok(t) => t,

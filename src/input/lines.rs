@@ -156,6 +156,7 @@ pub(super) fn load_all(input: &str, bytes: &[u8], limits: &InputLimits) -> Resul
         if tokens.len() + found.len() > limits.max_tokens {
             return Err(InputErrorKind::TooManyTokens {
                 limit: limits.max_tokens,
+                option: limits.max_tokens_option,
             });
         }
         tokens.extend(found);

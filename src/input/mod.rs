@@ -134,6 +134,9 @@ pub struct InputLimits {
     /// The most tokens taken from one input (default 1000, `--max-tokens-per-input`; each line of a lines input is an
     /// input of its own).
     pub max_tokens: usize,
+    /// The option that sets `max_tokens`, named when an input is refused for it (`fedcheck check` and `bundle` have
+    /// one; `serve` and test plans do not).
+    pub max_tokens_option: Option<&'static str>,
 }
 
 impl Default for InputLimits {
@@ -141,8 +144,14 @@ impl Default for InputLimits {
         InputLimits {
             max_input_bytes: 20 * 1024 * 1024,
             max_tokens: 1000,
+            max_tokens_option: None,
         }
     }
+}
+
+/// " (option)" when the limit has an option the user can move.
+fn option_hint(option: Option<&str>) -> String {
+    option.map(|o| format!(" ({o})")).unwrap_or_default()
 }
 
 /// The outcome of loading one input (one file, or standard input).
@@ -243,10 +252,12 @@ pub enum InputErrorKind {
     #[error("SAML-tracer export has no POST carrying SAMLResponse or wresult")]
     TracerNoTokens,
     /// One input holds more tokens than allowed.
-    #[error("input holds more than {limit} tokens (--max-tokens-per-input)")]
+    #[error("input holds more than {limit} tokens{}", option_hint(*.option))]
     TooManyTokens {
         /// The limit.
         limit: usize,
+        /// The option that sets it, where the caller has one ([`InputLimits::max_tokens_option`]).
+        option: Option<&'static str>,
     },
     /// One line of a lines input is unusable.
     #[error("line {line}: {kind}")]
@@ -346,19 +357,29 @@ fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>, InputErrorKind> {
 struct Tokens {
     list: Vec<RawToken>,
     limit: usize,
+    option: Option<&'static str>,
 }
 
 impl Tokens {
-    fn new(limit: usize) -> Self {
+    fn new(limits: &InputLimits) -> Self {
         Tokens {
             list: Vec::new(),
-            limit,
+            limit: limits.max_tokens,
+            option: limits.max_tokens_option,
+        }
+    }
+
+    /// The refusal of one token more than the limit.
+    fn too_many(&self) -> InputErrorKind {
+        InputErrorKind::TooManyTokens {
+            limit: self.limit,
+            option: self.option,
         }
     }
 
     fn push(&mut self, mut source: Source, payload: impl Into<Payload>) -> Result<(), InputErrorKind> {
         if self.list.len() >= self.limit {
-            return Err(InputErrorKind::TooManyTokens { limit: self.limit });
+            return Err(self.too_many());
         }
         let payload = payload.into();
         if payload.deflated {
@@ -420,7 +441,7 @@ fn load_bytes_kind(
         InputFormat::Auto => detect(trimmed)?,
         forced => forced,
     };
-    let mut tokens = Tokens::new(limits.max_tokens);
+    let mut tokens = Tokens::new(limits);
     match format {
         InputFormat::Auto | InputFormat::Xml => {
             if !starts_with_lt(trimmed) {
@@ -850,7 +871,7 @@ fn har_input(name: &str, json: &[u8], tokens: &mut Tokens) -> Result<(), InputEr
             for (field, value) in auto_post_fields(&html) {
                 if let Ok(xml) = field_xml(field, value.as_bytes()) {
                     if page_tokens.len() >= tokens.limit {
-                        return Err(InputErrorKind::TooManyTokens { limit: tokens.limit });
+                        return Err(tokens.too_many());
                     }
                     page_tokens.push((i, url, field, xml));
                 }
@@ -1638,7 +1659,15 @@ mod tests {
             ..InputLimits::default()
         };
         let e = kind(load_bytes("t", &input, InputFormat::Auto, &two));
-        assert!(matches!(e, InputErrorKind::TooManyTokens { limit: 2 }), "{e}");
+        assert!(matches!(e, InputErrorKind::TooManyTokens { limit: 2, .. }), "{e}");
+        // The option is named only where the caller has one.
+        assert_eq!(e.to_string(), "input holds more than 2 tokens");
+        let named = InputLimits {
+            max_tokens_option: Some("--max-tokens-per-input"),
+            ..two
+        };
+        let e = kind(load_bytes("t", &input, InputFormat::Auto, &named));
+        assert_eq!(e.to_string(), "input holds more than 2 tokens (--max-tokens-per-input)");
         let three = InputLimits {
             max_tokens: 3,
             ..InputLimits::default()
