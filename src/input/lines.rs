@@ -154,10 +154,7 @@ pub(super) fn load_all(input: &str, bytes: &[u8], limits: &InputLimits) -> Resul
         };
         let found = load_line(input, number, &text, limits).map_err(|e| line_error(number, e))?;
         if tokens.len() + found.len() > limits.max_tokens {
-            return Err(InputErrorKind::TooManyTokens {
-                limit: limits.max_tokens,
-                option: limits.max_tokens_option,
-            });
+            return Err(limits.too_many_tokens());
         }
         tokens.extend(found);
     }

@@ -149,6 +149,16 @@ impl Default for InputLimits {
     }
 }
 
+impl InputLimits {
+    /// The refusal of an input holding more than `max_tokens`.
+    pub(crate) fn too_many_tokens(&self) -> InputErrorKind {
+        InputErrorKind::TooManyTokens {
+            limit: self.max_tokens,
+            option: self.max_tokens_option,
+        }
+    }
+}
+
 /// " (option)" when the limit has an option the user can move.
 fn option_hint(option: Option<&str>) -> String {
     option.map(|o| format!(" ({o})")).unwrap_or_default()
@@ -356,30 +366,20 @@ fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>, InputErrorKind> {
 /// The tokens found so far in one input, capped at `max_tokens`.
 struct Tokens {
     list: Vec<RawToken>,
-    limit: usize,
-    option: Option<&'static str>,
+    limits: InputLimits,
 }
 
 impl Tokens {
     fn new(limits: &InputLimits) -> Self {
         Tokens {
             list: Vec::new(),
-            limit: limits.max_tokens,
-            option: limits.max_tokens_option,
-        }
-    }
-
-    /// The refusal of one token more than the limit.
-    fn too_many(&self) -> InputErrorKind {
-        InputErrorKind::TooManyTokens {
-            limit: self.limit,
-            option: self.option,
+            limits: *limits,
         }
     }
 
     fn push(&mut self, mut source: Source, payload: impl Into<Payload>) -> Result<(), InputErrorKind> {
-        if self.list.len() >= self.limit {
-            return Err(self.too_many());
+        if self.list.len() >= self.limits.max_tokens {
+            return Err(self.limits.too_many_tokens());
         }
         let payload = payload.into();
         if payload.deflated {
@@ -870,8 +870,8 @@ fn har_input(name: &str, json: &[u8], tokens: &mut Tokens) -> Result<(), InputEr
         if let Some(html) = content.and_then(response_text) {
             for (field, value) in auto_post_fields(&html) {
                 if let Ok(xml) = field_xml(field, value.as_bytes()) {
-                    if page_tokens.len() >= tokens.limit {
-                        return Err(tokens.too_many());
+                    if page_tokens.len() >= tokens.limits.max_tokens {
+                        return Err(tokens.limits.too_many_tokens());
                     }
                     page_tokens.push((i, url, field, xml));
                 }
